@@ -1,0 +1,176 @@
+package agora
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// Millis is a Unix time in milliseconds, as Agora sends timestamps. It
+// decodes from a JSON number or from a string of digits (list-all sends
+// lastModified as a string).
+type Millis int64
+
+// Time converts m to a time.Time (zero time for 0).
+func (m Millis) Time() time.Time {
+	if m == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(int64(m))
+}
+
+// UnmarshalJSON accepts 1542356598609 and "1542356598609".
+func (m *Millis) UnmarshalJSON(b []byte) error {
+	s := string(b)
+	if s == "null" || s == `""` {
+		*m = 0
+		return nil
+	}
+	if len(s) >= 2 && s[0] == '"' {
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+	}
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return fmt.Errorf("agora: timestamp %s is not a number of milliseconds", b)
+	}
+	*m = Millis(v)
+	return nil
+}
+
+// Role is a member's place in a group.
+type Role string
+
+const (
+	RoleOwner  Role = "owner"
+	RoleAdmin  Role = "admin" // never sent by Agora in affiliations (admins appear as members); set by callers that merged the admin list
+	RoleMember Role = "member"
+)
+
+// Affiliation is one member of a group. On the wire it is a one-key object,
+// {"owner":"u1"} or {"member":"u2"}.
+type Affiliation struct {
+	Username string
+	Role     Role
+}
+
+// MarshalJSON writes the one-key wire form.
+func (a Affiliation) MarshalJSON() ([]byte, error) {
+	role := a.Role
+	if role == RoleAdmin {
+		role = RoleMember
+	}
+	return json.Marshal(map[string]string{string(role): a.Username})
+}
+
+// UnmarshalJSON reads {"owner":u} or {"member":u}.
+func (a *Affiliation) UnmarshalJSON(b []byte) error {
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil {
+		return fmt.Errorf("agora: affiliation %s: %w", b, err)
+	}
+	if u, ok := m["owner"]; ok {
+		*a = Affiliation{Username: u, Role: RoleOwner}
+		return nil
+	}
+	if u, ok := m["member"]; ok {
+		*a = Affiliation{Username: u, Role: RoleMember}
+		return nil
+	}
+	return fmt.Errorf("agora: affiliation %s has neither owner nor member", b)
+}
+
+// Group is a group's full detail, as returned by GET /chatgroups/{ids}.
+type Group struct {
+	ID                string        `json:"id"`
+	Name              string        `json:"name"`
+	Description       string        `json:"description"`
+	Public            bool          `json:"public"`
+	MembersOnly       bool          `json:"membersonly"`
+	AllowInvites      bool          `json:"allowinvites"`
+	InviteNeedConfirm bool          `json:"invite_need_confirm"`
+	MaxUsers          int           `json:"maxusers"`
+	Owner             string        `json:"owner"`
+	Created           Millis        `json:"created"`
+	Custom            string        `json:"custom"`
+	Mute              bool          `json:"mute"`
+	Disabled          bool          `json:"disabled"`
+	Avatar            string        `json:"avatar,omitempty"`
+	AffiliationsCount int           `json:"affiliations_count"`
+	Affiliations      []Affiliation `json:"affiliations"`
+}
+
+// GroupSummary is one row of the list of all groups (GET /chatgroups).
+// Owner is the plain username: the client strips the "{org}#{app}_" prefix
+// the list sends.
+type GroupSummary struct {
+	ID           string
+	Name         string
+	Owner        string
+	MemberCount  int    // "affiliations" in the list: a count, not the member array of Group
+	Type         string // always "group"
+	LastModified Millis
+}
+
+// JoinedGroup is one group in a user's joined-groups list.
+type JoinedGroup struct {
+	ID   string `json:"groupid"`
+	Name string `json:"groupname"`
+}
+
+// CreateGroupRequest is the body of POST /chatgroups. Optional fields are
+// pointers so that unset means "server default". Public and Owner are required.
+type CreateGroupRequest struct {
+	GroupName string `json:"groupname"`
+	// Description is sent as "desc": the seed page, Agora's Java server SDK and
+	// captured traffic all use "desc" on create (facts §3.1), while PUT uses
+	// "description".
+	Description       string   `json:"desc"`
+	Public            bool     `json:"public"`
+	MaxUsers          *int     `json:"maxusers,omitempty"`
+	AllowInvites      *bool    `json:"allowinvites,omitempty"`
+	MembersOnly       *bool    `json:"membersonly,omitempty"`
+	InviteNeedConfirm *bool    `json:"invite_need_confirm,omitempty"`
+	Owner             string   `json:"owner"`
+	Members           []string `json:"members,omitempty"`
+	Custom            *string  `json:"custom,omitempty"`
+}
+
+// UpdateGroupRequest is the sparse body of PUT /chatgroups/{id}: only non-nil
+// fields are sent, and Agora answers with one flag per sent key.
+type UpdateGroupRequest struct {
+	GroupName         *string `json:"groupname,omitempty"`
+	Description       *string `json:"description,omitempty"` // not "desc": facts §3.3, seed mistake #1
+	MaxUsers          *int    `json:"maxusers,omitempty"`
+	MembersOnly       *bool   `json:"membersonly,omitempty"`
+	AllowInvites      *bool   `json:"allowinvites,omitempty"`
+	InviteNeedConfirm *bool   `json:"invite_need_confirm,omitempty"`
+	Public            *bool   `json:"public,omitempty"`
+	Custom            *string `json:"custom,omitempty"`
+}
+
+// Bool returns a pointer to v, for optional request fields.
+func Bool(v bool) *bool { return &v }
+
+// Int returns a pointer to v, for optional request fields.
+func Int(v int) *int { return &v }
+
+// String returns a pointer to v, for optional request fields.
+func String(v string) *string { return &v }
+
+// Limits the API documents (facts §4.2). The client checks the ones it can
+// before sending, so a caller gets a clear error without a round trip.
+const (
+	MaxGroupNameLen      = 128
+	MaxDescriptionLen    = 512
+	MaxCustomLen         = 1024
+	DefaultMaxUsers      = 200
+	MaxMembersOnCreate   = 100
+	MaxIDsPerDetail      = 100
+	MaxUsersPerBatch     = 60
+	MaxUsernameLen       = 64
+	DefaultListLimit     = 10
+	DefaultJoinedPerPage = 10
+)

@@ -1,0 +1,440 @@
+// Command groupdesk is a web dashboard for moderating the groups of an Agora
+// Chat app, with an embedded Agora-compatible sandbox for local use.
+//
+//	groupdesk [serve]   run the dashboard (embedded sandbox unless AGORA_HOST is set)
+//	groupdesk sandbox   run the Agora-compatible sandbox alone
+//	groupdesk token     print an Agora Chat app token
+//	groupdesk users     manage dashboard accounts (add, passwd, list)
+//	groupdesk help      list the commands
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"groupdesk/agora"
+	"groupdesk/agora/sandbox"
+	"groupdesk/web"
+)
+
+const usage = `Groupdesk: a moderator's dashboard for Agora Chat groups.
+
+Usage:
+  groupdesk [serve] [flags]        run the dashboard (the default command)
+  groupdesk sandbox [flags]        run the Agora-compatible sandbox on its own
+  groupdesk token [flags]          print an Agora Chat app token for curl
+  groupdesk users add NAME         create a dashboard account
+  groupdesk users passwd NAME      set an account's password
+  groupdesk users list             list dashboard accounts
+  groupdesk help                   show this help
+
+Every flag also reads an environment variable; run "groupdesk COMMAND -h" to
+see them. With no AGORA_HOST, serve starts the embedded sandbox with demo data.
+`
+
+// Defaults for the embedded sandbox's app, shared by serve and sandbox so both
+// open the same data.
+const (
+	defaultOrg = "demo"
+	defaultApp = "groupdesk"
+)
+
+func main() {
+	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if err := run(context.Background(), os.Args[1:], os.Stdout, logger); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "groupdesk:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logger) error {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return runServe(ctx, args, logger)
+	case "sandbox":
+		return runSandbox(ctx, args, stdout, logger)
+	case "token":
+		return runToken(args, stdout)
+	case "users":
+		return runUsers(ctx, args, os.Stdin, stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		return fmt.Errorf("unknown command %q; run \"groupdesk help\"", cmd)
+	}
+}
+
+// envString returns the environment variable's value, or def when it is unset.
+func envString(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}
+
+func envBool(name string) bool {
+	v, _ := strconv.ParseBool(os.Getenv(name))
+	return v
+}
+
+// newFlags makes a flag set whose usage line names the command.
+func newFlags(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("groupdesk "+name, flag.ContinueOnError)
+	return fs
+}
+
+// serveConfig is everything `groupdesk serve` reads, parsed once.
+type serveConfig struct {
+	addr, dataDir                        string
+	agoraHost, agoraOrg, agoraApp        string
+	appID, appCertificate, appToken      string
+	secureCookies                        bool
+	sessionKey, adminPassword            string
+	embedded                             bool
+}
+
+func parseServeConfig(args []string) (serveConfig, error) {
+	var c serveConfig
+	fs := newFlags("serve")
+	fs.StringVar(&c.addr, "addr", envString("GROUPDESK_ADDR", "127.0.0.1:8080"), "listen address (GROUPDESK_ADDR)")
+	fs.StringVar(&c.dataDir, "data", envString("GROUPDESK_DATA", "./data"), "data directory (GROUPDESK_DATA)")
+	fs.StringVar(&c.agoraHost, "agora-host", os.Getenv("AGORA_HOST"), "Agora Chat REST host with scheme; empty runs the embedded sandbox (AGORA_HOST)")
+	fs.StringVar(&c.agoraOrg, "agora-org", os.Getenv("AGORA_ORG"), "Agora org_name (AGORA_ORG)")
+	fs.StringVar(&c.agoraApp, "agora-app", os.Getenv("AGORA_APP"), "Agora app_name (AGORA_APP)")
+	fs.StringVar(&c.appID, "app-id", os.Getenv("AGORA_APP_ID"), "Agora App ID (AGORA_APP_ID)")
+	fs.StringVar(&c.appCertificate, "app-cert", os.Getenv("AGORA_APP_CERTIFICATE"), "Agora App Certificate; prefer the environment variable (AGORA_APP_CERTIFICATE)")
+	fs.StringVar(&c.appToken, "app-token", os.Getenv("AGORA_APP_TOKEN"), "fixed Agora app token instead of App ID and certificate (AGORA_APP_TOKEN)")
+	fs.BoolVar(&c.secureCookies, "secure-cookies", envBool("GROUPDESK_SECURE_COOKIES"), "mark session cookies Secure (GROUPDESK_SECURE_COOKIES)")
+	fs.StringVar(&c.sessionKey, "session-key", os.Getenv("GROUPDESK_SESSION_KEY"), "session signing key, at least 32 bytes; generated and kept under the data directory when empty (GROUPDESK_SESSION_KEY)")
+	fs.StringVar(&c.adminPassword, "admin-password", os.Getenv("GROUPDESK_ADMIN_PASSWORD"), "password of the first admin account, used only when no account exists (GROUPDESK_ADMIN_PASSWORD)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("serve takes no arguments, got %q", fs.Args())
+	}
+	if _, _, err := net.SplitHostPort(c.addr); err != nil {
+		return c, fmt.Errorf("GROUPDESK_ADDR %q is not a host:port address", c.addr)
+	}
+	if c.dataDir == "" {
+		return c, errors.New("GROUPDESK_DATA must name a directory")
+	}
+	c.embedded = c.agoraHost == ""
+	if c.embedded {
+		for name, v := range map[string]string{"AGORA_APP_ID": c.appID, "AGORA_APP_CERTIFICATE": c.appCertificate, "AGORA_APP_TOKEN": c.appToken} {
+			if v != "" {
+				return c, fmt.Errorf("%s is set but AGORA_HOST is not: set AGORA_HOST to manage a real Agora app, or unset %s to use the embedded sandbox", name, name)
+			}
+		}
+		if c.agoraOrg == "" {
+			c.agoraOrg = defaultOrg
+		}
+		if c.agoraApp == "" {
+			c.agoraApp = defaultApp
+		}
+	}
+	return c, nil
+}
+
+func runServe(ctx context.Context, args []string, logger *slog.Logger) error {
+	cfg, err := parseServeConfig(args)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	agoraCfg := agora.Config{
+		Host: cfg.agoraHost, OrgName: cfg.agoraOrg, AppName: cfg.agoraApp,
+		AppID: cfg.appID, AppCertificate: cfg.appCertificate, AppToken: cfg.appToken,
+	}
+	mode := "agora"
+	if cfg.embedded {
+		mode = "sandbox"
+		sb, host, creds, err := startEmbeddedSandbox(ctx, cfg, logger)
+		if err != nil {
+			return err
+		}
+		defer sb.Close()
+		agoraCfg.Host, agoraCfg.AppID, agoraCfg.AppCertificate = host, creds.AppID, creds.AppCertificate
+	}
+	if err := agoraCfg.Validate(); err != nil {
+		return err
+	}
+	client, err := agora.NewClient(agoraCfg, agora.WithLogger(logger))
+	if err != nil {
+		return err
+	}
+
+	srv, err := web.New(web.Config{
+		DataDir:       cfg.dataDir,
+		SecureCookies: cfg.secureCookies,
+		SessionKey:    cfg.sessionKey,
+		AdminPassword: cfg.adminPassword,
+		Mode:          mode,
+		Logger:        logger,
+	}, client)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("GROUPDESK_ADDR %s: %w", cfg.addr, err)
+	}
+	if mode == "sandbox" {
+		logger.Info("groupdesk is running on the embedded Agora sandbox with demo data",
+			"url", "http://"+ln.Addr().String()+"/login", "org", cfg.agoraOrg, "app", cfg.agoraApp)
+	} else {
+		logger.Info("groupdesk is managing an Agora Chat app",
+			"url", "http://"+ln.Addr().String()+"/login", "agora_host", cfg.agoraHost, "org", cfg.agoraOrg, "app", cfg.agoraApp)
+	}
+	return serveHTTP(ctx, ln, srv.Handler())
+}
+
+// startEmbeddedSandbox opens the sandbox under the data directory, seeds demo
+// data on first run and serves it on a loopback port, so the dashboard talks
+// to it over HTTP exactly as it would to Agora.
+func startEmbeddedSandbox(ctx context.Context, cfg serveConfig, logger *slog.Logger) (*sandbox.Sandbox, string, sandbox.Credentials, error) {
+	dir := filepath.Join(cfg.dataDir, "sandbox")
+	creds, err := sandbox.LoadOrCreateCredentials(dir)
+	if err != nil {
+		return nil, "", creds, err
+	}
+	sb, err := sandbox.Open(sandbox.Config{
+		DataDir: dir, Org: cfg.agoraOrg, App: cfg.agoraApp,
+		AppID: creds.AppID, AppCertificate: creds.AppCertificate,
+		Logger: logger.With("component", "sandbox"),
+	})
+	if err != nil {
+		return nil, "", creds, err
+	}
+	if seeded, err := sb.SeedDemo(ctx); err != nil {
+		sb.Close()
+		return nil, "", creds, fmt.Errorf("seeding demo data: %w", err)
+	} else if seeded {
+		logger.Info("seeded the sandbox with demo users and groups", "dir", dir)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		sb.Close()
+		return nil, "", creds, err
+	}
+	go func() {
+		if err := sb.Serve(ctx, ln); err != nil {
+			logger.Error("embedded sandbox stopped", "err", err)
+		}
+	}()
+	return sb, "http://" + ln.Addr().String(), creds, nil
+}
+
+// serveHTTP serves h on ln until ctx is done, then shuts down gracefully.
+func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler) error {
+	hs := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return hs.Shutdown(shutdownCtx)
+}
+
+func runSandbox(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logger) error {
+	fs := newFlags("sandbox")
+	addr := fs.String("addr", envString("SANDBOX_ADDR", "127.0.0.1:8090"), "listen address (SANDBOX_ADDR)")
+	dataDir := fs.String("data", envString("GROUPDESK_DATA", "./data"), "data directory; the sandbox keeps sandbox/ inside it (GROUPDESK_DATA)")
+	org := fs.String("org", envString("AGORA_ORG", defaultOrg), "org_name to serve (AGORA_ORG)")
+	app := fs.String("app", envString("AGORA_APP", defaultApp), "app_name to serve (AGORA_APP)")
+	appID := fs.String("app-id", os.Getenv("AGORA_APP_ID"), "App ID that tokens must carry; generated and kept when empty (AGORA_APP_ID)")
+	appCert := fs.String("app-cert", os.Getenv("AGORA_APP_CERTIFICATE"), "App Certificate that signs tokens; generated and kept when empty (AGORA_APP_CERTIFICATE)")
+	demo := fs.Bool("demo", false, "seed demo users and groups when the sandbox is empty")
+	rateLimit := fs.Float64("rate-limit", 0, "requests per second before answering 429 reach_limit; 0 = no limit")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	dir := filepath.Join(*dataDir, "sandbox")
+	creds, err := sandbox.LoadOrCreateCredentials(dir)
+	if err != nil {
+		return err
+	}
+	if (*appID == "") != (*appCert == "") {
+		return errors.New("give both --app-id and --app-cert (AGORA_APP_ID, AGORA_APP_CERTIFICATE), or neither to use the generated pair")
+	}
+	if *appID != "" {
+		creds = sandbox.Credentials{AppID: *appID, AppCertificate: *appCert}
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	sb, err := sandbox.Open(sandbox.Config{
+		DataDir: dir, Org: *org, App: *app,
+		AppID: creds.AppID, AppCertificate: creds.AppCertificate,
+		RateLimit: *rateLimit, Logger: logger,
+	})
+	if err != nil {
+		return err
+	}
+	defer sb.Close()
+	if *demo {
+		if _, err := sb.SeedDemo(ctx); err != nil {
+			return fmt.Errorf("seeding demo data: %w", err)
+		}
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("--addr %s: %w", *addr, err)
+	}
+	token, err := agora.BuildAppToken(creds.AppID, creds.AppCertificate, 24*time.Hour)
+	if err != nil {
+		return err
+	}
+	base := sb.BaseURL(ln.Addr().String())
+	fmt.Fprintf(stdout, `Agora Chat sandbox listening.
+  base URL:  %s
+  org/app:   %s / %s
+  app ID:    %s
+  (the App Certificate is in %s)
+
+Try it (the token is valid for 24 hours; "groupdesk token" makes more):
+  curl -H 'Accept: application/json' -H 'Authorization: Bearer %s' '%s/chatgroups?limit=5'
+
+`, base, *org, *app, creds.AppID, dir, token, base)
+	return sb.Serve(ctx, ln)
+}
+
+func runToken(args []string, stdout io.Writer) error {
+	fs := newFlags("token")
+	appID := fs.String("app-id", os.Getenv("AGORA_APP_ID"), "Agora App ID (AGORA_APP_ID)")
+	appCert := fs.String("app-cert", os.Getenv("AGORA_APP_CERTIFICATE"), "Agora App Certificate (AGORA_APP_CERTIFICATE)")
+	expire := fs.Int("expire", 3600, "validity in seconds, 1 to 86400")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *appID == "" || *appCert == "" {
+		return errors.New("token needs --app-id and --app-cert (or AGORA_APP_ID and AGORA_APP_CERTIFICATE)")
+	}
+	if *expire < 1 || *expire > int(agora.MaxTokenExpire/time.Second) {
+		return fmt.Errorf("--expire must be between 1 and 86400 seconds, got %d", *expire)
+	}
+	token, err := agora.BuildAppToken(*appID, *appCert, time.Duration(*expire)*time.Second)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, token)
+	return nil
+}
+
+func runUsers(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
+	fs := newFlags("users")
+	dataDir := fs.String("data", envString("GROUPDESK_DATA", "./data"), "data directory (GROUPDESK_DATA)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	args = fs.Args()
+	if len(args) == 0 {
+		return errors.New("users needs a subcommand: add NAME, passwd NAME or list")
+	}
+	accounts, err := web.OpenAccounts(*dataDir)
+	if err != nil {
+		return err
+	}
+	defer accounts.Close()
+
+	switch sub := args[0]; sub {
+	case "list":
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "USERNAME\tCREATED\tLAST LOGIN")
+		list, err := accounts.List(ctx)
+		if err != nil {
+			return err
+		}
+		for _, a := range list {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", a.Username, formatTime(a.Created), formatTime(a.LastLogin))
+		}
+		return tw.Flush()
+	case "add", "passwd":
+		if len(args) != 2 {
+			return fmt.Errorf("usage: groupdesk users %s NAME (the password is read from standard input, or generated when it is empty)", sub)
+		}
+		password, generated, err := readPassword(stdin)
+		if err != nil {
+			return err
+		}
+		if sub == "add" {
+			err = accounts.Add(ctx, args[1], password)
+		} else {
+			err = accounts.SetPassword(ctx, args[1], password)
+		}
+		if err != nil {
+			return err
+		}
+		if generated {
+			fmt.Fprintf(stdout, "password for %s: %s\n", args[1], password)
+		} else {
+			fmt.Fprintf(stdout, "password for %s set\n", args[1])
+		}
+		return nil
+	default:
+		return fmt.Errorf("unknown users subcommand %q: use add, passwd or list", sub)
+	}
+}
+
+// readPassword reads one line from stdin; an empty line (or none) asks for a
+// generated password, printed once by the caller.
+func readPassword(stdin io.Reader) (string, bool, error) {
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", false, err
+	}
+	if p := strings.TrimRight(line, "\r\n"); p != "" {
+		return p, false, nil
+	}
+	b := make([]byte, 15)
+	if _, err := rand.Read(b); err != nil {
+		return "", false, err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), true, nil
+}
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
