@@ -88,9 +88,10 @@ func run(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logg
 	}
 }
 
-// envString returns the environment variable's value, or def when it is unset.
+// envString returns the environment variable's value, or def when it is
+// unset or empty.
 func envString(name, def string) string {
-	if v, ok := os.LookupEnv(name); ok {
+	if v := os.Getenv(name); v != "" {
 		return v
 	}
 	return def
@@ -109,12 +110,12 @@ func newFlags(name string) *flag.FlagSet {
 
 // serveConfig is everything `groupdesk serve` reads, parsed once.
 type serveConfig struct {
-	addr, dataDir                        string
-	agoraHost, agoraOrg, agoraApp        string
-	appID, appCertificate, appToken      string
-	secureCookies                        bool
-	sessionKey, adminPassword            string
-	embedded                             bool
+	addr, dataDir                   string
+	agoraHost, agoraOrg, agoraApp   string
+	appID, appCertificate, appToken string
+	secureCookies                   bool
+	sessionKey, adminPassword       string
+	embedded                        bool
 }
 
 func parseServeConfig(args []string) (serveConfig, error) {

@@ -1,0 +1,239 @@
+package sandbox
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// Limits on members (facts §4.2, §5).
+const (
+	maxBatchUsers       = 60    // batch add/remove
+	maxAdmins           = 99    // owner + admins ≤ 100
+	maxDetailMembers    = 10000 // affiliations returned per group by detail
+	maxMembersOnCreate  = 100
+	errMembersOverLimit = "members size is greater than max user size !"
+)
+
+// memberRole reports u's role in group gid and whether u is a member.
+func memberRole(ctx context.Context, tx *sql.Tx, gid int64, u string) (int, bool, error) {
+	var role int
+	err := tx.QueryRowContext(ctx, `SELECT role FROM members WHERE group_id = ? AND username = ?`, gid, u).Scan(&role)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("sandbox: member role: %w", err)
+	}
+	return role, true, nil
+}
+
+func insertMember(ctx context.Context, tx *sql.Tx, gid int64, u string, role int) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO members (group_id, username, role) VALUES (?, ?, ?)`, gid, u, role); err != nil {
+		return fmt.Errorf("sandbox: add member: %w", err)
+	}
+	return nil
+}
+
+func bumpMemberCount(ctx context.Context, tx *sql.Tx, gid int64, delta int, nowMs int64) error {
+	_, err := tx.ExecContext(ctx, `UPDATE groups SET member_count = member_count + ?, modified = ? WHERE id = ?`, delta, nowMs, gid)
+	if err != nil {
+		return fmt.Errorf("sandbox: update member count: %w", err)
+	}
+	return nil
+}
+
+// affiliation is one member as Agora writes it: {"owner":u} or {"member":u}.
+// Admins are written as members.
+type affiliation struct {
+	owner    bool
+	username string
+}
+
+func (a affiliation) MarshalJSON() ([]byte, error) {
+	key := `{"member":`
+	if a.owner {
+		key = `{"owner":`
+	}
+	name, err := json.Marshal(a.username)
+	if err != nil {
+		return nil, err
+	}
+	return append(append([]byte(key), name...), '}'), nil
+}
+
+// listMembers returns a page of group gid: the owner first, then the other
+// members in join order.
+func (st *store) listMembers(ctx context.Context, gid int64, rawID string, limit, offset int) ([]affiliation, error) {
+	out := []affiliation{}
+	err := st.read(ctx, func(tx *sql.Tx) error {
+		g, err := loadGroup(ctx, tx, gid)
+		if err != nil {
+			return err
+		}
+		if g == nil {
+			return errGroupNotFoundForRead(rawID)
+		}
+		if offset == 0 {
+			out = append(out, affiliation{owner: true, username: g.Owner})
+			limit--
+		} else {
+			offset-- // the owner took the first place
+		}
+		names, err := queryStrings(ctx, tx, `SELECT username FROM members WHERE group_id = ? AND role <> ?
+			ORDER BY seq LIMIT ? OFFSET ?`, gid, roleOwner, limit, offset)
+		if err != nil {
+			return fmt.Errorf("sandbox: list members: %w", err)
+		}
+		for _, n := range names {
+			out = append(out, affiliation{username: n})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// addMembers adds users (existing, lower-cased) to group gid and returns
+// those that were not members yet. With strict, a user who already is a
+// member is an error (the single-user endpoint); otherwise it is skipped.
+func (st *store) addMembers(ctx context.Context, gid int64, rawID string, users []string, strict bool, nowMs int64) ([]string, error) {
+	added := []string{}
+	err := st.write(ctx, func(tx *sql.Tx) error {
+		g, err := mustLoadGroup(ctx, tx, gid, rawID)
+		if err != nil {
+			return err
+		}
+		if err := requireUsers(ctx, tx, users...); err != nil {
+			return err
+		}
+		for _, u := range users {
+			_, isMember, err := memberRole(ctx, tx, gid, u)
+			if err != nil {
+				return err
+			}
+			if isMember {
+				if strict {
+					return errForbiddenOp("can not join this group, reason:user: %s already in group: %s", u, rawID)
+				}
+				continue
+			}
+			if g.MemberCount+len(added)+1 > g.MaxUsers {
+				return errExceedLimit(errMembersOverLimit)
+			}
+			if err := insertMember(ctx, tx, gid, u, roleMember); err != nil {
+				return err
+			}
+			added = append(added, u)
+		}
+		if len(added) == 0 {
+			return nil
+		}
+		return bumpMemberCount(ctx, tx, gid, len(added), nowMs)
+	})
+	return added, err
+}
+
+// removal is what happened to one user of a remove-members call.
+type removal int
+
+const (
+	removed removal = iota
+	removalNoUser
+	removalOwner
+	removalNotMember
+)
+
+// removeMembers takes users out of group gid, one outcome per user.
+func (st *store) removeMembers(ctx context.Context, gid int64, rawID string, users []string, nowMs int64) ([]removal, error) {
+	out := make([]removal, len(users))
+	err := st.write(ctx, func(tx *sql.Tx) error {
+		if _, err := mustLoadGroup(ctx, tx, gid, rawID); err != nil {
+			return err
+		}
+		n := 0
+		for i, u := range users {
+			role, isMember, err := memberRole(ctx, tx, gid, u)
+			if err != nil {
+				return err
+			}
+			switch {
+			case isMember && role == roleOwner:
+				out[i] = removalOwner
+			case isMember:
+				if _, err := tx.ExecContext(ctx, `DELETE FROM members WHERE group_id = ? AND username = ?`, gid, u); err != nil {
+					return fmt.Errorf("sandbox: remove member: %w", err)
+				}
+				out[i] = removed
+				n++
+			default:
+				if requireUsers(ctx, tx, u) != nil {
+					out[i] = removalNoUser
+				} else {
+					out[i] = removalNotMember
+				}
+			}
+		}
+		if n == 0 {
+			return nil
+		}
+		return bumpMemberCount(ctx, tx, gid, -n, nowMs)
+	})
+	return out, err
+}
+
+func (st *store) listAdmins(ctx context.Context, gid int64, rawID string) ([]string, error) {
+	var out []string
+	err := st.read(ctx, func(tx *sql.Tx) error {
+		if _, err := mustLoadGroup(ctx, tx, gid, rawID); err != nil {
+			return err
+		}
+		var err error
+		out, err = queryStrings(ctx, tx, `SELECT username FROM members WHERE group_id = ? AND role = ? ORDER BY seq`, gid, roleAdmin)
+		if err != nil {
+			return fmt.Errorf("sandbox: list admins: %w", err)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// setAdmin promotes a member to admin, or demotes an admin.
+func (st *store) setAdmin(ctx context.Context, gid int64, rawID, u string, admin bool) error {
+	return st.write(ctx, func(tx *sql.Tx) error {
+		if _, err := mustLoadGroup(ctx, tx, gid, rawID); err != nil {
+			return err
+		}
+		role, isMember, err := memberRole(ctx, tx, gid, u)
+		if err != nil {
+			return err
+		}
+		newRole := roleMember
+		if admin {
+			switch {
+			case !isMember:
+				return newErr(http.StatusNotFound, "resource_not_found", excResourceNotFound, "user: %s doesn't exist in group: %s", u, rawID)
+			case role == roleOwner:
+				return errForbiddenOp("forbidden operation on group owner!")
+			case role == roleAdmin:
+				return errForbiddenOp("user: %s is already admin of group: %s", u, rawID)
+			}
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM members WHERE group_id = ? AND role = ?`, gid, roleAdmin).Scan(&n); err != nil {
+				return fmt.Errorf("sandbox: count admins: %w", err)
+			}
+			if n >= maxAdmins {
+				return errExceedLimit("the number of admins has reached the limit : %d", maxAdmins)
+			}
+			newRole = roleAdmin
+		} else if !isMember || role != roleAdmin {
+			return errForbiddenOp("user:%s is not admin of group:%s", u, rawID)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE members SET role = ? WHERE group_id = ? AND username = ?`, newRole, gid, u); err != nil {
+			return fmt.Errorf("sandbox: set admin: %w", err)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,296 @@
+package sandbox
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/rand/v2"
+	"time"
+)
+
+// CreateUsers adds users directly in the store. Names are lower-cased and
+// must be valid usernames; users that already exist are left as they are.
+func (s *Sandbox) CreateUsers(ctx context.Context, usernames ...string) error {
+	names := make([]string, len(usernames))
+	for i, u := range usernames {
+		names[i] = normalizeUsername(u)
+		if !validUsername(names[i]) {
+			return fmt.Errorf("sandbox: create users: %q is not a valid username (1-%d of a-z, 0-9, '_', '-', '.')", u, maxUsernameLen)
+		}
+	}
+	_, err := s.store.createUsers(ctx, names, s.nowMs(), true)
+	return err
+}
+
+// BulkCreateGroups inserts n groups owned by owner (an existing user) in one
+// transaction, for benchmarks. Each group also gets membersPerGroup members,
+// the users "bulk.member00001"…, created when missing. maxusers is 200, or
+// members+1 if larger, whatever the plan cap.
+func (s *Sandbox) BulkCreateGroups(ctx context.Context, n int, owner string, membersPerGroup int) error {
+	if n < 0 || membersPerGroup < 0 {
+		return fmt.Errorf("sandbox: bulk create groups: n (%d) and membersPerGroup (%d) must not be negative", n, membersPerGroup)
+	}
+	owner = normalizeUsername(owner)
+	members := make([]string, membersPerGroup)
+	for i := range members {
+		members[i] = fmt.Sprintf("bulk.member%05d", i+1)
+	}
+	now := s.nowMs()
+	if _, err := s.store.createUsers(ctx, members, now, true); err != nil {
+		return err
+	}
+	err := s.store.write(ctx, func(tx *sql.Tx) error {
+		if err := requireUsers(ctx, tx, owner); err != nil {
+			return err
+		}
+		first, err := nextGroupIDs(ctx, tx, now, n)
+		if err != nil {
+			return err
+		}
+		ins, err := newBulkInserter(ctx, tx)
+		if err != nil {
+			return err
+		}
+		defer ins.close()
+		for i := range n {
+			g := groupRow{
+				ID: first + int64(i), Name: fmt.Sprintf("bulk group %d", i+1), Owner: owner,
+				MaxUsers: max(defaultMaxUsers, membersPerGroup+1), InviteNeedConfirm: true,
+				Created: now, Modified: now, MemberCount: membersPerGroup + 1,
+			}
+			if err := ins.add(ctx, &g, members, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("sandbox: bulk create groups: %w", err)
+	}
+	return nil
+}
+
+// bulkInserter inserts groups with prepared statements, for seeding.
+type bulkInserter struct {
+	group, member *sql.Stmt
+}
+
+func newBulkInserter(ctx context.Context, tx *sql.Tx) (*bulkInserter, error) {
+	g, err := tx.PrepareContext(ctx, `INSERT INTO groups (`+groupColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
+	if err != nil {
+		return nil, fmt.Errorf("prepare group insert: %w", err)
+	}
+	m, err := tx.PrepareContext(ctx, `INSERT INTO members (group_id, username, role) VALUES (?, ?, ?)`)
+	if err != nil {
+		g.Close()
+		return nil, fmt.Errorf("prepare member insert: %w", err)
+	}
+	return &bulkInserter{group: g, member: m}, nil
+}
+
+func (b *bulkInserter) close() {
+	b.group.Close()
+	b.member.Close()
+}
+
+// add inserts g, its owner, members, and admins (a subset of members).
+func (b *bulkInserter) add(ctx context.Context, g *groupRow, members []string, admins map[string]bool) error {
+	_, err := b.group.ExecContext(ctx, g.ID, g.Name, g.Description, g.Public, g.MembersOnly, g.AllowInvites, g.InviteNeedConfirm,
+		g.MaxUsers, g.Owner, g.Custom, g.Avatar, g.Mute, g.Disabled, g.Created, g.Modified, g.MemberCount)
+	if err != nil {
+		return fmt.Errorf("insert group: %w", err)
+	}
+	if _, err := b.member.ExecContext(ctx, g.ID, g.Owner, roleOwner); err != nil {
+		return fmt.Errorf("insert owner: %w", err)
+	}
+	for _, m := range members {
+		role := roleMember
+		if admins[m] {
+			role = roleAdmin
+		}
+		if _, err := b.member.ExecContext(ctx, g.ID, m, role); err != nil {
+			return fmt.Errorf("insert member: %w", err)
+		}
+	}
+	return nil
+}
+
+// Demo data. Named users own the groups; numbered users fill them.
+var (
+	demoNamedUsers = []string{
+		"alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy",
+		"mallory", "niaj", "olivia", "peggy", "rupert", "sybil", "trent", "victor", "walter", "yuki",
+		"chen.wei", "li.na", "wang.fang", "zhang.wei", "liu.yang", "zhao.lei", "huang.min", "wu.jing", "zhou.jie", "xu.ming",
+		"sun.li", "ma.chao", "hu.xin", "guo.qiang", "lin.tao", "he.yun", "gao.feng", "luo.bin", "zheng.hao", "song.jia",
+	}
+	demoNumberedUsers = 1200
+
+	demoGroups = []struct{ name, desc string }{
+		{"All Hands 全员大会", "Company-wide announcements. 全员公告，请勿闲聊。"},
+		{"Product Launch 2025", "Coordination for the spring launch"},
+		{"后端开发组", "后端服务、数据库与接口讨论"},
+		{"Design Review", "Weekly design critique; bring your Figma links"},
+		{"市场部", "市场活动与品牌推广"},
+		{"Customer Success", "Escalations and renewals"},
+		{"前端技术交流", "React、Vue 与工程化"},
+		{"Weekend Hikers", "Trails, weather and carpools"},
+		{"读书会", "每月一本书"},
+		{"Ops On-call", "Pager rotation and handovers"},
+		{"产品经理群", "需求评审与路线图"},
+		{"Data Science Guild", "Models, notebooks and papers"},
+		{"测试组", "回归测试与缺陷跟踪"},
+		{"Mobile Team", "iOS and Android releases"},
+		{"华东区销售", "上海、杭州、南京客户跟进"},
+		{"Security Champions", "Threat models and patch status"},
+		{"新员工培训 2025", "入职第一周的问题都可以在这里问"},
+		{"Book Club", "Fiction and non-fiction, one book a month"},
+		{"羽毛球俱乐部", "每周三晚上 7 点"},
+		{"Release Train", "Cut-offs, freezes and go/no-go"},
+		{"客服一线", "工单与投诉处理"},
+		{"Coffee Chat", "Random pairings for a 20-minute chat"},
+		{"AI 研究小组", "大模型与检索增强"},
+		{"Incident Review", "Blameless postmortems"},
+		{"年会筹备", "场地、节目与抽奖"},
+		{"Platform Guild", "Shared infrastructure and tooling"},
+		{"深圳办公室", "行政通知与午餐拼单"},
+		{"Growth Experiments", "A/B tests and funnels"},
+		{"招聘协调", "面试安排与反馈"},
+		{"Open Source Friday", "Upstream contributions"},
+		{"技术分享会", "每两周一次内部分享"},
+		{"Board Games", "Catan, Go and Mahjong nights"},
+		{"北京校友会", "校友活动与内推"},
+		{"QA Automation", "Flaky tests hall of shame"},
+		{"运营周报", "数据周报与复盘"},
+		{"Travel Buddies", "Share trips and tips"},
+		{"Marketing Sync", "Campaign calendar"},
+		{"财务审批", "报销与预算审批"},
+		{"Language Exchange 语言交换", "English ⇄ 中文 practice partners"},
+		{"Beta Testers", "Early builds and feedback"},
+	}
+)
+
+// SeedDemo fills an empty store (no groups) with demo users and groups in
+// one transaction, and reports whether it did. The data is the same on
+// every run. The first group, "All Hands 全员大会", has 1,100 members.
+func (s *Sandbox) SeedDemo(ctx context.Context) (seeded bool, err error) {
+	users := append([]string(nil), demoNamedUsers...)
+	for i := 1; i <= demoNumberedUsers; i++ {
+		users = append(users, fmt.Sprintf("user%04d", i))
+	}
+	numbered := users[len(demoNamedUsers):]
+	rng := rand.New(rand.NewPCG(2025, 7))
+	now := s.now()
+	err = s.store.write(ctx, func(tx *sql.Tx) error {
+		var hasGroups bool
+		if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM groups)`).Scan(&hasGroups); err != nil {
+			return err
+		}
+		if hasGroups {
+			return nil
+		}
+		ins, err := newBulkInserter(ctx, tx)
+		if err != nil {
+			return err
+		}
+		defer ins.close()
+		addUser, err := tx.PrepareContext(ctx, `INSERT INTO users (username, uuid, created, modified) VALUES (?, ?, ?, ?)
+			ON CONFLICT (username) DO NOTHING`)
+		if err != nil {
+			return err
+		}
+		defer addUser.Close()
+		joined := now.Add(-120 * 24 * time.Hour).UnixMilli()
+		for _, u := range users {
+			if _, err := addUser.ExecContext(ctx, u, newUUID(), joined, joined); err != nil {
+				return err
+			}
+		}
+		// Groups are created over the last 90 days, oldest first, so ids
+		// grow with creation time like real ones.
+		start := now.Add(-90 * 24 * time.Hour)
+		step := 90 * 24 * time.Hour / time.Duration(len(demoGroups)+1)
+		for i, dg := range demoGroups {
+			created := start.Add(time.Duration(i) * step).Add(time.Duration(rng.Int64N(int64(time.Hour))))
+			g := demoGroup(rng, i, dg.name, dg.desc, created, now)
+			pool := numbered
+			if i%3 == 0 {
+				pool = users // some groups mix named users in
+			}
+			size := demoSize(rng, i)
+			members := pickMembers(rng, pool, size, g.Owner)
+			admins := map[string]bool{}
+			for j := 0; j < len(members) && j < i%4; j++ {
+				admins[members[j]] = true
+			}
+			g.MemberCount = len(members) + 1
+			g.MaxUsers = max(g.MaxUsers, g.MemberCount)
+			id, err := nextGroupIDs(ctx, tx, g.Created, 1)
+			if err != nil {
+				return err
+			}
+			g.ID = id
+			if err := ins.add(ctx, &g, members, admins); err != nil {
+				return err
+			}
+		}
+		seeded = true
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("sandbox: seed demo data: %w", err)
+	}
+	return seeded, nil
+}
+
+func demoGroup(rng *rand.Rand, i int, name, desc string, created, now time.Time) groupRow {
+	g := groupRow{
+		Name: name, Description: desc,
+		Owner:             demoNamedUsers[i%len(demoNamedUsers)],
+		Public:            i%3 != 1,
+		MembersOnly:       i%4 == 0,
+		InviteNeedConfirm: i%5 != 0,
+		MaxUsers:          []int{200, 300, 500, 1000, 2000}[rng.IntN(5)],
+		Mute:              i == 9, // Ops On-call: everyone muted
+		Created:           created.UnixMilli(),
+		Modified:          created.Add(time.Duration(rng.Int64N(int64(now.Sub(created))))).UnixMilli(),
+	}
+	g.AllowInvites = !g.Public && i%2 == 0 // public groups never allow invites
+	switch i % 4 {
+	case 1:
+		g.Custom = `{"dept":"engineering","region":"apac"}`
+	case 2:
+		g.Custom = "priority=high"
+	}
+	if i == 0 {
+		g.MaxUsers = 2000
+	}
+	return g
+}
+
+// demoSize varies group sizes: one big group, a few large, many small.
+func demoSize(rng *rand.Rand, i int) int {
+	switch {
+	case i == 0:
+		return 1099 // + owner = 1,100
+	case i%10 == 5:
+		return 150 + rng.IntN(150)
+	case i%7 == 3:
+		return 0 // owner alone
+	default:
+		return 2 + rng.IntN(40)
+	}
+}
+
+// pickMembers returns n distinct users from pool, never the owner.
+func pickMembers(rng *rand.Rand, pool []string, n int, owner string) []string {
+	out := make([]string, 0, n)
+	for _, j := range rng.Perm(len(pool)) {
+		if len(out) == n {
+			break
+		}
+		if pool[j] != owner {
+			out = append(out, pool[j])
+		}
+	}
+	return out
+}

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"groupdesk/agora"
+)
+
+const (
+	testAppID   = "970CA35de60c44645bbae8a215061b33"
+	testAppCert = "5CFd2fd1755d40ecb72977518be15d3b"
+)
+
+func TestTokenCommandPrintsAVerifiableAppToken(t *testing.T) {
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"token", "--app-id", testAppID, "--app-cert", testAppCert, "--expire", "120"}, &out, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := strings.TrimSpace(out.String())
+	parsed, err := agora.VerifyAppToken(token, testAppID, testAppCert, time.Now())
+	if err != nil {
+		t.Fatalf("printed token does not verify: %v", err)
+	}
+	if parsed.Expire != 120 {
+		t.Errorf("expire = %d, want 120", parsed.Expire)
+	}
+}
+
+func TestTokenCommandReadsEnvironment(t *testing.T) {
+	t.Setenv("AGORA_APP_ID", testAppID)
+	t.Setenv("AGORA_APP_CERTIFICATE", testAppCert)
+	var out bytes.Buffer
+	if err := runToken(nil, &out); err != nil {
+		t.Fatal(err)
+	}
+	parsed, err := agora.VerifyAppToken(strings.TrimSpace(out.String()), testAppID, testAppCert, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if parsed.Expire != 3600 {
+		t.Errorf("default expire = %d, want 3600", parsed.Expire)
+	}
+}
+
+func TestTokenCommandRejectsBadInput(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no credentials", nil, "--app-id and --app-cert"},
+		{"expire too long", []string{"--app-id", testAppID, "--app-cert", testAppCert, "--expire", "86401"}, "between 1 and 86400"},
+		{"expire zero", []string{"--app-id", testAppID, "--app-cert", testAppCert, "--expire", "0"}, "between 1 and 86400"},
+		{"short app id", []string{"--app-id", "abc", "--app-cert", testAppCert}, "app ID"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("AGORA_APP_ID", "")
+			t.Setenv("AGORA_APP_CERTIFICATE", "")
+			var out bytes.Buffer
+			err := runToken(tt.args, &out)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want it to mention %q", err, tt.want)
+			}
+			if strings.Contains(err.Error(), testAppCert) {
+				t.Errorf("error leaks the certificate: %v", err)
+			}
+			if out.Len() != 0 {
+				t.Errorf("printed %q on error", out.String())
+			}
+		})
+	}
+}
+
+func TestParseServeConfig(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		args    []string
+		wantErr string
+		check   func(t *testing.T, c serveConfig)
+	}{
+		{name: "defaults run the embedded sandbox", check: func(t *testing.T, c serveConfig) {
+			if !c.embedded || c.addr != "127.0.0.1:8080" || c.dataDir != "./data" || c.agoraOrg != defaultOrg || c.agoraApp != defaultApp {
+				t.Errorf("got %+v", c)
+			}
+		}},
+		{name: "AGORA_HOST selects a real app", env: map[string]string{"AGORA_HOST": "https://a41.chat.agora.io", "AGORA_ORG": "o", "AGORA_APP": "a"}, check: func(t *testing.T, c serveConfig) {
+			if c.embedded || c.agoraOrg != "o" {
+				t.Errorf("got %+v", c)
+			}
+		}},
+		{name: "flag overrides env", env: map[string]string{"GROUPDESK_ADDR": "127.0.0.1:1"}, args: []string{"--addr", "127.0.0.1:2"}, check: func(t *testing.T, c serveConfig) {
+			if c.addr != "127.0.0.1:2" {
+				t.Errorf("addr = %s", c.addr)
+			}
+		}},
+		{name: "bad address names the setting", env: map[string]string{"GROUPDESK_ADDR": "nonsense"}, wantErr: "GROUPDESK_ADDR"},
+		{name: "credentials without host", env: map[string]string{"AGORA_APP_ID": testAppID}, wantErr: "AGORA_APP_ID is set but AGORA_HOST is not"},
+		{name: "stray argument", args: []string{"extra"}, wantErr: "no arguments"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, k := range []string{"GROUPDESK_ADDR", "GROUPDESK_DATA", "AGORA_HOST", "AGORA_ORG", "AGORA_APP", "AGORA_APP_ID", "AGORA_APP_CERTIFICATE", "AGORA_APP_TOKEN"} {
+				t.Setenv(k, tt.env[k])
+			}
+			c, err := parseServeConfig(tt.args)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.check(t, c)
+		})
+	}
+}
+
+func TestHelpListsCommands(t *testing.T) {
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"help"}, &out, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"serve", "sandbox", "token", "users add", "users passwd", "users list"} {
+		if !strings.Contains(out.String(), cmd) {
+			t.Errorf("help does not mention %q", cmd)
+		}
+	}
+	if err := run(context.Background(), []string{"bogus"}, &out, nil); err == nil {
+		t.Error("unknown command accepted")
+	}
+}

@@ -1,0 +1,128 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"groupdesk/agora"
+	"groupdesk/views"
+)
+
+// groupDetail is GET /groups/{id}: every field and the whole membership,
+// from exactly one Agora call. ?q= filters the members on the server; with
+// HX-Request only the member table is returned (the filter box's swap).
+func (s *Server) groupDetail(c echo.Context) error {
+	g, err := s.fetchGroup(c)
+	if err != nil {
+		return err
+	}
+	q := strings.TrimSpace(c.QueryParam("q"))
+	d := groupDetailData(g, q)
+	p := s.page(c, views.NavGroups, "detail.title", displayGroupName(g))
+	if isHTMX(c) {
+		return render(c, http.StatusOK, views.MemberTable(p, d))
+	}
+	return render(c, http.StatusOK, views.GroupDetailPage(p, d))
+}
+
+// groupIDParam returns the {id} of the path, or a 404 if it cannot be a
+// group id (no call is made for it).
+func groupIDParam(c echo.Context) (string, error) {
+	id, err := url.PathUnescape(c.Param("id"))
+	if err != nil || !validGroupID(id) {
+		return "", newPageError(http.StatusNotFound, "error.group_not_found", c.Param("id"))
+	}
+	return id, nil
+}
+
+// fetchGroup loads the group of the path; a missing group is a 404 page.
+func (s *Server) fetchGroup(c echo.Context) (*agora.Group, error) {
+	id, err := groupIDParam(c)
+	if err != nil {
+		return nil, err
+	}
+	g, _, err := s.groups.GetOne(c.Request().Context(), id)
+	if errors.Is(err, agora.ErrNotFound) {
+		return nil, &pageError{status: http.StatusNotFound, key: "error.group_not_found", args: []any{id}, cause: err}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// displayGroupName is the name for titles and flashes; the id when the
+// group has no name.
+func displayGroupName(g *agora.Group) string {
+	if g.Name != "" {
+		return g.Name
+	}
+	return g.ID
+}
+
+// memberCount is the group's size: Agora's count, or the list if the count
+// is missing.
+func memberCount(g *agora.Group) int {
+	if g.AffiliationsCount > 0 {
+		return g.AffiliationsCount
+	}
+	return len(g.Affiliations)
+}
+
+// sortedMembers lists the owner first, then members by username, keeping
+// those whose name contains q (case-insensitive).
+func sortedMembers(g *agora.Group, q string) []agora.Affiliation {
+	q = strings.ToLower(q)
+	out := make([]agora.Affiliation, 0, len(g.Affiliations))
+	for _, a := range g.Affiliations {
+		if q == "" || strings.Contains(strings.ToLower(a.Username), q) {
+			out = append(out, a)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		oi, oj := out[i].Role == agora.RoleOwner, out[j].Role == agora.RoleOwner
+		if oi != oj {
+			return oi
+		}
+		return out[i].Username < out[j].Username
+	})
+	return out
+}
+
+func groupDetailData(g *agora.Group, q string) views.GroupDetail {
+	d := views.GroupDetail{
+		ID:                g.ID,
+		Name:              g.Name,
+		Description:       g.Description,
+		Owner:             g.Owner,
+		OwnerURL:          userGroupsURL(g.Owner),
+		Created:           g.Created.Time(),
+		Public:            g.Public,
+		MembersOnly:       g.MembersOnly,
+		AllowInvites:      g.AllowInvites,
+		InviteNeedConfirm: g.InviteNeedConfirm,
+		MaxUsers:          g.MaxUsers,
+		Custom:            g.Custom,
+		Mute:              g.Mute,
+		Disabled:          g.Disabled,
+		MemberCount:       memberCount(g),
+		Query:             q,
+		URL:               groupURL(g.ID),
+		EditURL:           groupEditURL(g.ID),
+		DeleteURL:         groupDeleteURL(g.ID),
+		CSVURL:            groupCSVURL(g.ID, q),
+	}
+	for _, a := range sortedMembers(g, q) {
+		d.Members = append(d.Members, views.Member{
+			Username: a.Username,
+			Owner:    a.Role == agora.RoleOwner,
+			URL:      userGroupsURL(a.Username),
+		})
+	}
+	return d
+}

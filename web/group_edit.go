@@ -1,0 +1,65 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"groupdesk/views"
+)
+
+// groupEdit is GET /groups/{id}/edit: one call to fill the form.
+func (s *Server) groupEdit(c echo.Context) error {
+	g, err := s.fetchGroup(c)
+	if err != nil {
+		return err
+	}
+	values := formValuesOf(g)
+	return s.renderGroupForm(c, http.StatusOK, views.GroupForm{
+		Edit:        true,
+		ID:          g.ID,
+		Values:      values,
+		Orig:        values,
+		MemberCount: memberCount(g),
+	}, nil, nil)
+}
+
+// groupUpdate is POST /groups/{id}. It compares the form with the values it
+// was rendered from (carried in hidden fields) and sends only the fields
+// the moderator changed, in one Update call; nothing changed → no call.
+// Fields someone else changed meanwhile are left as they are.
+func (s *Server) groupUpdate(c echo.Context) error {
+	id, err := groupIDParam(c)
+	if err != nil {
+		return err
+	}
+	orig := readGroupForm(c, "orig_")
+	values := readGroupForm(c, "")
+	values.Owner = orig.Owner // not editable here
+	count, _ := strconv.Atoi(c.FormValue("member_count"))
+	form := views.GroupForm{Edit: true, ID: id, Values: values, Orig: orig, MemberCount: count}
+
+	in, errs := validateGroup(values, false, count, orig.GroupName)
+	if len(errs) > 0 {
+		return s.renderGroupForm(c, http.StatusUnprocessableEntity, form, errs, nil)
+	}
+	l := localizer(c)
+	rs := session(c)
+	name := in.GroupName
+	if name == "" {
+		name = id
+	}
+	req := in.updateRequest(orig)
+	if req == nil {
+		setFlash(rs, views.FlashInfo, l.T("flash.no_changes"))
+		return c.Redirect(http.StatusSeeOther, groupPath(id))
+	}
+	if _, err := s.groups.Update(c.Request().Context(), id, req); err != nil {
+		status, errs, top := agoraFormErrors(err, in)
+		s.log.Warn("update group: Agora call failed", "group", id, "status", status, "err", err)
+		return s.renderGroupForm(c, status, form, errs, top)
+	}
+	setFlash(rs, views.FlashSuccess, l.T("flash.updated", name))
+	return c.Redirect(http.StatusSeeOther, groupPath(id))
+}

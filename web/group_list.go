@@ -1,0 +1,129 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"groupdesk/agora"
+	"groupdesk/views"
+)
+
+var listPageSizes = []int{10, 25, 50, 100}
+
+const (
+	defaultListLimit = 25
+	// maxCursorStack bounds the "prev" cursors carried in the URL; further
+	// back than this, Previous leads to the oldest page remembered.
+	maxCursorStack = 50
+)
+
+// groupList is GET /groups: one page of all groups, at most two Agora
+// calls (the list, then one batched detail call for visibility and
+// capacity). With HX-Request it returns only the rows of that page, for the
+// "Load more" button.
+func (s *Server) groupList(c echo.Context) error {
+	ctx := c.Request().Context()
+	q := c.QueryParams()
+	limit := pageSize(q.Get("limit"), listPageSizes, defaultListLimit)
+	cursor := q.Get("cursor")
+	var prev []string
+	if cursor != "" {
+		prev = q["prev"]
+		if len(prev) > maxCursorStack {
+			prev = prev[len(prev)-maxCursorStack:]
+		}
+	}
+
+	summaries, resp, err := s.groups.List(ctx, &agora.ListOptions{Limit: limit, Cursor: cursor})
+	if err != nil {
+		return err
+	}
+	p := s.page(c, views.NavGroups, "list.title")
+	d := views.GroupList{
+		Limit:      limit,
+		PageSizes:  listPageSizes,
+		PageNumber: len(prev) + 1,
+	}
+	ids := make([]string, 0, len(summaries))
+	for _, g := range summaries {
+		d.Rows = append(d.Rows, views.GroupRow{
+			ID:           g.ID,
+			Name:         g.Name,
+			Owner:        g.Owner,
+			Members:      g.MemberCount,
+			LastModified: g.LastModified.Time(),
+			URL:          groupURL(g.ID),
+			EditURL:      groupEditURL(g.ID),
+			DeleteURL:    groupDeleteURL(g.ID),
+			OwnerURL:     userGroupsURL(g.Owner),
+		})
+		ids = append(ids, g.ID)
+	}
+	if len(ids) > 0 {
+		s.addGroupDetails(c, &d, ids, p.L)
+	}
+	if resp != nil && resp.Cursor != "" {
+		d.NextURL = listURL(limit, resp.Cursor, append(slices.Clone(prev), cursor))
+	}
+	if cursor != "" {
+		last := len(prev) - 1
+		if last >= 0 {
+			d.PrevURL = listURL(limit, prev[last], prev[:last])
+		} else {
+			d.PrevURL = listURL(limit, "", nil)
+		}
+	}
+	if isHTMX(c) {
+		return render(c, http.StatusOK, views.GroupRowsFragment(p, d))
+	}
+	return render(c, http.StatusOK, views.GroupListPage(p, d))
+}
+
+// addGroupDetails fills the public/maxusers columns with one batched call.
+// The list is still useful without them, so a failure only adds a note.
+func (s *Server) addGroupDetails(c echo.Context, d *views.GroupList, ids []string, l views.Localizer) {
+	groups, _, err := s.groups.Get(c.Request().Context(), ids...)
+	if err != nil {
+		s.log.Warn("group list: detail call failed; showing the list without visibility", "err", err)
+		d.DetailsError = l.T("list.details_failed")
+		return
+	}
+	byID := make(map[string]*agora.Group, len(groups))
+	for _, g := range groups {
+		byID[g.ID] = g
+	}
+	for i := range d.Rows {
+		if g, ok := byID[d.Rows[i].ID]; ok {
+			d.Rows[i].MaxUsers = g.MaxUsers
+			d.Rows[i].Public = &g.Public
+		}
+	}
+	d.DetailsShown = true
+}
+
+// listURL is the address of a page of the list. prev is the stack of the
+// cursors of the pages before it ("" is the first page).
+func listURL(limit int, cursor string, prev []string) templ.SafeURL {
+	v := url.Values{"limit": {strconv.Itoa(limit)}}
+	if cursor != "" {
+		v.Set("cursor", cursor)
+		for _, p := range prev {
+			v.Add("prev", p)
+		}
+	}
+	return templ.SafeURL("/groups?" + v.Encode())
+}
+
+// pageSize returns the page size asked for if it is one of the choices.
+func pageSize(s string, choices []int, def int) int {
+	n, err := strconv.Atoi(s)
+	if err == nil && slices.Contains(choices, n) {
+		return n
+	}
+	return def
+}
