@@ -530,7 +530,7 @@ func TestCancelDuringBackoffReturnsPromptly(t *testing.T) {
 }
 
 func TestPerAttemptTimeout(t *testing.T) {
-	client, mux := setup(t, WithTimeout(100*time.Millisecond), WithRetries(1, time.Millisecond))
+	client, mux := setup(t, WithTimeout(300*time.Millisecond), WithRetries(1, time.Millisecond))
 	var calls atomic.Int32
 	mux.HandleFunc("/org/app/chatgroups/1", func(w http.ResponseWriter, r *http.Request) {
 		if calls.Add(1) == 1 {
@@ -749,33 +749,52 @@ func TestRateLimiterHoldsRate(t *testing.T) {
 }
 
 func TestJoinedGroupsUseTheirOwnLimiter(t *testing.T) {
-	client, mux := setup(t, WithRateLimits(100, 50))
-	mux.HandleFunc("/org/app/users/u/joined_chatgroups", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, 200, `{"data":[],"count":0}`)
-	})
-	mux.HandleFunc("/org/app/chatgroups", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, 200, `{"data":[],"count":0}`)
-	})
-	tokens := func() (float64, float64) { return client.limiter.Tokens(), client.joinedLimiter.Tokens() }
+	handlers := func(mux *http.ServeMux) {
+		mux.HandleFunc("/org/app/users/u/joined_chatgroups", func(w http.ResponseWriter, r *http.Request) {
+			writeJSON(w, 200, `{"data":[],"count":0}`)
+		})
+		mux.HandleFunc("/org/app/chatgroups", func(w http.ResponseWriter, r *http.Request) {
+			writeJSON(w, 200, `{"data":[],"count":0}`)
+		})
+	}
+	// One limiter at one call per 10 s (burst 1), the other off: three calls
+	// on the open path finish at once and leave the slow limiter untouched;
+	// one call on the slow path takes its only token.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
 
-	g0, j0 := tokens()
+	slowGeneral, mux := setup(t, WithRateLimits(0.1, 0))
+	handlers(mux)
 	for range 3 {
-		if _, _, err := client.Groups.ListJoined(context.Background(), "u", nil); err != nil {
-			t.Fatal(err)
+		if _, _, err := slowGeneral.Groups.ListJoined(ctx, "u", nil); err != nil {
+			t.Fatalf("joined calls must not wait for the general limiter: %v", err)
 		}
 	}
-	g1, j1 := tokens()
-	if j0-j1 < 2.5 || g1 < g0-0.01 {
-		t.Errorf("after 3 joined calls: general %.2f→%.2f, joined %.2f→%.2f; want only the joined limiter used", g0, g1, j0, j1)
+	if tok := slowGeneral.limiter.Tokens(); tok < 0.99 {
+		t.Errorf("general limiter tokens = %.2f after joined calls, want 1", tok)
 	}
+	if _, _, err := slowGeneral.Groups.List(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	if tok := slowGeneral.limiter.Tokens(); tok > 0.1 {
+		t.Errorf("general limiter tokens = %.2f after a list call, want 0", tok)
+	}
+
+	slowJoined, mux := setup(t, WithRateLimits(0, 0.1))
+	handlers(mux)
 	for range 3 {
-		if _, _, err := client.Groups.List(context.Background(), nil); err != nil {
-			t.Fatal(err)
+		if _, _, err := slowJoined.Groups.List(ctx, nil); err != nil {
+			t.Fatalf("list calls must not wait for the joined limiter: %v", err)
 		}
 	}
-	g2, j2 := tokens()
-	if g1-g2 < 2.5 || j2 < j1-0.01 {
-		t.Errorf("after 3 list calls: general %.2f→%.2f, joined %.2f→%.2f; want only the general limiter used", g1, g2, j1, j2)
+	if tok := slowJoined.joinedLimiter.Tokens(); tok < 0.99 {
+		t.Errorf("joined limiter tokens = %.2f after list calls, want 1", tok)
+	}
+	if _, _, err := slowJoined.Groups.ListJoined(ctx, "u", nil); err != nil {
+		t.Fatal(err)
+	}
+	if tok := slowJoined.joinedLimiter.Tokens(); tok > 0.1 {
+		t.Errorf("joined limiter tokens = %.2f after a joined call, want 0", tok)
 	}
 }
 

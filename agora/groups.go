@@ -13,8 +13,6 @@ import (
 	"strings"
 )
 
-const groupsDocs = "https://docs.agora.io/en/agora-chat/restful-api/chat-group-management/create-delete-retrieve-groups"
-
 // GroupsService wraps the group endpoints of the seed page ("创建群组"):
 // create, detail, modify, delete, list all, and a user's joined groups.
 //
@@ -24,7 +22,8 @@ type GroupsService service
 // Create creates a group and returns its id. It is never retried: a create
 // whose answer was lost may still have created the group.
 //
-// Agora API: POST /{org}/{app}/chatgroups (see groupsDocs).
+// Agora API: POST /{org}/{app}/chatgroups
+// https://docs.agora.io/en/agora-chat/restful-api/chat-group-management/create-delete-retrieve-groups
 func (s *GroupsService) Create(ctx context.Context, req *CreateGroupRequest) (groupID string, resp *Response, err error) {
 	if err := validateCreate(req); err != nil {
 		return "", nil, err
@@ -84,7 +83,8 @@ func validateCreate(req *CreateGroupRequest) error {
 // resp.Count is the number of groups returned. With several batches, resp
 // is the last batch's response with Attempts summed over all calls.
 //
-// Agora API: GET /{org}/{app}/chatgroups/{group_ids} (ids comma-separated; see groupsDocs).
+// Agora API: GET /{org}/{app}/chatgroups/{group_ids} (ids comma-separated)
+// https://docs.agora.io/en/agora-chat/restful-api/chat-group-management/create-delete-retrieve-groups
 func (s *GroupsService) Get(ctx context.Context, ids ...string) ([]*Group, *Response, error) {
 	if len(ids) == 0 {
 		return nil, nil, invalid("ids", "at least one group id is needed")
@@ -154,7 +154,8 @@ func (s *GroupsService) getBatch(ctx context.Context, ids []string, missingOK bo
 // GetOne returns one group's details; the error matches ErrNotFound when
 // the group does not exist.
 //
-// Agora API: GET /{org}/{app}/chatgroups/{group_id} (see groupsDocs).
+// Agora API: GET /{org}/{app}/chatgroups/{group_id}
+// https://docs.agora.io/en/agora-chat/restful-api/chat-group-management/create-delete-retrieve-groups
 func (s *GroupsService) GetOne(ctx context.Context, id string) (*Group, *Response, error) {
 	if err := checkGroupID("id", id); err != nil {
 		return nil, nil, err
@@ -177,7 +178,8 @@ func (s *GroupsService) GetOne(ctx context.Context, id string) (*Group, *Respons
 // false or missing yields a *NotAppliedError naming it. An empty request is
 // rejected without a call. PUT is never retried.
 //
-// Agora API: PUT /{org}/{app}/chatgroups/{group_id} (see groupsDocs).
+// Agora API: PUT /{org}/{app}/chatgroups/{group_id}
+// https://docs.agora.io/en/agora-chat/restful-api/chat-group-management/create-delete-retrieve-groups
 func (s *GroupsService) Update(ctx context.Context, id string, req *UpdateGroupRequest) (*Response, error) {
 	if err := checkGroupID("id", id); err != nil {
 		return nil, err
@@ -215,7 +217,7 @@ func (s *GroupsService) Update(ctx context.Context, id string, req *UpdateGroupR
 // owner. A false echo yields a *NotAppliedError for "newowner".
 //
 // Agora API: PUT /{org}/{app}/chatgroups/{group_id} with {"newowner": user}
-// (https://docs.agora.io/en/agora-chat/restful-api/chat-group-management/manage-group-members).
+// https://docs.agora.io/en/api-reference/api-ref/im/chat-group-management/manage-group-members
 func (s *GroupsService) TransferOwner(ctx context.Context, id, newOwner string) (*Response, error) {
 	if err := checkGroupID("id", id); err != nil {
 		return nil, err
@@ -276,7 +278,8 @@ func objectKeys(b []byte) ([]string, error) {
 // group that was in fact deleted.
 //
 // Agora API: DELETE /{org}/{app}/chatgroups/{group_id} — single slash, the
-// seed's "//" is a typo (see groupsDocs).
+// seed's "//" is a typo.
+// https://docs.agora.io/en/agora-chat/restful-api/chat-group-management/create-delete-retrieve-groups
 func (s *GroupsService) Delete(ctx context.Context, id string) (*Response, error) {
 	if err := checkGroupID("id", id); err != nil {
 		return nil, err
@@ -310,7 +313,8 @@ type ListOptions struct {
 // MemberCount is the list's "affiliations" count, and LastModified is read
 // from "lastModified" or the older "last_modified".
 //
-// Agora API: GET /{org}/{app}/chatgroups?limit={N}&cursor={cursor} (see groupsDocs).
+// Agora API: GET /{org}/{app}/chatgroups?limit={N}&cursor={cursor}
+// https://docs.agora.io/en/agora-chat/restful-api/chat-group-management/create-delete-retrieve-groups
 func (s *GroupsService) List(ctx context.Context, opts *ListOptions) ([]*GroupSummary, *Response, error) {
 	q := url.Values{}
 	if opts != nil {
@@ -388,7 +392,8 @@ type JoinedOptions struct {
 // limiter (50/s by default, facts §4.1).
 //
 // Agora API: GET /{org}/{app}/users/{username}/joined_chatgroups?pagesize={n}&pagenum={n}
-// (the seed's paged URL omits {org}; see groupsDocs).
+// (the seed's paged URL omits {org}).
+// https://docs.agora.io/en/agora-chat/restful-api/chat-group-management/create-delete-retrieve-groups
 func (s *GroupsService) ListJoined(ctx context.Context, username string, opts *JoinedOptions) ([]*JoinedGroup, *Response, error) {
 	if err := checkUsername("username", username); err != nil {
 		return nil, nil, err

@@ -13,7 +13,7 @@ import (
 
 // MembersService wraps the member and admin endpoints of a group (facts §5).
 //
-// Agora docs: https://docs.agora.io/en/agora-chat/restful-api/chat-group-management/manage-group-members
+// Agora docs: https://docs.agora.io/en/api-reference/api-ref/im/chat-group-management/manage-group-members
 type MembersService service
 
 // PageOptions pages through a group's members. 0 omits the parameter
@@ -26,6 +26,7 @@ type PageOptions struct {
 // members; merge ListAdmins to tell them apart.
 //
 // Agora API: GET /{org}/{app}/chatgroups/{group_id}/users?pagenum={n}&pagesize={n}
+// https://docs.agora.io/en/api-reference/api-ref/im/chat-group-management/manage-group-members
 func (s *MembersService) List(ctx context.Context, groupID string, opts *PageOptions) ([]Affiliation, *Response, error) {
 	if err := checkGroupID("groupid", groupID); err != nil {
 		return nil, nil, err
@@ -56,6 +57,7 @@ func (s *MembersService) List(ctx context.Context, groupID string, opts *PageOpt
 //
 // Agora API: POST /{org}/{app}/chatgroups/{group_id}/users/{username}, or
 // POST /{org}/{app}/chatgroups/{group_id}/users with {"usernames":[…]}.
+// https://docs.agora.io/en/api-reference/api-ref/im/chat-group-management/manage-group-members
 func (s *MembersService) Add(ctx context.Context, groupID string, usernames ...string) ([]string, *Response, error) {
 	if err := checkGroupID("groupid", groupID); err != nil {
 		return nil, nil, err
@@ -118,6 +120,7 @@ type MemberResult struct {
 //
 // Agora API: DELETE /{org}/{app}/chatgroups/{group_id}/users/{username}, or
 // DELETE /{org}/{app}/chatgroups/{group_id}/users/{u1},{u2},….
+// https://docs.agora.io/en/api-reference/api-ref/im/chat-group-management/manage-group-members
 func (s *MembersService) Remove(ctx context.Context, groupID string, usernames ...string) ([]MemberResult, *Response, error) {
 	if err := checkGroupID("groupid", groupID); err != nil {
 		return nil, nil, err
@@ -201,6 +204,7 @@ func decodeOneOrMany[T any](op string, raw json.RawMessage, out *[]T) error {
 // ListAdmins returns the usernames of the group's admins (not the owner).
 //
 // Agora API: GET /{org}/{app}/chatgroups/{group_id}/admin
+// https://docs.agora.io/en/api-reference/api-ref/im/chat-group-management/manage-group-members
 func (s *MembersService) ListAdmins(ctx context.Context, groupID string) ([]string, *Response, error) {
 	if err := checkGroupID("groupid", groupID); err != nil {
 		return nil, nil, err
@@ -219,6 +223,7 @@ func (s *MembersService) ListAdmins(ctx context.Context, groupID string) ([]stri
 // AddAdmin makes a member an admin. Never retried.
 //
 // Agora API: POST /{org}/{app}/chatgroups/{group_id}/admin with {"newadmin": user}
+// https://docs.agora.io/en/api-reference/api-ref/im/chat-group-management/manage-group-members
 func (s *MembersService) AddAdmin(ctx context.Context, groupID, username string) (*Response, error) {
 	if err := checkGroupID("groupid", groupID); err != nil {
 		return nil, err
@@ -237,6 +242,7 @@ func (s *MembersService) AddAdmin(ctx context.Context, groupID, username string)
 // RemoveAdmin demotes an admin to member. Retried like GroupsService.Delete.
 //
 // Agora API: DELETE /{org}/{app}/chatgroups/{group_id}/admin/{username}
+// https://docs.agora.io/en/api-reference/api-ref/im/chat-group-management/manage-group-members
 func (s *MembersService) RemoveAdmin(ctx context.Context, groupID, username string) (*Response, error) {
 	if err := checkGroupID("groupid", groupID); err != nil {
 		return nil, err

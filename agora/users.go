@@ -51,6 +51,7 @@ type User struct {
 // batches are returned with it.
 //
 // Agora API: POST /{org}/{app}/users
+// https://docs.agora.io/en/agora-chat/restful-api/user-system-registration
 func (s *UsersService) Create(ctx context.Context, users ...NewUser) ([]*User, *Response, error) {
 	if len(users) == 0 {
 		return nil, nil, invalid("users", "at least one user is needed")
@@ -89,6 +90,7 @@ func (s *UsersService) Create(ctx context.Context, users ...NewUser) ([]*User, *
 // Get returns one user; the error matches ErrNotFound when there is none.
 //
 // Agora API: GET /{org}/{app}/users/{username}
+// https://docs.agora.io/en/agora-chat/restful-api/user-system-registration
 func (s *UsersService) Get(ctx context.Context, username string) (*User, *Response, error) {
 	if err := checkUsername("username", username); err != nil {
 		return nil, nil, err
@@ -110,6 +112,7 @@ func (s *UsersService) Get(ctx context.Context, username string) (*User, *Respon
 // Delete deletes a user. Retried like GroupsService.Delete.
 //
 // Agora API: DELETE /{org}/{app}/users/{username}
+// https://docs.agora.io/en/agora-chat/restful-api/user-system-registration
 func (s *UsersService) Delete(ctx context.Context, username string) (*Response, error) {
 	if err := checkUsername("username", username); err != nil {
 		return nil, err
