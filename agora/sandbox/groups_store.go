@@ -51,12 +51,48 @@ func mustLoadGroup(ctx context.Context, tx *sql.Tx, id int64, rawID string) (*gr
 	return g, err
 }
 
-func insertGroup(ctx context.Context, tx *sql.Tx, g *groupRow) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO groups (`+groupColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-		g.ID, g.Name, g.Description, g.Public, g.MembersOnly, g.AllowInvites, g.InviteNeedConfirm,
+// groupInserter inserts groups with their members through prepared
+// statements, so bulk inserts do not re-parse SQL per row.
+type groupInserter struct {
+	group, member *sql.Stmt
+}
+
+func newGroupInserter(ctx context.Context, tx *sql.Tx) (*groupInserter, error) {
+	g, err := tx.PrepareContext(ctx, `INSERT INTO groups (`+groupColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
+	if err != nil {
+		return nil, fmt.Errorf("prepare group insert: %w", err)
+	}
+	m, err := tx.PrepareContext(ctx, `INSERT INTO members (group_id, username, role) VALUES (?, ?, ?)`)
+	if err != nil {
+		g.Close()
+		return nil, fmt.Errorf("prepare member insert: %w", err)
+	}
+	return &groupInserter{group: g, member: m}, nil
+}
+
+func (b *groupInserter) close() {
+	b.group.Close()
+	b.member.Close()
+}
+
+// add inserts g, its owner, members, and admins (a subset of members).
+func (b *groupInserter) add(ctx context.Context, g *groupRow, members []string, admins map[string]bool) error {
+	_, err := b.group.ExecContext(ctx, g.ID, g.Name, g.Description, g.Public, g.MembersOnly, g.AllowInvites, g.InviteNeedConfirm,
 		g.MaxUsers, g.Owner, g.Custom, g.Avatar, g.Mute, g.Disabled, g.Created, g.Modified, g.MemberCount)
 	if err != nil {
-		return fmt.Errorf("sandbox: insert group: %w", err)
+		return fmt.Errorf("insert group: %w", err)
+	}
+	if _, err := b.member.ExecContext(ctx, g.ID, g.Owner, roleOwner); err != nil {
+		return fmt.Errorf("insert owner: %w", err)
+	}
+	for _, m := range members {
+		role := roleMember
+		if admins[m] {
+			role = roleAdmin
+		}
+		if _, err := b.member.ExecContext(ctx, g.ID, m, role); err != nil {
+			return fmt.Errorf("insert member: %w", err)
+		}
 	}
 	return nil
 }
@@ -76,18 +112,12 @@ func (st *store) createGroup(ctx context.Context, g groupRow, members []string) 
 			return err
 		}
 		g.ID, g.MemberCount = id, 1+len(members)
-		if err := insertGroup(ctx, tx, &g); err != nil {
+		ins, err := newGroupInserter(ctx, tx)
+		if err != nil {
 			return err
 		}
-		if err := insertMember(ctx, tx, id, g.Owner, roleOwner); err != nil {
-			return err
-		}
-		for _, m := range members {
-			if err := insertMember(ctx, tx, id, m, roleMember); err != nil {
-				return err
-			}
-		}
-		return nil
+		defer ins.close()
+		return ins.add(ctx, &g, members, nil)
 	})
 	return g.ID, err
 }
@@ -256,8 +286,10 @@ func (st *store) joinedGroups(ctx context.Context, username string, limit, offse
 		if err := requireUsers(ctx, tx, username); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT g.id, g.name FROM members m JOIN groups g ON g.id = m.group_id
-			WHERE m.username = ? ORDER BY m.seq DESC LIMIT ? OFFSET ?`, username, limit, offset)
+		// Skip the offset on the covering index alone, then join the page.
+		rows, err := tx.QueryContext(ctx, `SELECT g.id, g.name FROM (
+				SELECT group_id, seq FROM members WHERE username = ? ORDER BY seq DESC LIMIT ? OFFSET ?
+			) m JOIN groups g ON g.id = m.group_id ORDER BY m.seq DESC`, username, limit, offset)
 		if err != nil {
 			return fmt.Errorf("sandbox: joined groups: %w", err)
 		}

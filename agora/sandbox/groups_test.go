@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 var digits = regexp.MustCompile(`^[0-9]{15,18}$`)
@@ -391,4 +392,36 @@ func TestBodyTooLarge(t *testing.T) {
 	e := newEnv(t)
 	big := `{"public":true,"owner":"o","custom":"` + strings.Repeat("x", 1<<20) + `"}`
 	wantError(t, e.do("POST", "/chatgroups", big), 413, "Request Entity Too Large", "Request Entity Too Large")
+}
+
+func TestJoinedHugePageNumber(t *testing.T) {
+	e := newEnv(t)
+	e.createUsers("u")
+	e.createGroup("g", "u")
+	res := e.ok("GET", "/users/u/joined_chatgroups?pagesize=100&pagenum=9223372036854775807", nil)
+	if len(dataList(t, res)) != 0 {
+		t.Errorf("huge pagenum returned groups: %s", res.raw)
+	}
+}
+
+func TestInjectedClock(t *testing.T) {
+	at := time.UnixMilli(1542361730243)
+	e := newEnv(t, func(c *Config) { c.Now = func() time.Time { return at } })
+	e.createUsers("u")
+	res := e.ok("POST", "/chatgroups", `{"public":true,"owner":"u"}`)
+	if res.body["timestamp"] != 1542361730243.0 {
+		t.Errorf("timestamp %v", res.body["timestamp"])
+	}
+	id := dataObject(t, res)["groupid"].(string)
+	if id != "1542361730243000" {
+		t.Errorf("groupid %s, want creation ms × 1000", id)
+	}
+	// Ids stay unique and increasing when the clock stands still.
+	if id2 := e.createGroup("second", "u"); id2 != "1542361730243001" {
+		t.Errorf("second groupid %s", id2)
+	}
+	g := dataList(t, e.ok("GET", "/chatgroups/"+id, nil))[0].(map[string]any)
+	if g["created"] != 1542361730243.0 {
+		t.Errorf("created %v", g["created"])
+	}
 }

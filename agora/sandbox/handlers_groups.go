@@ -64,7 +64,7 @@ func (s *Sandbox) createGroup(r *http.Request) (*reply, error) {
 	}
 	members = normalizeList(members, g.Owner)
 	if len(members) > maxMembersOnCreate || len(members)+1 > g.MaxUsers {
-		return nil, errExceedLimit(errMembersOverLimit)
+		return nil, errExceedLimit(msgMembersOverLimit)
 	}
 	if g.Public {
 		g.AllowInvites = false // the service forces this for public groups
@@ -115,22 +115,22 @@ func normalizeList(names []string, skip string) []string {
 
 // groupDetail is one item of GET /chatgroups/{ids}, keys as in facts §3.2.
 type groupDetail struct {
-	ID                string        `json:"id"`
-	Name              string        `json:"name"`
-	Description       string        `json:"description"`
-	MembersOnly       bool          `json:"membersonly"`
-	AllowInvites      bool          `json:"allowinvites"`
-	InviteNeedConfirm bool          `json:"invite_need_confirm"`
-	MaxUsers          int           `json:"maxusers"`
-	Owner             string        `json:"owner"`
-	Created           int64         `json:"created"`
-	Custom            string        `json:"custom"`
-	Avatar            string        `json:"avatar,omitempty"`
-	Mute              bool          `json:"mute"`
-	Disabled          bool          `json:"disabled"`
-	AffiliationsCount int           `json:"affiliations_count"`
-	Affiliations      []affiliation `json:"affiliations"`
-	Public            bool          `json:"public"`
+	ID                string       `json:"id"`
+	Name              string       `json:"name"`
+	Description       string       `json:"description"`
+	MembersOnly       bool         `json:"membersonly"`
+	AllowInvites      bool         `json:"allowinvites"`
+	InviteNeedConfirm bool         `json:"invite_need_confirm"`
+	MaxUsers          int          `json:"maxusers"`
+	Owner             string       `json:"owner"`
+	Created           int64        `json:"created"`
+	Custom            string       `json:"custom"`
+	Avatar            string       `json:"avatar,omitempty"`
+	Mute              bool         `json:"mute"`
+	Disabled          bool         `json:"disabled"`
+	AffiliationsCount int          `json:"affiliations_count"`
+	Affiliations      affiliations `json:"affiliations"`
+	Public            bool         `json:"public"`
 }
 
 // GET /chatgroups/{ids}
@@ -164,7 +164,7 @@ func (s *Sandbox) groupDetails(r *http.Request) (*reply, error) {
 	items := make([]groupDetail, len(found))
 	for i, g := range found {
 		// Members newest first, owner last: the order of the seed's example.
-		affs := make([]affiliation, 0, len(g.Members)+1)
+		affs := make(affiliations, 0, len(g.Members)+1)
 		for _, m := range g.Members {
 			affs = append(affs, affiliation{username: m})
 		}

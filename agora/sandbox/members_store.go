@@ -15,7 +15,7 @@ const (
 	maxAdmins           = 99    // owner + admins ≤ 100
 	maxDetailMembers    = 10000 // affiliations returned per group by detail
 	maxMembersOnCreate  = 100
-	errMembersOverLimit = "members size is greater than max user size !"
+	msgMembersOverLimit = "members size is greater than max user size !"
 )
 
 // memberRole reports u's role in group gid and whether u is a member.
@@ -53,22 +53,49 @@ type affiliation struct {
 	username string
 }
 
-func (a affiliation) MarshalJSON() ([]byte, error) {
-	key := `{"member":`
-	if a.owner {
-		key = `{"owner":`
+// affiliations marshals as one array in one buffer: a detail can hold
+// 10,000 of them, and a MarshalJSON per element costs several allocations.
+type affiliations []affiliation
+
+func (as affiliations) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, 2+len(as)*24)
+	b = append(b, '[')
+	for i, a := range as {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if a.owner {
+			b = append(b, `{"owner":`...)
+		} else {
+			b = append(b, `{"member":`...)
+		}
+		if plainASCII(a.username) { // valid usernames need no escaping
+			b = append(append(append(b, '"'), a.username...), '"')
+		} else {
+			q, err := json.Marshal(a.username)
+			if err != nil {
+				return nil, err
+			}
+			b = append(b, q...)
+		}
+		b = append(b, '}')
 	}
-	name, err := json.Marshal(a.username)
-	if err != nil {
-		return nil, err
+	return append(b, ']'), nil
+}
+
+func plainASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
 	}
-	return append(append([]byte(key), name...), '}'), nil
+	return true
 }
 
 // listMembers returns a page of group gid: the owner first, then the other
 // members in join order.
-func (st *store) listMembers(ctx context.Context, gid int64, rawID string, limit, offset int) ([]affiliation, error) {
-	out := []affiliation{}
+func (st *store) listMembers(ctx context.Context, gid int64, rawID string, limit, offset int) (affiliations, error) {
+	out := affiliations{}
 	err := st.read(ctx, func(tx *sql.Tx) error {
 		g, err := loadGroup(ctx, tx, gid)
 		if err != nil {
@@ -121,7 +148,7 @@ func (st *store) addMembers(ctx context.Context, gid int64, rawID string, users 
 				continue
 			}
 			if g.MemberCount+len(added)+1 > g.MaxUsers {
-				return errExceedLimit(errMembersOverLimit)
+				return errExceedLimit(msgMembersOverLimit)
 			}
 			if err := insertMember(ctx, tx, gid, u, roleMember); err != nil {
 				return err

@@ -44,7 +44,10 @@ func pageParams(r *http.Request, defSize, maxSize, noParams int) (limit, offset 
 		return 0, 0, err
 	}
 	// A page far past the end is just empty; keep the offset in range.
-	return size, int(min(int64(num-1)*int64(size), math.MaxInt32)), nil
+	if num-1 > math.MaxInt32/size {
+		return size, math.MaxInt32, nil
+	}
+	return size, (num - 1) * size, nil
 }
 
 // List-all cursors are base64 (URL alphabet, no padding) of

@@ -84,12 +84,15 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errOrgAppNotFound(seg[0], seg[1], r.URL.Path))
 		return
 	}
-	if s.limiter != nil && !s.limiter.Allow() {
-		res := s.limiter.Reserve()
-		wait := res.Delay()
-		res.Cancel()
-		s.writeError(w, r, errReachLimit(wait))
-		return
+	if s.limiter != nil {
+		// A reservation tells how long until a token is free; an
+		// over-limit request gives it back, so refusals cost nothing.
+		if res := s.limiter.Reserve(); res.Delay() > 0 {
+			wait := res.Delay()
+			res.Cancel()
+			s.writeError(w, r, errReachLimit(wait))
+			return
+		}
 	}
 	if err := s.authenticate(r); err != nil {
 		s.writeError(w, r, err)
@@ -101,11 +104,11 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 
+	// r is already our copy (WithContext above); route on the rest of the path.
 	u := *r.URL
 	u.Path, u.RawPath = rest, ""
-	r2 := r.Clone(r.Context())
-	r2.URL = &u
-	s.mux.ServeHTTP(w, r2)
+	r.URL = &u
+	s.mux.ServeHTTP(w, r)
 }
 
 // trimAppPrefix strips "/{org}/{app}" from path, reporting whether they are

@@ -47,7 +47,7 @@ func (s *Sandbox) BulkCreateGroups(ctx context.Context, n int, owner string, mem
 		if err != nil {
 			return err
 		}
-		ins, err := newBulkInserter(ctx, tx)
+		ins, err := newGroupInserter(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -66,51 +66,6 @@ func (s *Sandbox) BulkCreateGroups(ctx context.Context, n int, owner string, mem
 	})
 	if err != nil {
 		return fmt.Errorf("sandbox: bulk create groups: %w", err)
-	}
-	return nil
-}
-
-// bulkInserter inserts groups with prepared statements, for seeding.
-type bulkInserter struct {
-	group, member *sql.Stmt
-}
-
-func newBulkInserter(ctx context.Context, tx *sql.Tx) (*bulkInserter, error) {
-	g, err := tx.PrepareContext(ctx, `INSERT INTO groups (`+groupColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
-	if err != nil {
-		return nil, fmt.Errorf("prepare group insert: %w", err)
-	}
-	m, err := tx.PrepareContext(ctx, `INSERT INTO members (group_id, username, role) VALUES (?, ?, ?)`)
-	if err != nil {
-		g.Close()
-		return nil, fmt.Errorf("prepare member insert: %w", err)
-	}
-	return &bulkInserter{group: g, member: m}, nil
-}
-
-func (b *bulkInserter) close() {
-	b.group.Close()
-	b.member.Close()
-}
-
-// add inserts g, its owner, members, and admins (a subset of members).
-func (b *bulkInserter) add(ctx context.Context, g *groupRow, members []string, admins map[string]bool) error {
-	_, err := b.group.ExecContext(ctx, g.ID, g.Name, g.Description, g.Public, g.MembersOnly, g.AllowInvites, g.InviteNeedConfirm,
-		g.MaxUsers, g.Owner, g.Custom, g.Avatar, g.Mute, g.Disabled, g.Created, g.Modified, g.MemberCount)
-	if err != nil {
-		return fmt.Errorf("insert group: %w", err)
-	}
-	if _, err := b.member.ExecContext(ctx, g.ID, g.Owner, roleOwner); err != nil {
-		return fmt.Errorf("insert owner: %w", err)
-	}
-	for _, m := range members {
-		role := roleMember
-		if admins[m] {
-			role = roleAdmin
-		}
-		if _, err := b.member.ExecContext(ctx, g.ID, m, role); err != nil {
-			return fmt.Errorf("insert member: %w", err)
-		}
 	}
 	return nil
 }
@@ -188,7 +143,7 @@ func (s *Sandbox) SeedDemo(ctx context.Context) (seeded bool, err error) {
 		if hasGroups {
 			return nil
 		}
-		ins, err := newBulkInserter(ctx, tx)
+		ins, err := newGroupInserter(ctx, tx)
 		if err != nil {
 			return err
 		}

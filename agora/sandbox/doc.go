@@ -1,0 +1,263 @@
+// Package sandbox is an embedded, persistent imitation of the Agora Chat
+// (Easemob) group REST API, for development and tests without a real app.
+//
+// It serves, under /{org_name}/{app_name}: group create, detail, modify
+// (including ownership transfer), delete, list-all and a user's joined
+// groups; members (list, add one or many, remove one or many) and admins
+// (list, add, remove); users (create one or many, get, delete). Requests
+// need "Authorization: Bearer <AccessToken2 app token>" for Config.AppID and
+// Config.AppCertificate. Data lives in {DataDir}/sandbox.db (SQLite, WAL,
+// synchronous=FULL: nothing acknowledged is lost if the process is killed).
+//
+// Response shapes and error strings follow shared/reference/agora-chat-facts.md
+// (the facts file), which wins over the seed page where they differ. Where
+// the facts are unconfirmed or conflict, the sandbox chose as listed below.
+//
+// # Envelopes
+//
+//   - Success: action (lower-case HTTP method), application (an app UUID made
+//     once and kept in the store), applicationName, organization, uri
+//     (scheme://host/path as requested, no query), entities, data,
+//     timestamp and duration (ms); count on detail, list-all, joined, member
+//     list and admin list; cursor on list-all only when a next page exists;
+//     params (every query parameter, unknown ones too, as arrays of strings)
+//     only when there is a query string. No properties key; path only on
+//     the user endpoints.
+//   - Errors: error, exception, timestamp, duration, error_description.
+//     Exception class names are the captured ones where known (e.g.
+//     ResourceNotFoundException, GroupAuthorizationException,
+//     SecurityException); the others are invented in the same style.
+//   - Content-Type is "application/json;charset=UTF-8", as the service sends.
+//
+// # Checks, in order
+//
+// Unknown org/app (compared case-sensitively) → 404
+// organization_application_not_found "Could not find application for
+// {org}/{app} from URI: {path}", before authentication. Then the rate limit,
+// then the token, then the body size, then routing. A known path with
+// another method → 405 unsupported_service_operation "Service operation not
+// supported" with an Allow header (the facts allow 405 or 500; 405 is the
+// documented one). An unknown path under the app → 404
+// service_resource_not_found "Service resource not found". A missing
+// Content-Type is accepted (facts §2).
+//
+// # Authentication
+//
+//   - No header or an empty Bearer token → 401 group_authorization "token is blank!".
+//   - Not an AccessToken2, or a scheme other than Bearer (matched
+//     case-insensitively) → 401 auth_bad_access_token "Unable to
+//     authenticate due to corrupt access token".
+//   - Bad signature or another App ID → 401 auth_bad_access_token "Unable to authenticate".
+//   - Expired (token or its app privilege) → 401 unauthorized "Unable to
+//     authenticate due to expired access token".
+//   - Valid but without the Chat app privilege (a user token) → 401
+//     unauthorized "Unable to authenticate (OAuth)" (the facts leave this
+//     unconfirmed; this is the group API's wording for an invalid token).
+//   - The 24-hour maximum validity is not enforced beyond the token's own
+//     expiry (unconfirmed whether the service does).
+//
+// # Rate limit
+//
+// Config.RateLimit > 0 enables one token bucket for the app (burst = the
+// rate rounded up), counting every request that reached the app, even ones
+// that then fail authentication. Over it: 429 reach_limit "This request has
+// reached api limit" with Retry-After in whole seconds (at least 1). The
+// service's per-endpoint limits (100/s, 50/s for joined groups) are not
+// modelled separately.
+//
+// # Request bodies
+//
+//   - Over 1 MiB → 413 with error and error_description both "Request
+//     Entity Too Large" (the older documented form; the JSON-body case is
+//     unconfirmed).
+//   - Malformed JSON → 400 json_parse with Jackson-style text and a 1-based
+//     line/column; an empty body → "No content to map due to end-of-input";
+//     a non-object where an object is needed → "Cannot deserialize value of
+//     type …". Content after the first JSON value is ignored, like Jackson.
+//   - maxusers may be a JSON number or a string of digits (the seed types it
+//     String and Jackson coerces "300"); whole floats like 300.0 pass. Other
+//     values → 400 invalid_parameter "maxusers must be an integer".
+//   - Booleans must be JSON booleans and strings JSON strings; otherwise 400
+//     invalid_parameter "{key} must be …". On create a null counts as not
+//     sent; on PUT it is 400 "{key} must not be null".
+//   - Text limits are counted in characters (runes). groupname > 128,
+//     description > 512, custom > 8192 on create / > 1024 on PUT → 403
+//     exceed_limit "{key} cannot exceed to {n}" (the chatroom wording; the
+//     group wording is unconfirmed). The description error names the key
+//     that was sent ("desc" or "description"). avatar > 1024 → 400
+//     invalid_parameter "avatar length is too big". "/" is allowed in names
+//     (the seed's restriction is unconfirmed).
+//   - Usernames are [a-zA-Z0-9_.-], at most 64, and lower-cased on input
+//     everywhere (paths and bodies), so "Aa" and "aa" are one user.
+//
+// # Create (POST /chatgroups)
+//
+//   - public is checked first: missing or null → 400 invalid_parameter
+//     "group must contain public field!". Then owner: missing or empty → 400
+//     invalid_parameter "owner must be provided".
+//   - Both "desc" (seed, Java SDK) and "description" (current docs) are
+//     read; if both are sent, "description" wins. Both "membersonly" and
+//     "members_only" are read; "membersonly" wins.
+//   - Defaults: maxusers 200, invite_need_confirm true, the rest false or "".
+//     groupname and description are optional. Public groups get
+//     allowinvites=false whatever was sent (facts §3.1).
+//   - maxusers < 1 → 400 invalid_parameter "maxusers must be at least 1";
+//     above Config.MaxUsersPerGroup → 403 exceed_limit "maxUsers cannot
+//     exceed {n}" (chatroom wording).
+//   - members: duplicates and the owner are dropped; an empty array is
+//     accepted (the seed's "at least one" is not enforced); more than 100, or
+//     members+owner above maxusers → 403 exceed_limit "members size is
+//     greater than max user size !".
+//   - An owner or member that is not a user → 404 resource_not_found
+//     "username {name} doesn't exist!" (first one, owner before members).
+//   - Other keys (groupid, scale, …) are ignored; custom group ids are not
+//     supported.
+//   - Group ids are 16-digit decimal strings: creation ms × 1000 plus a
+//     counter, strictly increasing and never reused, even after deletes.
+//
+// # Detail (GET /chatgroups/{id1,id2,…})
+//
+//   - A missing id → 404 service_resource_not_found "do not find this
+//     group:{id}" (the captured response), not Easemob's documented
+//     resource_not_found "grpID {id} does not exist!".
+//   - Several ids where only some exist → 200 with the found groups in the
+//     order asked and count = number found; when none exist, the 404 above
+//     names the first id. Non-numeric ids count as missing; repeated ids are
+//     answered once. More than 100 ids → 400 invalid_parameter "the number
+//     of group ids is more than max limit : 100".
+//   - Items: id, name, description, membersonly, allowinvites,
+//     invite_need_confirm, maxusers (number), owner (plain username),
+//     created (number, ms), custom ("" when unset), mute, disabled,
+//     affiliations_count (all members, owner included), affiliations,
+//     public; avatar only when set. affiliations lists members most
+//     recently joined first and the owner last (the seed example's order),
+//     admins as "member", at most 10,000 entries (9,999 members + owner).
+//
+// # Modify (PUT /chatgroups/{id})
+//
+//   - Accepted keys: groupname, description, maxusers, membersonly,
+//     allowinvites, invite_need_confirm, custom, public, avatar, newowner.
+//     Anything else, "desc" and "members_only" included → 400
+//     invalid_parameter "some of [k1, k2] are not valid fields" (keys sorted;
+//     rejecting "desc" catches clients that follow the seed's wrong table;
+//     the service's behaviour is unconfirmed).
+//   - data echoes exactly the keys sent, each true; {} is a 200 with data {}.
+//   - maxusers below the current member count → 403 forbidden_op "current
+//     user count is larger than the maxUsers that you want to update !"
+//     (chatroom wording).
+//   - newowner may come alone (data {"newowner":true}) or with other keys,
+//     applied in one transaction. Not a member → 403 forbidden_op "user: X
+//     doesn't exist in group: G"; the current owner → 403 forbidden_op "new
+//     owner and old owner are the same". The old owner stays as a member.
+//   - Setting public=true on PUT does not force allowinvites (only create does).
+//   - Unknown group (or non-numeric id) → 404 resource_not_found "grpID {id} does not exist!".
+//
+// # Delete (DELETE /chatgroups/{id})
+//
+// data {"success":true,"groupid":"{id}"}; unknown → 404 resource_not_found
+// "grpID {id} does not exist!".
+//
+// # List all (GET /chatgroups?limit=&cursor=)
+//
+//   - Newest first. limit defaults to 10 and is clamped to
+//     Config.ListLimitMax (default 1000, the current docs' maximum); a
+//     non-integer or < 1 → 400 invalid_parameter.
+//   - Items: owner "{org}#{app}_{username}", groupid, affiliations (member
+//     count, owner included), type "group", groupname, and the last change
+//     as a string of ms under "lastModified" (current docs) — or
+//     "last_modified" (seed, Easemob before 2024) with
+//     Config.LegacyLastModified; never both. A group's last change is its
+//     creation, a PUT, an ownership transfer or a membership change.
+//   - Keyset paging: the cursor is base64 (URL alphabet, no padding) of
+//     "im:group:{org}#{app}:{last id}" and the next page is the groups with
+//     a smaller id, so a page costs the same at any depth. The standard
+//     alphabet, padding, and a space for an unescaped "+" are tolerated. A
+//     cursor that does not decode, or was made for another app → 400
+//     invalid_parameter "cursor {c} is not valid: …". Groups created during
+//     a walk are not part of it; deleted ones not reached yet are skipped.
+//   - cursor is absent on the last page (the sandbox reads one extra row to
+//     know), so no walk ends with an empty page.
+//
+// # Joined groups (GET /users/{username}/joined_chatgroups?pagenum=&pagesize=)
+//
+//   - Items {"groupid","groupname"}, most recently joined first, count =
+//     items returned.
+//   - Without pagenum and pagesize: up to 500 groups (EM-OLD, AG-CN-2023).
+//   - pagesize defaults to Config.JoinedPageSizeDefault (10) and is clamped
+//     to Config.JoinedPageSizeMax (100): the EM-OLD / AG-CN-2023 bounds, not
+//     AG-EN's [1,20]/5. pagenum starts at 1. Either alone takes the other's
+//     default. A non-integer or < 1 → 400 invalid_parameter. A page past the
+//     end → 200 with data [] and count 0 (the seed's example).
+//   - Unknown user → 404 resource_not_found "username {name} doesn't exist!".
+//
+// # Members and admins (facts §5)
+//
+//   - GET /chatgroups/{id}/users: pagesize default 10, clamped to 100, pagenum
+//     from 1 (AG-EN; Easemob's newer [1,1000]/1000 is not used); without
+//     parameters the first 10. The owner comes first, then the others in
+//     join order; admins are "member". Unknown group → 404
+//     service_resource_not_found "do not find this group:{id}".
+//   - POST /chatgroups/{id}/users/{u} → {"result":true,"groupid","action":"add_member","user"};
+//     already a member → 403 forbidden_op "can not join this group,
+//     reason:user: X already in group: G"; full → 403 exceed_limit "members
+//     size is greater than max user size !".
+//   - POST /chatgroups/{id}/users {"usernames":[…]}: more than 60 entries
+//     (counted before duplicates are dropped) → 400 invalid_parameter
+//     "addMembers: addMembers number more than maxSize : 60"; none → 400
+//     "usernames must be provided". Users already in the group (the owner
+//     too) are skipped and "newmembers" lists only those added; one unknown
+//     user fails the whole call with 404 "username X doesn't exist!".
+//   - DELETE /chatgroups/{id}/users/{u}: one name (no comma) answers an
+//     object and fails like the single endpoint: unknown user 404
+//     resource_not_found "username X doesn't exist!", not a member 403
+//     forbidden_op "users [X] are not members of this group!", the owner 403
+//     forbidden_op "forbidden operation on group owner!". With a comma it
+//     answers an array, one {"result","action":"remove_member","reason"?,
+//     "user","groupid"} per user; reasons: "user X doesn't exist.",
+//     "forbidden operation on group owner!", "user: X doesn't exist in
+//     group: G". More than 60 names → 400 invalid_parameter "kickMember:
+//     kickMembers number more than maxSize : 60".
+//   - Admins: GET answers usernames in join order with count. POST
+//     {"newadmin":u} → {"result":"success","newadmin":u}; not a member → 404
+//     resource_not_found "user: X doesn't exist in group: G"; the owner →
+//     403 forbidden_op "forbidden operation on group owner!"; already an
+//     admin → 403 forbidden_op "user: X is already admin of group: G"; 99
+//     admins already → 403 exceed_limit "the number of admins has reached the
+//     limit : 99". DELETE → {"result":"success","oldadmin":u}; not an admin →
+//     403 forbidden_op "user:X is not admin of group:G".
+//   - Member and admin endpoints on an unknown group → 404 resource_not_found
+//     "grpID {id} does not exist!" (except the member list, above).
+//
+// # Users (Easemob shapes)
+//
+//   - POST /users takes {"username","password"} or an array of them (at most
+//     60, else 400 illegal_argument), all or nothing. The password is
+//     required (400 illegal_argument "password must be provided") but never
+//     stored. An invalid name → 400 illegal_argument "username [X] is not
+//     legal: …"; an existing one → 400 duplicate_unique_property_exists
+//     "Application {uuid} Entity user requires that property named username
+//     be unique, value of X exists".
+//   - Responses carry path "/users", entities of {uuid, type "user",
+//     created, modified, username, activated true} and data []; GET adds
+//     count 1. Unknown user on GET or DELETE → 404 service_resource_not_found
+//     "Service resource not found".
+//   - DELETE /users/{u} removes the user from every group and deletes the
+//     groups the user owns, as Easemob does.
+//
+// # Not modelled
+//
+// Block, mute and allow lists, announcements, shared files, disable/enable,
+// is_joined, the /token endpoint, per-user and per-app group quotas,
+// content moderation, threads and custom group ids. mute and disabled are
+// reported (false, except in the demo data) but cannot be changed.
+//
+// # Store
+//
+// One writer connection (immediate transactions, queued in database/sql
+// instead of retrying SQLITE_BUSY) and a small pool of read-only readers.
+// groups keeps its member count, so list-all reads no membership rows;
+// members is indexed by (group, join order) and (user, join order).
+// list-all pages by key, so its cost does not grow with depth; the joined
+// and member lists are numbered pages (pagenum), so a deep page skips
+// pagenum×pagesize index entries (about 20 ms at 190,000).
+package sandbox
