@@ -333,7 +333,7 @@ func runSandbox(ctx context.Context, args []string, stdout io.Writer, logger *sl
   (the App Certificate is in %s)
 
 Try it (the token is valid for 24 hours; "groupdesk token" makes more):
-  curl -H 'Accept: application/json' -H 'Authorization: Bearer %s' '%s/chatgroups?limit=5'
+  curl -sS -H 'Accept: application/json' -H 'Authorization: Bearer %s' '%s/chatgroups?limit=5'
 
 `, base, *org, *app, creds.AppID, dir, token, base)
 	return sb.Serve(ctx, ln)

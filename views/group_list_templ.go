@@ -377,9 +377,8 @@ func GroupListPage(p Page, d GroupList) templ.Component {
 	})
 }
 
-// GroupRows is the htmx "Load more" fragment: the rows of one page, the
-// next load-more row, and the pager updated out of band (inside a template,
-// so the HTML parser keeps it next to table rows).
+// GroupRows is the rows of one page and the next load-more row. The button
+// keeps its id across swaps, so htmx gives keyboard focus back to it.
 func GroupRows(p Page, d GroupList) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
@@ -404,7 +403,7 @@ func GroupRows(p Page, d GroupList) templ.Component {
 			}
 		}
 		if d.NextURL != "" {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 30, "<tr id=\"load-more-row\" class=\"load-more-row\" data-testid=\"load-more-row\"><td colspan=\"7\"><a href=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 30, "<tr id=\"load-more-row\" class=\"load-more-row\" data-testid=\"load-more-row\"><td colspan=\"7\"><a id=\"load-more\" href=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -653,7 +652,7 @@ func groupRow(p Page, r GroupRow, details bool) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 48, "</td><td><a href=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 48, "</td><td class=\"actions\"><a href=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -205,36 +205,32 @@ func (in groupInput) createRequest() *agora.CreateGroupRequest {
 // updateRequest holds only the fields that differ from orig (the values
 // the edit form was rendered from); nil if nothing changed.
 func (in groupInput) updateRequest(orig views.GroupFormValues) *agora.UpdateGroupRequest {
-	req := &agora.UpdateGroupRequest{}
-	changed := false
-	if in.GroupName != strings.TrimSpace(orig.GroupName) {
-		req.GroupName, changed = agora.String(in.GroupName), true
+	origMax, err := strconv.Atoi(strings.TrimSpace(orig.MaxUsers))
+	if err != nil {
+		origMax = -1 // unreadable: send the new value
 	}
-	if in.Description != orig.Description {
-		req.Description, changed = agora.String(in.Description), true
+	req := agora.UpdateGroupRequest{
+		GroupName:         changed(in.GroupName, strings.TrimSpace(orig.GroupName)),
+		Description:       changed(in.Description, orig.Description),
+		MaxUsers:          changed(in.MaxUsers, origMax),
+		Public:            changed(in.Public, orig.Public),
+		MembersOnly:       changed(in.MembersOnly, orig.MembersOnly),
+		AllowInvites:      changed(in.AllowInvites, orig.AllowInvites),
+		InviteNeedConfirm: changed(in.InviteNeedConfirm, orig.InviteNeedConfirm),
+		Custom:            changed(in.Custom, orig.Custom),
 	}
-	if n, err := strconv.Atoi(strings.TrimSpace(orig.MaxUsers)); err != nil || n != in.MaxUsers {
-		req.MaxUsers, changed = agora.Int(in.MaxUsers), true
-	}
-	if in.Public != orig.Public {
-		req.Public, changed = agora.Bool(in.Public), true
-	}
-	if in.MembersOnly != orig.MembersOnly {
-		req.MembersOnly, changed = agora.Bool(in.MembersOnly), true
-	}
-	if in.AllowInvites != orig.AllowInvites {
-		req.AllowInvites, changed = agora.Bool(in.AllowInvites), true
-	}
-	if in.InviteNeedConfirm != orig.InviteNeedConfirm {
-		req.InviteNeedConfirm, changed = agora.Bool(in.InviteNeedConfirm), true
-	}
-	if in.Custom != orig.Custom {
-		req.Custom, changed = agora.String(in.Custom), true
-	}
-	if !changed {
+	if req == (agora.UpdateGroupRequest{}) {
 		return nil
 	}
-	return req
+	return &req
+}
+
+// changed returns &v if it differs from orig, else nil (not sent).
+func changed[T comparable](v, orig T) *T {
+	if v == orig {
+		return nil
+	}
+	return &v
 }
 
 // formValuesOf fills the edit form from a group.
@@ -250,4 +246,28 @@ func formValuesOf(g *agora.Group) views.GroupFormValues {
 		InviteNeedConfirm: g.InviteNeedConfirm,
 		Custom:            normalizeNewlines(g.Custom),
 	}
+}
+
+// renderGroupForm renders the create form (form.Edit false) or the edit
+// form with field errors and a message at the top.
+func (s *Server) renderGroupForm(c echo.Context, status int, form views.GroupForm, errs fieldErrors, top *message) error {
+	var p views.Page
+	if form.Edit {
+		name := strings.TrimSpace(form.Orig.GroupName)
+		if name == "" {
+			name = form.ID
+		}
+		p = s.page(c, views.NavGroups, "form.edit_title", name)
+		form.Action = groupURL(form.ID)
+		form.CancelURL = groupURL(form.ID)
+	} else {
+		p = s.page(c, views.NavNewGroup, "form.create_title")
+		form.Action = "/groups"
+		form.CancelURL = "/groups"
+	}
+	form.Errors = errs.translate(p.L)
+	if top != nil {
+		form.FormError = p.L.T(top.key, top.args...)
+	}
+	return render(c, status, views.GroupFormPage(p, form))
 }

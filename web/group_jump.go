@@ -18,7 +18,11 @@ func (s *Server) groupJump(c echo.Context) error {
 	id := strings.TrimSpace(c.QueryParam("id"))
 	rs := session(c)
 	l := localizer(c)
-	if !validGroupID(id) {
+	switch {
+	case id == "":
+		setFlash(rs, views.FlashError, l.T("list.jump_empty"))
+		return c.Redirect(http.StatusSeeOther, "/groups")
+	case !validGroupID(id):
 		setFlash(rs, views.FlashError, l.T("list.jump_invalid", id))
 		return c.Redirect(http.StatusSeeOther, "/groups")
 	}

@@ -98,6 +98,7 @@ type Server struct {
 	now      func() time.Time
 
 	stopCleanup chan struct{}
+	cleanupDone sync.WaitGroup
 	closeOnce   sync.Once
 }
 
@@ -146,6 +147,8 @@ func newServer(cfg Config, groups groupService) (*Server, error) {
 		return nil, err
 	}
 	s.echo = s.newEcho()
+	s.deleteExpired()
+	s.cleanupDone.Add(1)
 	go s.cleanupLoop()
 	return s, nil
 }
@@ -158,6 +161,7 @@ func (s *Server) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
 		close(s.stopCleanup)
+		s.cleanupDone.Wait()
 		err = s.st.Close()
 	})
 	return err
@@ -229,17 +233,22 @@ func (s *Server) ensureFirstAccount(ctx context.Context) error {
 
 // cleanupLoop deletes expired sessions and old throttle rows now and then.
 func (s *Server) cleanupLoop() {
+	defer s.cleanupDone.Done()
 	t := time.NewTicker(10 * time.Minute)
 	defer t.Stop()
 	for {
-		if err := s.st.deleteExpired(context.Background(), s.now(), s.sessions.idle, s.sessions.absolute, loginWindow); err != nil {
-			s.log.Warn("cleanup of expired sessions failed", "err", err)
-		}
 		select {
 		case <-s.stopCleanup:
 			return
 		case <-t.C:
+			s.deleteExpired()
 		}
+	}
+}
+
+func (s *Server) deleteExpired() {
+	if err := s.st.deleteExpired(context.Background(), time.Now(), sessionIdleTimeout, sessionAbsoluteTimeout, loginWindow); err != nil {
+		s.log.Warn("cleanup of expired sessions failed", "err", err)
 	}
 }
 
@@ -378,13 +387,18 @@ func (s *Server) page(c echo.Context, nav, titleKey string, args ...any) views.P
 	if c.Request().Method != http.MethodGet {
 		here = c.Request().URL.Path
 	}
+	var flash *views.Flash
+	if !isHTMX(c) {
+		// A fragment has nowhere to show it; keep it for the next page.
+		flash = popFlash(rs)
+	}
 	return views.Page{
 		L:      l,
 		Title:  l.T(titleKey, args...),
 		Nav:    nav,
 		User:   rs.get(sessUser),
 		CSRF:   csrfToken(rs),
-		Flash:  popFlash(rs),
+		Flash:  flash,
 		Mode:   s.cfg.Mode,
 		Assets: s.assets,
 		Here:   here,

@@ -24,7 +24,11 @@ const defaultJoinedPageSize = 10
 func (s *Server) userSearch(c echo.Context) error {
 	username := strings.TrimSpace(c.QueryParam("username"))
 	if !validUsername(username) {
-		setFlash(session(c), views.FlashError, localizer(c).T("list.user_invalid", username))
+		msg := localizer(c).T("list.user_invalid", username)
+		if username == "" {
+			msg = localizer(c).T("list.user_empty")
+		}
+		setFlash(session(c), views.FlashError, msg)
 		return c.Redirect(http.StatusSeeOther, "/groups")
 	}
 	return c.Redirect(http.StatusSeeOther, userGroupsPath(username))

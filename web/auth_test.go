@@ -1,0 +1,238 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLoginSucceedsAndRedirectsToNext(t *testing.T) {
+	e := newEnv(t)
+	p := e.get("/groups?limit=10")
+	wantStatus(t, p, http.StatusSeeOther)
+	if got, want := p.Header.Get("Location"), "/login?next="+url.QueryEscape("/groups?limit=10"); got != want {
+		t.Fatalf("Location = %q, want %q", got, want)
+	}
+	login := e.follow(p)
+	wantStatus(t, login, http.StatusOK)
+	next, _ := login.doc.Find(`[data-testid="login-form"] input[name="next"]`).Attr("value")
+	if next != "/groups?limit=10" {
+		t.Fatalf("hidden next = %q", next)
+	}
+	p = e.post("/login", url.Values{"username": {"Admin"}, "password": {testAdminPass}, "next": {next}})
+	wantStatus(t, p, http.StatusSeeOther)
+	if got := p.Header.Get("Location"); got != "/groups?limit=10" {
+		t.Fatalf("after login Location = %q", got)
+	}
+	list := e.follow(p)
+	wantStatus(t, list, http.StatusOK)
+	if got := list.text("current-user"); !strings.Contains(got, "admin") {
+		t.Fatalf("current-user = %q", got)
+	}
+}
+
+func TestLoginRejectsOpenRedirects(t *testing.T) {
+	e := newEnv(t)
+	for _, next := range []string{"//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)", "evil"} {
+		p := e.post("/login", url.Values{"username": {"admin"}, "password": {testAdminPass}, "next": {next}})
+		wantStatus(t, p, http.StatusSeeOther)
+		if got := p.Header.Get("Location"); got != "/groups" {
+			t.Errorf("next=%q: Location = %q, want /groups", next, got)
+		}
+		e.post("/logout", nil)
+	}
+	// The login page does not even offer a foreign next.
+	p := e.get("/login?next=" + url.QueryEscape("//evil.example"))
+	if v, _ := p.doc.Find(`[data-testid="login-form"] input[name="next"]`).Attr("value"); v != "" {
+		t.Fatalf("login page kept next %q", v)
+	}
+}
+
+func TestLoginBadPassword(t *testing.T) {
+	e := newEnv(t)
+	for _, tc := range []struct{ user, pass string }{
+		{"admin", "wrong password!"},
+		{"nobody", "wrong password!"},
+		{"admin", ""},
+	} {
+		p := e.post("/login", url.Values{"username": {tc.user}, "password": {tc.pass}})
+		wantStatus(t, p, http.StatusUnauthorized)
+		if got := p.text("login-error"); !strings.Contains(got, "do not match") {
+			t.Errorf("%s: login-error = %q", tc.user, got)
+		}
+		if v, _ := p.find("login-username").Attr("value"); v != tc.user {
+			t.Errorf("username not kept: %q", v)
+		}
+		if v, _ := p.find("login-password").Attr("value"); v != "" {
+			t.Errorf("password echoed back")
+		}
+	}
+	if p := e.get("/groups"); p.StatusCode != http.StatusSeeOther {
+		t.Fatalf("still not signed in expected, got %d", p.StatusCode)
+	}
+}
+
+func TestLoginThrottlePerAccount(t *testing.T) {
+	e := newEnv(t)
+	for i := 1; i <= loginMaxFailures; i++ {
+		p := e.post("/login", url.Values{"username": {"admin"}, "password": {"wrong password " + string(rune('a'+i))}})
+		want := http.StatusUnauthorized
+		if i == loginMaxFailures {
+			want = http.StatusTooManyRequests
+		}
+		wantStatus(t, p, want)
+	}
+	// Now even the right password is refused, with a clear message.
+	p := e.post("/login", url.Values{"username": {"admin"}, "password": {testAdminPass}})
+	wantStatus(t, p, http.StatusTooManyRequests)
+	if got := p.text("login-error"); !strings.Contains(got, "Too many failed sign-in attempts") || !strings.Contains(got, "15 minutes") {
+		t.Fatalf("login-error = %q", got)
+	}
+	// After the lockout the right password works again.
+	e.srv.now = func() time.Time { return time.Now().Add(loginLockout + time.Minute) }
+	p = e.post("/login", url.Values{"username": {"admin"}, "password": {testAdminPass}})
+	wantStatus(t, p, http.StatusSeeOther)
+}
+
+func TestLoginThrottlePerAddress(t *testing.T) {
+	e := newEnv(t)
+	for i := range loginMaxFailures {
+		e.post("/login", url.Values{"username": {"guess" + string(rune('a'+i))}, "password": {"wrong password"}})
+	}
+	// A different, existing account from the same address is locked out too.
+	p := e.post("/login", url.Values{"username": {"admin"}, "password": {testAdminPass}})
+	wantStatus(t, p, http.StatusTooManyRequests)
+}
+
+func TestHTMXRequestWithoutSessionGetsHXRedirect(t *testing.T) {
+	e := newEnv(t)
+	p := e.get("/groups/123?q=a", "HX-Request", "true", "HX-Current-URL", e.web.URL+"/groups/123")
+	wantStatus(t, p, http.StatusOK)
+	if got, want := p.Header.Get("HX-Redirect"), "/login?next="+url.QueryEscape("/groups/123"); got != want {
+		t.Fatalf("HX-Redirect = %q, want %q", got, want)
+	}
+}
+
+func TestRootRedirectsToGroups(t *testing.T) {
+	e := newEnv(t).login()
+	p := e.get("/")
+	wantStatus(t, p, http.StatusSeeOther)
+	if got := p.Header.Get("Location"); got != "/groups" {
+		t.Fatalf("Location = %q", got)
+	}
+}
+
+func sessionCookieOf(t *testing.T, e *env) *http.Cookie {
+	t.Helper()
+	u, _ := url.Parse(e.web.URL)
+	for _, c := range e.http.Jar.Cookies(u) {
+		if c.Name == sessionCookie {
+			return c
+		}
+	}
+	return nil
+}
+
+func TestSessionCookieFlagsAndRotation(t *testing.T) {
+	e := newEnv(t)
+	p := e.get("/login")
+	var raw string
+	for _, h := range p.Header.Values("Set-Cookie") {
+		if strings.HasPrefix(h, sessionCookie+"=") {
+			raw = h
+		}
+	}
+	for _, want := range []string{"HttpOnly", "SameSite=Lax", "Path=/"} {
+		if !strings.Contains(raw, want) {
+			t.Errorf("Set-Cookie %q lacks %s", raw, want)
+		}
+	}
+	if strings.Contains(raw, "Secure") {
+		t.Errorf("plain-HTTP cookie marked Secure without SecureCookies: %q", raw)
+	}
+	before := sessionCookieOf(t, e).Value
+	e.login()
+	after := sessionCookieOf(t, e).Value
+	if before == after {
+		t.Fatal("session id not rotated on login")
+	}
+	// The pre-login session is gone: replaying its cookie is anonymous.
+	old := e.newBrowser()
+	u, _ := url.Parse(e.web.URL)
+	old.Jar.SetCookies(u, []*http.Cookie{{Name: sessionCookie, Value: before}})
+	if p := e.getWith(old, "/groups"); p.StatusCode != http.StatusSeeOther {
+		t.Fatalf("old session id still valid: %d", p.StatusCode)
+	}
+	// Logout deletes the row: replaying the signed-in cookie fails too.
+	e.post("/logout", nil)
+	stolen := e.newBrowser()
+	stolen.Jar.SetCookies(u, []*http.Cookie{{Name: sessionCookie, Value: after}})
+	if p := e.getWith(stolen, "/groups"); p.StatusCode != http.StatusSeeOther {
+		t.Fatalf("session valid after logout: %d", p.StatusCode)
+	}
+	var n int
+	if err := e.srv.st.db.QueryRow(`SELECT count(*) FROM sessions WHERE username = 'admin'`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("signed-in session rows after logout = %d (%v)", n, err)
+	}
+}
+
+func TestSecureCookies(t *testing.T) {
+	e := newEnv(t, withConfig(func(c *Config) { c.SecureCookies = true }))
+	p := e.get("/login")
+	if !strings.Contains(strings.Join(p.Header.Values("Set-Cookie"), "\n"), "Secure") {
+		t.Fatal("SecureCookies set but cookie not Secure")
+	}
+}
+
+func TestSessionTimeouts(t *testing.T) {
+	e := newEnv(t).login()
+	start := time.Now()
+	clock := func(d time.Duration) { e.srv.sessions.now = func() time.Time { return start.Add(d) } }
+
+	clock(sessionIdleTimeout - time.Minute)
+	wantStatus(t, e.get("/login"), http.StatusSeeOther) // still signed in: /login sends on
+	clock(2*sessionIdleTimeout - 2*time.Minute)         // active a moment ago, so not idle
+	wantStatus(t, e.get("/login"), http.StatusSeeOther)
+	clock(3*sessionIdleTimeout + time.Minute) // idle too long
+	wantStatus(t, e.get("/login"), http.StatusOK)
+
+	start = time.Now()
+	clock(0)
+	e.login()
+	for d := time.Duration(0); d < sessionAbsoluteTimeout; d += sessionIdleTimeout / 2 {
+		clock(d)
+		e.get("/login")
+	}
+	clock(sessionAbsoluteTimeout + time.Minute)
+	wantStatus(t, e.get("/login"), http.StatusOK) // signed out however active
+}
+
+func TestForgedSessionCookieIsIgnored(t *testing.T) {
+	e := newEnv(t).login()
+	c := sessionCookieOf(t, e)
+	forged := e.newBrowser()
+	u, _ := url.Parse(e.web.URL)
+	forged.Jar.SetCookies(u, []*http.Cookie{{Name: sessionCookie, Value: c.Value[:len(c.Value)-4] + "AAAA"}})
+	if p := e.getWith(forged, "/groups"); p.StatusCode != http.StatusSeeOther {
+		t.Fatalf("forged cookie accepted: %d", p.StatusCode)
+	}
+}
+
+func TestLocalPath(t *testing.T) {
+	for in, want := range map[string]string{
+		"/groups":              "/groups",
+		"/groups/1?q=a":        "/groups/1?q=a",
+		"":                     "",
+		"groups":               "",
+		"//evil.example":       "",
+		"/\\evil.example":      "",
+		"https://evil.example": "",
+		"/a\r\nSet-Cookie: x":  "",
+	} {
+		if got := localPath(in); got != want {
+			t.Errorf("localPath(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

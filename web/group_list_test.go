@@ -1,0 +1,218 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/google/go-cmp/cmp"
+
+	"groupdesk/agora"
+)
+
+// rowIDs returns the group ids of the list rows in page order.
+func rowIDs(p *page) []string {
+	var ids []string
+	p.find("group-row").Each(func(_ int, s *goquery.Selection) {
+		id, _ := s.Attr("data-group-id")
+		ids = append(ids, id)
+	})
+	return ids
+}
+
+// pageOfIDs is what the API itself says a page holds.
+func pageOfIDs(t *testing.T, e *env, limit int, cursor string) ([]string, string) {
+	t.Helper()
+	gs, resp, err := e.client.Groups.List(context.Background(), &agora.ListOptions{Limit: limit, Cursor: cursor})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, g := range gs {
+		ids = append(ids, g.ID)
+	}
+	return ids, resp.Cursor
+}
+
+func TestGroupListPaging(t *testing.T) {
+	e := newEnv(t).login()
+	page1, cursor2 := pageOfIDs(t, e, 10, "")
+	page2, cursor3 := pageOfIDs(t, e, 10, cursor2)
+	page3, _ := pageOfIDs(t, e, 10, cursor3)
+
+	e.rec.reset()
+	p := e.get("/groups?limit=10")
+	wantStatus(t, p, http.StatusOK)
+	if n := len(e.upstreamCalls()); n > 2 {
+		t.Errorf("list page made %d upstream calls, want ≤ 2: %v", n, e.upstreamCalls())
+	}
+	if diff := cmp.Diff(page1, rowIDs(p)); diff != "" {
+		t.Fatalf("page 1 rows (-api +page):\n%s", diff)
+	}
+	if p.find("pager-prev").Length() != 0 {
+		t.Error("first page has a Previous link")
+	}
+	if got := p.text("pager-page"); got != "Page 1" {
+		t.Errorf("pager-page = %q", got)
+	}
+	if sel, _ := p.find("page-size").Find("option[selected]").Attr("value"); sel != "10" {
+		t.Errorf("selected page size = %q", sel)
+	}
+	// Columns: id, name, owner, member count against maxusers, visibility, time.
+	row := p.find("group-row").First()
+	if row.Find(`[data-testid="group-id"]`).Text() != page1[0] {
+		t.Error("group-id cell")
+	}
+	if !strings.Contains(row.Find(`[data-testid="group-members"]`).Text(), " / ") {
+		t.Errorf("members cell %q lacks the maximum", row.Find(`[data-testid="group-members"]`).Text())
+	}
+	if row.Find(`[data-testid="badge-public"], [data-testid="badge-private"]`).Length() != 1 {
+		t.Error("no visibility badge")
+	}
+	if dt, _ := row.Find("time").Attr("datetime"); dt == "" {
+		t.Error("no <time datetime>")
+	}
+
+	// Next carries the cursor.
+	next, _ := p.find("pager-next").Attr("href")
+	u, _ := url.Parse(next)
+	if u.Query().Get("cursor") != cursor2 {
+		t.Fatalf("Next link %q does not carry cursor %q", next, cursor2)
+	}
+	p2 := e.get(next)
+	wantStatus(t, p2, http.StatusOK)
+	if diff := cmp.Diff(page2, rowIDs(p2)); diff != "" {
+		t.Fatalf("page 2 rows (-api +page):\n%s", diff)
+	}
+	if got := p2.text("pager-page"); got != "Page 2" {
+		t.Errorf("pager-page = %q", got)
+	}
+	next3, _ := p2.find("pager-next").Attr("href")
+	p3 := e.get(next3)
+	if diff := cmp.Diff(page3, rowIDs(p3)); diff != "" {
+		t.Fatalf("page 3 rows (-api +page):\n%s", diff)
+	}
+	// Previous walks back through the stack of cursors.
+	prev2, _ := p3.find("pager-prev").Attr("href")
+	back2 := e.get(prev2)
+	if diff := cmp.Diff(page2, rowIDs(back2)); diff != "" {
+		t.Fatalf("Previous from page 3 (-page 2 +got):\n%s", diff)
+	}
+	prev1, _ := back2.find("pager-prev").Attr("href")
+	back1 := e.get(prev1)
+	if diff := cmp.Diff(page1, rowIDs(back1)); diff != "" {
+		t.Fatalf("Previous from page 2 (-page 1 +got):\n%s", diff)
+	}
+	if back1.find("pager-prev").Length() != 0 {
+		t.Error("page 1 reached by Previous still has Previous")
+	}
+}
+
+func TestGroupListPageSize(t *testing.T) {
+	e := newEnv(t).login()
+	want, _ := pageOfIDs(t, e, 25, "")
+	for _, q := range []string{"", "?limit=25", "?limit=7", "?limit=abc"} {
+		p := e.get("/groups" + q)
+		if got := rowIDs(p); len(got) != len(want) {
+			t.Errorf("%q: %d rows, want the default %d", q, len(got), len(want))
+		}
+	}
+	p := e.get("/groups?limit=50")
+	all, _ := pageOfIDs(t, e, 50, "")
+	if got := rowIDs(p); len(got) != len(all) {
+		t.Fatalf("limit=50: %d rows, want %d", len(got), len(all))
+	}
+}
+
+func TestGroupListLoadMoreFragment(t *testing.T) {
+	e := newEnv(t).login()
+	_, cursor2 := pageOfIDs(t, e, 10, "")
+	page2, _ := pageOfIDs(t, e, 10, cursor2)
+
+	p := e.get("/groups?limit=10")
+	more := p.find("load-more")
+	if more.Length() != 1 {
+		t.Fatal("no load-more button")
+	}
+	href, _ := more.Attr("href")
+	hxGet, _ := more.Attr("hx-get")
+	if hxGet == "" || href == "" {
+		t.Fatalf("load-more href=%q hx-get=%q", href, hxGet)
+	}
+	if tgt, _ := more.Attr("hx-target"); tgt != "#load-more-row" {
+		t.Errorf("hx-target = %q", tgt)
+	}
+	if sw, _ := more.Attr("hx-swap"); sw != "outerHTML" {
+		t.Errorf("hx-swap = %q", sw)
+	}
+	e.rec.reset()
+	frag := e.get(hxGet, "HX-Request", "true")
+	wantStatus(t, frag, http.StatusOK)
+	if n := len(e.upstreamCalls()); n > 2 {
+		t.Errorf("load-more made %d upstream calls", n)
+	}
+	if strings.Contains(frag.body, "<html") || strings.Contains(frag.body, "<header") {
+		t.Fatal("load-more returned a whole page")
+	}
+	if diff := cmp.Diff(page2, rowIDs(frag)); diff != "" {
+		t.Fatalf("fragment rows (-page 2 +got):\n%s", diff)
+	}
+	if frag.find("load-more-row").Length() != 1 {
+		t.Error("fragment has no next load-more row")
+	}
+	// The pager is replaced out of band, wrapped in a template for the parser.
+	if !strings.Contains(frag.body, `<template><nav class="pager" id="pager"`) || !strings.Contains(frag.body, `hx-swap-oob="true"`) {
+		t.Error("fragment lacks the out-of-band pager")
+	}
+	// Without JavaScript the same link is a plain page.
+	plain := e.get(href)
+	if diff := cmp.Diff(page2, rowIDs(plain)); diff != "" {
+		t.Fatalf("plain load-more link (-page 2 +got):\n%s", diff)
+	}
+	if plain.find("groups-table").Length() != 1 {
+		t.Fatal("plain link did not render the page")
+	}
+}
+
+func TestGroupListLastPage(t *testing.T) {
+	e := newEnv(t).login()
+	p := e.get("/groups?limit=100")
+	if p.find("pager-next").Length() != 0 || p.find("load-more").Length() != 0 {
+		t.Fatal("a single page of all groups offers more")
+	}
+}
+
+func TestGroupJump(t *testing.T) {
+	e := newEnv(t).login()
+	ids, _ := pageOfIDs(t, e, 1, "")
+
+	p := e.get("/groups/jump?id=" + url.QueryEscape(" "+ids[0]+" "))
+	wantStatus(t, p, http.StatusSeeOther)
+	if got := p.Header.Get("Location"); got != "/groups/"+ids[0] {
+		t.Fatalf("found: Location = %q", got)
+	}
+
+	p = e.get("/groups/jump?id=99999999999")
+	wantStatus(t, p, http.StatusSeeOther)
+	if got := p.Header.Get("Location"); got != "/groups" {
+		t.Fatalf("unknown: Location = %q", got)
+	}
+	list := e.follow(p)
+	if got := list.text("flash"); got != "There is no group with ID 99999999999." {
+		t.Fatalf("unknown id flash = %q", got)
+	}
+
+	p = e.get("/groups/jump?id=")
+	if got := e.follow(p).text("flash"); got != "Enter a group ID to go to." {
+		t.Fatalf("empty id flash = %q", got)
+	}
+
+	p = e.get("/groups/jump?id=" + url.QueryEscape("../etc"))
+	wantStatus(t, p, http.StatusSeeOther)
+	if got := e.follow(p).text("flash"); !strings.Contains(got, "is not a group ID") {
+		t.Fatalf("invalid id flash = %q", got)
+	}
+}
