@@ -176,6 +176,20 @@ func TestGroupListPaging(t *testing.T) {
 	if got := tb.value(tid("page-size")); got != "10" {
 		t.Errorf("page size select = %q after choosing 10", got)
 	}
+
+	// Load more by keyboard keeps the focus on the button, which moves
+	// below the new rows.
+	tb.do(chromedp.Focus(tid("load-more")), chromedp.KeyEvent(kb.Enter))
+	tb.waitJS("ten more rows are loaded", `document.querySelectorAll('[data-testid="group-row"]').length === 20`)
+	if got := rowIDs(tb); !slices.Equal(got, first[:20]) {
+		t.Errorf("Load more at size 10 shows\n %v\nwant\n %v", got, first[:20])
+	}
+	focused, err := chromedp.Run(tb.ctx, chromedp.Evaluate[string](`document.activeElement ? document.activeElement.dataset.testid || document.activeElement.tagName : ""`))
+	if err != nil || focused != "load-more" {
+		t.Errorf("after Load more by keyboard the focus is on %q, want it kept on load-more (%v)", focused, err)
+	}
+
+	tb.open("/groups?limit=10")
 	tb.follow(tid("pager-next"))
 	if next := rowIDs(tb); !slices.Equal(next, first[10:20]) {
 		t.Errorf("page 2 of size 10 shows\n %v\nwant\n %v", next, first[10:20])
