@@ -162,7 +162,8 @@ type memberResultWire struct {
 const maxPathListBytes = 3000
 
 // pathBatches splits escaped names into batches of at most n names and at
-// most maxBytes bytes once joined with commas.
+// most maxBytes bytes once joined with commas, never leaving a batch of one
+// name when several were asked for.
 func pathBatches(names []string, n, maxBytes int) [][]string {
 	var (
 		out   [][]string
@@ -183,6 +184,14 @@ func pathBatches(names []string, n, maxBytes int) [][]string {
 	}
 	if len(cur) > 0 {
 		out = append(out, cur)
+	}
+	// A lone name would go to the single-user endpoint, which answers a
+	// failure with an error status instead of a per-user result: give the
+	// last batch a second name from the one before it.
+	if k := len(out); k > 1 && len(out[k-1]) == 1 && len(out[k-2]) > 2 {
+		prev := out[k-2]
+		out[k-1] = []string{prev[len(prev)-1], out[k-1][0]}
+		out[k-2] = prev[:len(prev)-1]
 	}
 	return out
 }
