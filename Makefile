@@ -1,7 +1,7 @@
 # Groupdesk: the two commands a newcomer needs are `make run` and `make test`.
 GO ?= go
 
-.PHONY: run test check generate assets assets-check build fuzz
+.PHONY: run test check check-docker generate assets assets-check build fuzz
 
 ## run: start the dashboard on the embedded Agora sandbox with demo data
 run:
@@ -12,7 +12,7 @@ build:
 	$(GO) build -o groupdesk .
 
 ## test: every check and test (what CI runs)
-test: check
+test: check check-docker
 	$(GO) test -race -count=1 -timeout 12m ./...
 
 ## check: formatting, vet, committed generated files, embedded assets
@@ -23,6 +23,10 @@ check:
 	@$(GO) tool templ generate -path views >/dev/null
 	@if [ -n "$$CI" ] && ! git diff --quiet -- views; then echo "views/*_templ.go are stale: run 'make generate' and commit"; git --no-pager diff --stat -- views; exit 1; fi
 	@$(MAKE) --no-print-directory assets-check
+
+## check-docker: lint the Dockerfile and run its build stages without Docker (needs npm ci)
+check-docker:
+	@bash .ci/dockerfile-check
 
 ## generate: regenerate the templ views
 generate:

@@ -5,6 +5,7 @@
 //	groupdesk sandbox   run the Agora-compatible sandbox alone
 //	groupdesk token     print an Agora Chat app token
 //	groupdesk users     manage dashboard accounts (add, passwd, list)
+//	groupdesk healthcheck  exit 0 if a running dashboard answers /healthz
 //	groupdesk help      list the commands
 package main
 
@@ -18,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"os"
@@ -43,6 +45,7 @@ Usage:
   groupdesk users add NAME         create a dashboard account
   groupdesk users passwd NAME      set an account's password
   groupdesk users list             list dashboard accounts
+  groupdesk healthcheck            exit 0 if the dashboard at GROUPDESK_ADDR is alive, else 1
   groupdesk help                   show this help
 
 Every flag also reads an environment variable; run "groupdesk COMMAND -h" to
@@ -57,10 +60,17 @@ const (
 )
 
 func main() {
-	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	logger, err := newLogger(os.Stderr, os.Getenv("GROUPDESK_LOG_FORMAT"), os.Getenv("GROUPDESK_LOG_LEVEL"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "groupdesk:", err)
+		os.Exit(2)
+	}
 	if err := run(context.Background(), os.Args[1:], os.Stdout, logger); err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(os.Stderr, "groupdesk:", err)
+		}
+		if errors.Is(err, errUnhealthy) {
+			os.Exit(1)
 		}
 		os.Exit(2)
 	}
@@ -80,6 +90,8 @@ func run(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logg
 		return runToken(args, stdout)
 	case "users":
 		return runUsers(ctx, args, os.Stdin, stdout)
+	case "healthcheck":
+		return runHealthcheck(ctx, args, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -115,6 +127,8 @@ type serveConfig struct {
 	appID, appCertificate, appToken string
 	secureCookies                   bool
 	sessionKey, adminPassword       string
+	metricsToken                    string
+	agoraRateLimit                  float64 // calls/s the client allows itself; 0 = no client-side limit
 	embedded                        bool
 }
 
@@ -132,6 +146,8 @@ func parseServeConfig(args []string) (serveConfig, error) {
 	fs.BoolVar(&c.secureCookies, "secure-cookies", envBool("GROUPDESK_SECURE_COOKIES"), "mark session cookies Secure (GROUPDESK_SECURE_COOKIES)")
 	fs.StringVar(&c.sessionKey, "session-key", os.Getenv("GROUPDESK_SESSION_KEY"), "session signing key, at least 32 bytes; generated and kept under the data directory when empty (GROUPDESK_SESSION_KEY)")
 	fs.StringVar(&c.adminPassword, "admin-password", os.Getenv("GROUPDESK_ADMIN_PASSWORD"), "password of the first admin account, used only when no account exists (GROUPDESK_ADMIN_PASSWORD)")
+	fs.StringVar(&c.metricsToken, "metrics-token", os.Getenv("GROUPDESK_METRICS_TOKEN"), "Bearer token that GET /metrics requires; empty leaves /metrics open; prefer the environment variable (GROUPDESK_METRICS_TOKEN)")
+	rateLimit := fs.String("agora-rate-limit", envString("AGORA_RATE_LIMIT", "100"), "Agora calls per second the dashboard allows itself (joined-groups lookups get half); 100 is Agora's default per-app limit, raise it if your plan allows more; 0 turns the client-side limit off (AGORA_RATE_LIMIT)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -144,6 +160,11 @@ func parseServeConfig(args []string) (serveConfig, error) {
 	if c.dataDir == "" {
 		return c, errors.New("GROUPDESK_DATA must name a directory")
 	}
+	rate, err := strconv.ParseFloat(*rateLimit, 64)
+	if err != nil || rate < 0 || math.IsInf(rate, 0) || math.IsNaN(rate) {
+		return c, fmt.Errorf("AGORA_RATE_LIMIT %q is not a number of calls per second: use e.g. 100, or 0 for no client-side limit", *rateLimit)
+	}
+	c.agoraRateLimit = rate
 	c.embedded = c.agoraHost == ""
 	if c.embedded {
 		for name, v := range map[string]string{"AGORA_APP_ID": c.appID, "AGORA_APP_CERTIFICATE": c.appCertificate, "AGORA_APP_TOKEN": c.appToken} {
@@ -168,7 +189,13 @@ func runServe(ctx context.Context, args []string, logger *slog.Logger) error {
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// After the first signal a second one kills the process at once.
+	context.AfterFunc(ctx, stop)
 
+	// The deferred closes run in reverse: the HTTP server has finished its
+	// in-flight requests (serveHTTP) before the dashboard's database closes,
+	// and the embedded sandbox, which those requests may still call, stops
+	// last.
 	agoraCfg := agora.Config{
 		Host: cfg.agoraHost, OrgName: cfg.agoraOrg, AppName: cfg.agoraApp,
 		AppID: cfg.appID, AppCertificate: cfg.appCertificate, AppToken: cfg.appToken,
@@ -176,17 +203,19 @@ func runServe(ctx context.Context, args []string, logger *slog.Logger) error {
 	mode := "agora"
 	if cfg.embedded {
 		mode = "sandbox"
-		sb, host, creds, err := startEmbeddedSandbox(ctx, cfg, logger)
+		sb, err := startEmbeddedSandbox(ctx, cfg, logger)
 		if err != nil {
 			return err
 		}
 		defer sb.Close()
-		agoraCfg.Host, agoraCfg.AppID, agoraCfg.AppCertificate = host, creds.AppID, creds.AppCertificate
+		agoraCfg.Host, agoraCfg.AppID, agoraCfg.AppCertificate = sb.host, sb.creds.AppID, sb.creds.AppCertificate
 	}
 	if err := agoraCfg.Validate(); err != nil {
 		return err
 	}
-	client, err := agora.NewClient(agoraCfg, agora.WithLogger(logger))
+	metrics := web.NewMetrics()
+	client, err := agora.NewClient(agoraCfg, agora.WithLogger(logger), agora.WithObserver(metrics.AgoraObserver()),
+		agora.WithRateLimits(cfg.agoraRateLimit, cfg.agoraRateLimit/2))
 	if err != nil {
 		return err
 	}
@@ -198,6 +227,8 @@ func runServe(ctx context.Context, args []string, logger *slog.Logger) error {
 		AdminPassword: cfg.adminPassword,
 		Mode:          mode,
 		Logger:        logger,
+		MetricsToken:  cfg.metricsToken,
+		Metrics:       metrics,
 	}, client)
 	if err != nil {
 		return err
@@ -215,17 +246,35 @@ func runServe(ctx context.Context, args []string, logger *slog.Logger) error {
 		logger.Info("groupdesk is managing an Agora Chat app",
 			"url", "http://"+ln.Addr().String()+"/login", "agora_host", cfg.agoraHost, "org", cfg.agoraOrg, "app", cfg.agoraApp)
 	}
-	return serveHTTP(ctx, ln, srv.Handler())
+	return serveHTTP(ctx, ln, srv.Handler(), logger)
+}
+
+// embeddedSandbox is the sandbox serve runs in-process.
+type embeddedSandbox struct {
+	sb    *sandbox.Sandbox
+	host  string // base URL for the agora client
+	creds sandbox.Credentials
+	stop  context.CancelFunc
+	done  chan struct{} // closed when Serve has returned
+}
+
+// Close stops serving (after the requests in flight) and closes the store.
+// It is called after the dashboard has shut down, not on the signal, so the
+// dashboard's last requests can still reach Agora's stand-in.
+func (es *embeddedSandbox) Close() error {
+	es.stop()
+	<-es.done
+	return es.sb.Close()
 }
 
 // startEmbeddedSandbox opens the sandbox under the data directory, seeds demo
 // data on first run and serves it on a loopback port, so the dashboard talks
 // to it over HTTP exactly as it would to Agora.
-func startEmbeddedSandbox(ctx context.Context, cfg serveConfig, logger *slog.Logger) (*sandbox.Sandbox, string, sandbox.Credentials, error) {
+func startEmbeddedSandbox(ctx context.Context, cfg serveConfig, logger *slog.Logger) (*embeddedSandbox, error) {
 	dir := filepath.Join(cfg.dataDir, "sandbox")
 	creds, err := sandbox.LoadOrCreateCredentials(dir)
 	if err != nil {
-		return nil, "", creds, err
+		return nil, err
 	}
 	sb, err := sandbox.Open(sandbox.Config{
 		DataDir: dir, Org: cfg.agoraOrg, App: cfg.agoraApp,
@@ -233,29 +282,38 @@ func startEmbeddedSandbox(ctx context.Context, cfg serveConfig, logger *slog.Log
 		Logger: logger.With("component", "sandbox"),
 	})
 	if err != nil {
-		return nil, "", creds, err
+		return nil, err
 	}
 	if seeded, err := sb.SeedDemo(ctx); err != nil {
 		sb.Close()
-		return nil, "", creds, fmt.Errorf("seeding demo data: %w", err)
+		return nil, fmt.Errorf("seeding demo data: %w", err)
 	} else if seeded {
 		logger.Info("seeded the sandbox with demo users and groups", "dir", dir)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		sb.Close()
-		return nil, "", creds, err
+		return nil, err
 	}
+	serveCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	es := &embeddedSandbox{sb: sb, host: "http://" + ln.Addr().String(), creds: creds, stop: stop, done: make(chan struct{})}
 	go func() {
-		if err := sb.Serve(ctx, ln); err != nil {
+		defer close(es.done)
+		if err := sb.Serve(serveCtx, ln); err != nil {
 			logger.Error("embedded sandbox stopped", "err", err)
 		}
 	}()
-	return sb, "http://" + ln.Addr().String(), creds, nil
+	return es, nil
 }
 
-// serveHTTP serves h on ln until ctx is done, then shuts down gracefully.
-func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler) error {
+// shutdownTimeout is how long requests in flight may take to finish after
+// SIGTERM; Docker's default grace period before SIGKILL is 10 s, Kubernetes'
+// 30 s.
+const shutdownTimeout = 8 * time.Second
+
+// serveHTTP serves h on ln until ctx is done, then stops accepting
+// connections and waits up to shutdownTimeout for requests in flight.
+func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger) error {
 	hs := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -263,6 +321,7 @@ func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler) error {
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
@@ -271,9 +330,14 @@ func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler) error {
 		return err
 	case <-ctx.Done():
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	logger.Info("shutting down: finishing requests in flight", "timeout", shutdownTimeout)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
-	return hs.Shutdown(shutdownCtx)
+	if err := hs.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: requests still running after %s: %w", shutdownTimeout, err)
+	}
+	logger.Info("stopped accepting requests; closing the databases")
+	return nil
 }
 
 func runSandbox(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logger) error {

@@ -105,10 +105,21 @@ func TestParseServeConfig(t *testing.T) {
 		{name: "bad address names the setting", env: map[string]string{"GROUPDESK_ADDR": "nonsense"}, wantErr: "GROUPDESK_ADDR"},
 		{name: "credentials without host", env: map[string]string{"AGORA_APP_ID": testAppID}, wantErr: "AGORA_APP_ID is set but AGORA_HOST is not"},
 		{name: "stray argument", args: []string{"extra"}, wantErr: "no arguments"},
+		{name: "Agora's default rate limit", check: func(t *testing.T, c serveConfig) {
+			if c.agoraRateLimit != 100 {
+				t.Errorf("agoraRateLimit = %v, want 100", c.agoraRateLimit)
+			}
+		}},
+		{name: "rate limit off", env: map[string]string{"AGORA_RATE_LIMIT": "0"}, check: func(t *testing.T, c serveConfig) {
+			if c.agoraRateLimit != 0 {
+				t.Errorf("agoraRateLimit = %v, want 0", c.agoraRateLimit)
+			}
+		}},
+		{name: "bad rate limit names the setting", env: map[string]string{"AGORA_RATE_LIMIT": "-5"}, wantErr: "AGORA_RATE_LIMIT"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			for _, k := range []string{"GROUPDESK_ADDR", "GROUPDESK_DATA", "AGORA_HOST", "AGORA_ORG", "AGORA_APP", "AGORA_APP_ID", "AGORA_APP_CERTIFICATE", "AGORA_APP_TOKEN"} {
+			for _, k := range []string{"GROUPDESK_ADDR", "GROUPDESK_DATA", "AGORA_HOST", "AGORA_ORG", "AGORA_APP", "AGORA_APP_ID", "AGORA_APP_CERTIFICATE", "AGORA_APP_TOKEN", "AGORA_RATE_LIMIT"} {
 				t.Setenv(k, tt.env[k])
 			}
 			c, err := parseServeConfig(tt.args)

@@ -25,7 +25,8 @@ type tokenSource struct {
 	mu      sync.Mutex // held while building, so one renewal builds exactly once
 	cached  string
 	renewAt time.Time
-	builds  int // tests count renewals
+	builds  int    // tests count renewals
+	onBuild func() // Observer.TokenRenewal; set before first use
 }
 
 func newTokenSource(cfg Config, ttl time.Duration, now func() time.Time, logger *slog.Logger) *tokenSource {
@@ -72,6 +73,9 @@ func (s *tokenSource) token() (string, error) {
 	// time, so the renewal point never lies after the real expiry.
 	s.cached, s.renewAt = tok, t.ExpiresAt().Add(-s.margin)
 	s.builds++
+	if s.onBuild != nil {
+		s.onBuild()
+	}
 	s.logger.Debug("agora: built app token", "app_id", s.appID, "expires", t.ExpiresAt(), "renew_at", s.renewAt)
 	return tok, nil
 }

@@ -259,6 +259,7 @@ type Client struct {
 	limiter, joinedLimiter *rate.Limiter // nil when disabled
 
 	tokenTTL time.Duration
+	observer Observer
 	optErr   error
 }
 
@@ -299,6 +300,7 @@ func NewClient(cfg Config, opts ...Option) (*Client, error) {
 	c.limiter = newLimiter(c.rate)
 	c.joinedLimiter = newLimiter(c.joinedRate)
 	c.tokens = newTokenSource(cfg, c.tokenTTL, func() time.Time { return c.now() }, c.logger)
+	c.tokens.onBuild = c.observer.tokenRenewal
 
 	c.common.client = c
 	c.Groups = (*GroupsService)(&c.common)
@@ -410,9 +412,17 @@ func (c *Client) do(ctx context.Context, cl call) (*envelope, *Response, error) 
 	if cl.joined {
 		lim = c.joinedLimiter
 	}
+	endpoint := cl.method + " " + endpointTemplate(cl.path)
 
 	for attempt := 1; ; attempt++ {
-		res := c.send(ctx, cl.method, target, path, body, lim)
+		res := c.send(ctx, cl.method, target, path, endpoint, body, lim)
+		if res.sent {
+			info := RequestInfo{Method: cl.method, Endpoint: endpoint, Status: res.status, Duration: res.duration, Attempt: attempt, Err: res.err}
+			if res.http != nil {
+				info.Status, info.Err = res.http.StatusCode, nil
+			}
+			c.observer.request(info)
+		}
 		var resp *Response
 		if res.http != nil {
 			resp = &Response{Response: res.http, Attempts: attempt}
@@ -451,6 +461,11 @@ func (c *Client) do(ctx context.Context, cl call) (*envelope, *Response, error) 
 			return nil, resp, err // the next attempt could not finish in time anyway
 		}
 		c.logger.Debug("agora: retrying", "method", cl.method, "path", path, "attempt", attempt, "wait", wait, "reason", retryReason(res, err))
+		retry := RetryInfo{Method: cl.method, Endpoint: endpoint, Attempt: attempt, Wait: wait}
+		if res.http != nil {
+			retry.Status = res.http.StatusCode
+		}
+		c.observer.retry(retry)
 		if serr := c.sleep(ctx, wait); serr != nil {
 			return nil, resp, &RequestError{Method: cl.method, Path: path,
 				Err: fmt.Errorf("%w while waiting to retry after attempt %d (%v)", serr, attempt, errorSummary(err))}
@@ -526,11 +541,18 @@ type attemptResult struct {
 	err       error  // transport failure, or a failure before sending
 	wrote     bool   // the request was completely written to the connection
 	retryable bool   // false for failures another attempt cannot fix
+	sent      bool   // an HTTP exchange was attempted (not stopped by the limiter or the token)
+	status    int    // the status of a response that could not be used (http is nil then)
+	duration  time.Duration
 }
 
-func (c *Client) send(ctx context.Context, method, target, path string, body []byte, lim *rate.Limiter) attemptResult {
+func (c *Client) send(ctx context.Context, method, target, path, endpoint string, body []byte, lim *rate.Limiter) attemptResult {
 	if lim != nil {
-		if err := lim.Wait(ctx); err != nil {
+		waited, err := waitLimiter(ctx, lim)
+		if waited > 0 {
+			c.observer.rateLimitWait(endpoint, waited)
+		}
+		if err != nil {
 			if ctx.Err() != nil {
 				return attemptResult{err: &RequestError{Method: method, Path: path, Err: ctx.Err()}}
 			}
@@ -568,23 +590,24 @@ func (c *Client) send(ctx context.Context, method, target, path string, body []b
 	}
 	req.Header.Set("User-Agent", c.userAgent)
 
+	start := time.Now()
 	hresp, err := c.hc.Do(req)
 	if err != nil {
-		return attemptResult{token: token, wrote: wrote.Load(), retryable: true,
+		return attemptResult{token: token, wrote: wrote.Load(), retryable: true, sent: true, duration: time.Since(start),
 			err: &RequestError{Method: method, Path: path, Err: c.transportError(ctx, actx, err)}}
 	}
 	data, err := readBody(hresp.Body, maxResponseBody)
 	hresp.Body.Close()
 	hresp.Body = http.NoBody
 	if errors.Is(err, errBodyTooLarge) {
-		return attemptResult{token: token, wrote: true,
+		return attemptResult{token: token, wrote: true, sent: true, duration: time.Since(start), status: hresp.StatusCode,
 			err: fmt.Errorf("agora: %s %s: %d response: %w", method, path, hresp.StatusCode, err)}
 	}
 	if err != nil {
-		return attemptResult{token: token, wrote: true, retryable: true,
+		return attemptResult{token: token, wrote: true, retryable: true, sent: true, duration: time.Since(start),
 			err: &RequestError{Method: method, Path: path, Err: fmt.Errorf("reading the %d response: %w", hresp.StatusCode, c.transportError(ctx, actx, err))}}
 	}
-	return attemptResult{http: hresp, body: data, token: token, wrote: true, retryable: true}
+	return attemptResult{http: hresp, body: data, token: token, wrote: true, retryable: true, sent: true, duration: time.Since(start)}
 }
 
 // attemptContext applies the per-attempt timeout unless ctx ends sooner.

@@ -57,6 +57,14 @@
 // are never retried. A client-side limiter keeps under Agora's per-app
 // limits: 100 calls/s, 50 calls/s for a user's joined groups (facts §4.1).
 //
+// # Observing
+//
+// WithObserver reports every HTTP attempt (endpoint as a route template
+// such as "GET /chatgroups/{group_id}", status, duration), every retry,
+// every wait for the rate limiter and every token renewal to an Observer,
+// a struct of optional functions; the package itself imports no metrics
+// library. Observers never see tokens, certificates, ids or query strings.
+//
 // # Deviations from the seed page
 //
 // The seed page ("创建群组", shared/spec/groups-rest-api.zh.md) is the first

@@ -20,12 +20,25 @@ type Page struct {
 	Assets Assets
 	// Here is the current path and query, where the language switcher returns.
 	Here string
+	// Role is the signed-in account's role, translated; "" when anonymous.
+	Role string
+	// CanEdit: the account may create, edit and delete groups and run
+	// reports. CanManageAccounts: it may manage dashboard accounts. Pages
+	// show no control the account cannot use.
+	CanEdit           bool
+	CanManageAccounts bool
+	// RefreshSeconds > 0 makes the page reload itself when JavaScript is
+	// off (a meta refresh inside <noscript>), while a report runs.
+	RefreshSeconds int
 }
 
 // Navigation items.
 const (
 	NavGroups   = "groups"
 	NavNewGroup = "new"
+	NavAudit    = "audit"
+	NavReports  = "reports"
+	NavAccounts = "accounts"
 )
 
 // Flash is a one-time message shown after a redirect.
@@ -105,6 +118,8 @@ type GroupDetail struct {
 	EditURL           templ.SafeURL
 	DeleteURL         templ.SafeURL
 	CSVURL            templ.SafeURL
+	History           []AuditRow    // the group's latest audit records, newest first
+	HistoryURL        templ.SafeURL // the audit log filtered to this group
 }
 
 // GroupFormValues are the fields of the create and edit forms, as typed.
@@ -159,9 +174,10 @@ type DeleteConfirm struct {
 
 // JoinedGroupRow is one group in a user's list.
 type JoinedGroupRow struct {
-	ID   string
-	Name string
-	URL  templ.SafeURL
+	ID    string
+	Name  string
+	URL   templ.SafeURL
+	Owner bool // the user owns this group (known when UserGroups.OwnersShown)
 }
 
 // UserGroups is the data of GET /users/{username}/groups.
@@ -174,6 +190,11 @@ type UserGroups struct {
 	NextURL   templ.SafeURL
 	PrevURL   templ.SafeURL
 	Action    templ.SafeURL // the page's own path, for the page size form
+	CSVURL    templ.SafeURL // all of the user's groups as CSV
+	// OwnersShown: the batched detail call said which groups the user
+	// owns; DetailsError is the translated note when it failed.
+	OwnersShown  bool
+	DetailsError string
 }
 
 // Login is the data of the sign-in page.
@@ -185,7 +206,141 @@ type Login struct {
 
 // ErrorInfo is the data of the error page.
 type ErrorInfo struct {
-	Status  int
-	Heading string // translated
-	Message string // translated
+	Status    int
+	Heading   string // translated
+	Message   string // translated
+	RequestID string // the X-Request-Id, so a moderator can quote it and an operator find the log lines
+}
+
+// Option is one choice of a <select>.
+type Option struct {
+	Value string
+	Label string // translated
+}
+
+// AuditRow is one record of the audit log.
+type AuditRow struct {
+	ID            int64
+	At            time.Time
+	Actor         string // "" for a sign-in attempt by nobody known
+	Addr          string
+	ActionLabel   string // translated
+	Action        string // e.g. "group.update"
+	Target        string
+	TargetURL     templ.SafeURL // "" when there is nothing to link to
+	TargetDeleted bool          // a group a later record shows deleted
+	Summary       []string      // translated lines
+	Outcome       string        // "success", "failure" or "unknown"
+	OutcomeLabel  string        // translated
+	Error         string        // "code: message" of a failure
+}
+
+// AuditFilter is the audit log's filter form, as typed.
+type AuditFilter struct {
+	Actor, Action, Target, Outcome, From, To string
+}
+
+// AuditList is the data of GET /audit.
+type AuditList struct {
+	Rows        []AuditRow
+	Filter      AuditFilter
+	Actions     []Option
+	Outcomes    []Option
+	NewerURL    templ.SafeURL // "" on the newest page
+	OlderURL    templ.SafeURL // "" on the oldest page
+	CSVURL      templ.SafeURL
+	FilterError string // translated
+}
+
+// AccountRow is one dashboard account on the accounts page.
+type AccountRow struct {
+	Username       string
+	Role           string // "viewer", "moderator" or "admin"
+	RoleLabel      string // translated
+	Disabled       bool
+	Created        time.Time
+	LastLogin      time.Time
+	Self           bool // the signed-in account
+	RoleAction     templ.SafeURL
+	PasswordAction templ.SafeURL
+	DisableAction  templ.SafeURL
+	EnableAction   templ.SafeURL
+}
+
+// NewAccountForm is the create-account form, as typed.
+type NewAccountForm struct {
+	Username  string
+	Role      string
+	Errors    map[string]string // field → translated message
+	FormError string
+}
+
+// Fields of the create-account form.
+const (
+	FieldAccountUsername = "username"
+	FieldAccountPassword = "password"
+	FieldAccountRole     = "role"
+)
+
+// AccountsPage is the data of GET /accounts.
+type AccountsPage struct {
+	Rows  []AccountRow
+	Roles []Option
+	New   NewAccountForm
+}
+
+// ReportRun is the membership report that runs, or ran last.
+type ReportRun struct {
+	State     string // "running", "done", "canceled" or "failed"
+	StartedBy string
+	Started   time.Time
+	Finished  time.Time // zero while running
+	Groups    int       // groups read so far
+	Calls     int       // Agora calls made so far
+	Error     string    // why it failed
+	EndedBy   string    // who canceled it
+}
+
+// ReportGroup is a group named in a report.
+type ReportGroup struct {
+	ID       string
+	Name     string
+	Owner    string
+	Members  int
+	MaxUsers int
+	URL      templ.SafeURL
+	OwnerURL templ.SafeURL
+}
+
+// ReportOwner is an owner and how many groups they own.
+type ReportOwner struct {
+	Username string
+	Groups   int
+	URL      templ.SafeURL
+}
+
+// ReportResult is the summary of the last finished membership report.
+type ReportResult struct {
+	StartedBy      string
+	Finished       time.Time
+	Groups         int
+	Rows           int64 // membership rows in the CSV
+	Calls          int
+	Owners         int // distinct owners
+	NearFull       []ReportGroup
+	NearFullCount  int // at ≥ 90 % of maxusers, full ones included
+	FullCount      int // at maxusers
+	OwnerOnly      []ReportGroup
+	OwnerOnlyCount int
+	Largest        []ReportGroup
+	TopOwners      []ReportOwner
+	ListCap        int // at most this many groups are named per list
+	CSVURL         templ.SafeURL
+}
+
+// ReportPage is the data of GET /reports/membership.
+type ReportPage struct {
+	Run     *ReportRun    // nil before the first run
+	Result  *ReportResult // nil until a run has finished
+	PollURL templ.SafeURL // what the progress fragment polls
 }

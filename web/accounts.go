@@ -15,15 +15,20 @@ import (
 	"golang.org/x/crypto/bcrypt"
 )
 
-// Account is a moderator who can sign in to the dashboard.
+// Account is a person who can sign in to the dashboard.
 type Account struct {
 	Username  string
+	Role      Role
+	Disabled  bool // cannot sign in; disabling ended its sessions
 	Created   time.Time
 	LastLogin time.Time // zero if never
 }
 
 // Accounts manages dashboard accounts; `groupdesk users add|passwd|list`
-// uses it while the server may be running (SQLite WAL allows both).
+// uses it while the server may be running (SQLite WAL allows both). Every
+// change is written to the audit log in the same transaction as the change
+// itself; changes through the exported methods are recorded as made by
+// "(shell)".
 type Accounts struct {
 	st     *store
 	shared bool // st belongs to a Server; Close leaves it open
@@ -44,7 +49,24 @@ var bcryptCost = bcrypt.DefaultCost
 var (
 	errAccountExists   = errors.New("account already exists")
 	errAccountNotFound = errors.New("no such account")
+	errLastAdmin       = errors.New("it is the last active admin account")
+	errPasswordShort   = errors.New("password is too short")
+	errPasswordLong    = errors.New("password is too long")
 )
+
+// refusalCode is the audit log's code for a change the accounts refuse,
+// "" for errors that are not refusals.
+func refusalCode(err error) string {
+	switch {
+	case errors.Is(err, errAccountExists):
+		return "account_exists"
+	case errors.Is(err, errAccountNotFound):
+		return "account_not_found"
+	case errors.Is(err, errLastAdmin):
+		return "last_admin"
+	}
+	return ""
+}
 
 // OpenAccounts opens the account store in dataDir (creating dashboard.db if
 // needed).
@@ -78,10 +100,10 @@ func checkAccountName(username string) error {
 
 func checkPasswordRules(password string) error {
 	if utf8.RuneCountInString(password) < minPasswordLen {
-		return fmt.Errorf("password is too short: use at least %d characters", minPasswordLen)
+		return fmt.Errorf("%w: use at least %d characters", errPasswordShort, minPasswordLen)
 	}
 	if len(password) > maxPasswordBytes {
-		return fmt.Errorf("password is too long: use at most %d bytes", maxPasswordBytes)
+		return fmt.Errorf("%w: use at most %d bytes", errPasswordLong, maxPasswordBytes)
 	}
 	return nil
 }
@@ -94,34 +116,53 @@ func hashPassword(password string) (string, error) {
 	return string(h), nil
 }
 
-// Add creates an account. The username is lower-cased; the password must be
-// at least 10 characters.
+// Add creates an admin account: the first account, and what
+// `groupdesk users add NAME` makes unless --role says otherwise. The
+// username is lower-cased; the password must be at least 10 characters.
 func (a *Accounts) Add(ctx context.Context, username, password string) error {
-	username = normalizeAccountName(username)
-	if err := checkAccountName(username); err != nil {
-		return err
-	}
-	if err := checkPasswordRules(password); err != nil {
-		return err
-	}
-	hash, err := hashPassword(password)
-	if err != nil {
-		return err
-	}
-	res, err := a.st.db.ExecContext(ctx,
-		`INSERT INTO accounts (username, password_hash, created) VALUES (?, ?, ?) ON CONFLICT(username) DO NOTHING`,
-		username, hash, millis(time.Now()))
-	if err != nil {
-		return fmt.Errorf("add account %q: %w", username, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("%w: %q; use passwd to change its password", errAccountExists, username)
-	}
-	return nil
+	return a.AddWithRole(ctx, username, password, RoleAdmin)
+}
+
+// AddWithRole creates an account with the given role.
+func (a *Accounts) AddWithRole(ctx context.Context, username, password string, role Role) error {
+	return a.create(ctx, shellActor, username, password, role)
 }
 
 // SetPassword changes an account's password and signs it out everywhere.
 func (a *Accounts) SetPassword(ctx context.Context, username, password string) error {
+	return a.setPassword(ctx, shellActor, username, password)
+}
+
+func (a *Accounts) create(ctx context.Context, by auditActor, username, password string, role Role) error {
+	username = normalizeAccountName(username)
+	if err := checkAccountName(username); err != nil {
+		return err
+	}
+	if role.rank() == 0 {
+		return fmt.Errorf("role %q is not known: use viewer, moderator or admin", role)
+	}
+	if err := checkPasswordRules(password); err != nil {
+		return err
+	}
+	hash, err := hashPassword(password)
+	if err != nil {
+		return err
+	}
+	return a.change(ctx, by, actionAccountCreate, username, auditSummary{Role: role}, func(tx *sql.Tx, _ *auditSummary) error {
+		res, err := tx.ExecContext(ctx,
+			`INSERT INTO accounts (username, password_hash, role, created) VALUES (?, ?, ?, ?) ON CONFLICT(username) DO NOTHING`,
+			username, hash, string(role), millis(time.Now()))
+		if err != nil {
+			return fmt.Errorf("add account %q: %w", username, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("%w: %q; use passwd to change its password", errAccountExists, username)
+		}
+		return nil
+	})
+}
+
+func (a *Accounts) setPassword(ctx context.Context, by auditActor, username, password string) error {
 	username = normalizeAccountName(username)
 	if err := checkPasswordRules(password); err != nil {
 		return err
@@ -129,41 +170,175 @@ func (a *Accounts) SetPassword(ctx context.Context, username, password string) e
 	hash, err := hashPassword(password)
 	if err != nil {
 		return err
+	}
+	return a.change(ctx, by, actionAccountPassword, username, auditSummary{}, func(tx *sql.Tx, _ *auditSummary) error {
+		res, err := tx.ExecContext(ctx, `UPDATE accounts SET password_hash = ? WHERE username = ?`, hash, username)
+		if err != nil {
+			return fmt.Errorf("set password of %q: %w", username, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("%w: %q; add it with `groupdesk users add`", errAccountNotFound, username)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE username = ?`, username); err != nil {
+			return fmt.Errorf("sign out %q: %w", username, err)
+		}
+		return nil
+	})
+}
+
+// setRole changes an account's role. The last active admin keeps theirs.
+func (a *Accounts) setRole(ctx context.Context, by auditActor, username string, role Role) error {
+	username = normalizeAccountName(username)
+	if role.rank() == 0 {
+		return fmt.Errorf("role %q is not known: use viewer, moderator or admin", role)
+	}
+	return a.change(ctx, by, actionAccountRole, username, auditSummary{Role: role}, func(tx *sql.Tx, sum *auditSummary) error {
+		acc, err := accountTx(ctx, tx, username)
+		if err != nil {
+			return err
+		}
+		sum.OldRole = acc.Role
+		if acc.Role == RoleAdmin && role != RoleAdmin && !acc.Disabled {
+			if err := otherActiveAdmin(ctx, tx, username); err != nil {
+				return err
+			}
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE accounts SET role = ? WHERE username = ?`, string(role), username)
+		return err
+	})
+}
+
+// setDisabled disables an account, ending its sessions, or enables it
+// again. The last active admin cannot be disabled.
+func (a *Accounts) setDisabled(ctx context.Context, by auditActor, username string, disabled bool) error {
+	username = normalizeAccountName(username)
+	action := actionAccountEnable
+	if disabled {
+		action = actionAccountDisable
+	}
+	return a.change(ctx, by, action, username, auditSummary{}, func(tx *sql.Tx, _ *auditSummary) error {
+		acc, err := accountTx(ctx, tx, username)
+		if err != nil {
+			return err
+		}
+		if disabled && acc.Role == RoleAdmin && !acc.Disabled {
+			if err := otherActiveAdmin(ctx, tx, username); err != nil {
+				return err
+			}
+		}
+		flag := 0
+		if disabled {
+			flag = 1
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET disabled = ? WHERE username = ?`, flag, username); err != nil {
+			return err
+		}
+		if disabled {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE username = ?`, username); err != nil {
+				return fmt.Errorf("sign out %q: %w", username, err)
+			}
+		}
+		return nil
+	})
+}
+
+// change runs fn in a transaction and appends its audit record in the same
+// transaction, so the change and its record are committed together or not
+// at all: an account change never goes unrecorded. A refusal (an existing
+// name, an unknown account, the last admin) is recorded as a failure.
+func (a *Accounts) change(ctx context.Context, by auditActor, action, username string, summary auditSummary, fn func(tx *sql.Tx, summary *auditSummary) error) error {
+	e := auditEntry{
+		At: time.Now(), Actor: by.Name, Addr: by.Addr, Action: action,
+		TargetType: targetAccount, Target: username, Summary: summary,
 	}
 	tx, err := a.st.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `UPDATE accounts SET password_hash = ? WHERE username = ?`, hash, username)
-	if err != nil {
-		return fmt.Errorf("set password of %q: %w", username, err)
+	if err := fn(tx, &e.Summary); err != nil {
+		if code := refusalCode(err); code != "" {
+			_ = tx.Rollback()
+			if aerr := a.st.appendAudit(ctx, e, &auditFailure{code: code, msg: err.Error()}); aerr != nil {
+				return fmt.Errorf("%w: %w", errAuditUnavailable, aerr)
+			}
+		}
+		return err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("%w: %q; add it with `groupdesk users add`", errAccountNotFound, username)
-	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE username = ?`, username); err != nil {
-		return fmt.Errorf("sign out %q: %w", username, err)
+	if err := a.st.appendAuditTx(ctx, tx, e, nil); err != nil {
+		return fmt.Errorf("%w: %w", errAuditUnavailable, err)
 	}
 	return tx.Commit()
 }
 
+// accountTx reads one account inside a transaction.
+func accountTx(ctx context.Context, tx *sql.Tx, username string) (*Account, error) {
+	acc, err := scanAccount(tx.QueryRowContext(ctx, accountColumns+` WHERE username = ?`, username))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("%w: %q", errAccountNotFound, username)
+	}
+	return acc, err
+}
+
+// otherActiveAdmin returns errLastAdmin unless an active admin other than
+// username exists. It runs in the change's (immediate) transaction, so two
+// admins cannot demote each other at the same moment.
+func otherActiveAdmin(ctx context.Context, tx *sql.Tx, username string) error {
+	var n int
+	if err := tx.QueryRowContext(ctx,
+		`SELECT count(*) FROM accounts WHERE role = ? AND disabled = 0 AND username != ?`,
+		string(RoleAdmin), username).Scan(&n); err != nil {
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("%q: %w; make another account admin first", username, errLastAdmin)
+	}
+	return nil
+}
+
+const accountColumns = `SELECT username, role, disabled, created, last_login FROM accounts`
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+func scanAccount(row rowScanner) (*Account, error) {
+	var acc Account
+	var role string
+	var disabled int
+	var created, last int64
+	if err := row.Scan(&acc.Username, &role, &disabled, &created, &last); err != nil {
+		return nil, err
+	}
+	acc.Role, acc.Disabled = Role(role), disabled != 0
+	acc.Created, acc.LastLogin = fromMillis(created), fromMillis(last)
+	return &acc, nil
+}
+
+// lookup returns the account, or nil if there is none of that name.
+func (a *Accounts) lookup(ctx context.Context, username string) (*Account, error) {
+	acc, err := scanAccount(a.st.db.QueryRowContext(ctx, accountColumns+` WHERE username = ?`, username))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("look up account: %w", err)
+	}
+	return acc, nil
+}
+
 // List returns every account, ordered by username.
 func (a *Accounts) List(ctx context.Context) ([]Account, error) {
-	rows, err := a.st.db.QueryContext(ctx, `SELECT username, created, last_login FROM accounts ORDER BY username`)
+	rows, err := a.st.db.QueryContext(ctx, accountColumns+` ORDER BY username`)
 	if err != nil {
 		return nil, fmt.Errorf("list accounts: %w", err)
 	}
 	defer rows.Close()
 	var out []Account
 	for rows.Next() {
-		var acc Account
-		var created, last int64
-		if err := rows.Scan(&acc.Username, &created, &last); err != nil {
+		acc, err := scanAccount(rows)
+		if err != nil {
 			return nil, err
 		}
-		acc.Created, acc.LastLogin = fromMillis(created), fromMillis(last)
-		out = append(out, acc)
+		out = append(out, *acc)
 	}
 	return out, rows.Err()
 }

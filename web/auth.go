@@ -99,9 +99,16 @@ func (s *Server) login(c echo.Context) error {
 		p := s.page(c, "", "login.title")
 		return render(c, status, views.LoginPage(p, views.Login{Username: username, Next: next, Error: p.L.T(key, args...)}))
 	}
+	// Every attempt is audited before the answer; nobody is signed in yet,
+	// so the actor is empty until the password is right.
+	attempt := s.newAuditEntry(c, actionLogin, targetAccount, username)
+	attempt.Actor = ""
 	if until, err := s.lockedUntil(ctx, now, username, addr); err != nil {
 		return err
 	} else if !until.IsZero() {
+		if err := s.auditLocal(c, attempt, &auditFailure{code: "locked", msg: "refused while locked out after repeated failures"}); err != nil {
+			return err
+		}
 		return fail(http.StatusTooManyRequests, "login.locked", minutesUntil(now, until))
 	}
 	ok := false
@@ -111,9 +118,28 @@ func (s *Server) login(c echo.Context) error {
 			return err
 		}
 	}
+	reason := &auditFailure{code: "bad_credentials", msg: "wrong username or password"}
+	if ok {
+		// A disabled account is refused with the same words as a wrong
+		// password; only the audit log tells them apart.
+		acc, err := s.accounts.lookup(ctx, username)
+		if err != nil {
+			return err
+		}
+		if acc == nil || acc.Disabled {
+			ok = false
+			reason = &auditFailure{code: "account_disabled", msg: "the account is disabled"}
+		}
+	}
 	if !ok {
 		until, err := s.recordLoginFailure(ctx, now, username, addr)
 		if err != nil {
+			return err
+		}
+		if !until.IsZero() {
+			reason.msg += "; now locked out"
+		}
+		if err := s.auditLocal(c, attempt, reason); err != nil {
 			return err
 		}
 		s.log.Info("failed sign-in", "username", username, "addr", addr)
@@ -121,6 +147,10 @@ func (s *Server) login(c echo.Context) error {
 			return fail(http.StatusTooManyRequests, "login.locked", minutesUntil(now, until))
 		}
 		return fail(http.StatusUnauthorized, "login.failed")
+	}
+	attempt.Actor = username
+	if err := s.auditLocal(c, attempt, nil); err != nil {
+		return err
 	}
 	if err := s.clearLoginFailures(ctx, username, addr); err != nil {
 		return err
@@ -146,6 +176,11 @@ func (s *Server) login(c echo.Context) error {
 // expired. A chosen language survives in a new anonymous session.
 func (s *Server) logout(c echo.Context) error {
 	rs := session(c)
+	if user := rs.get(sessUser); user != "" {
+		if err := s.auditLocal(c, s.newAuditEntry(c, actionLogout, targetAccount, user), nil); err != nil {
+			return err
+		}
+	}
 	lang := rs.get(sessLang)
 	if lang == "" {
 		rs.Options.MaxAge = -1

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -22,6 +23,8 @@ func (s *Server) groupNew(c echo.Context) error {
 
 // groupCreate is POST /groups: validate, one Create call, then flash and 303
 // to the new group. Any rejection re-renders the form with what was typed.
+// A form that fails validation never reaches Agora and is not audited; a
+// call is (see audit.go for the order).
 func (s *Server) groupCreate(c echo.Context) error {
 	values := readGroupForm(c, "")
 	form := views.GroupForm{Values: values}
@@ -29,7 +32,18 @@ func (s *Server) groupCreate(c echo.Context) error {
 	if len(errs) > 0 {
 		return s.renderGroupForm(c, http.StatusUnprocessableEntity, form, errs, nil)
 	}
-	id, _, err := s.groups.Create(c.Request().Context(), in.createRequest())
+	entry := s.newAuditEntry(c, actionGroupCreate, targetGroup, "")
+	members := len(in.Members) + 1 // the owner joins too
+	entry.Summary = auditSummary{Name: in.GroupName, Owner: in.Owner, Members: &members, MaxUsers: in.MaxUsers}
+	var id string
+	err, auditErr := s.auditedCall(c, entry, func(ctx context.Context) (string, error) {
+		var err error
+		id, _, err = s.groups.Create(ctx, in.createRequest())
+		return id, err
+	})
+	if auditErr != nil {
+		return auditErr
+	}
 	if err != nil {
 		status, errs, top := agoraFormErrors(err, in)
 		s.log.Warn("create group: Agora call failed", "status", status, "err", err)

@@ -1,9 +1,9 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -33,29 +33,50 @@ func (s *Server) groupDeleteConfirm(c echo.Context) error {
 	return render(c, http.StatusOK, views.DeletePage(p, d))
 }
 
-// groupDelete is POST /groups/{id}/delete: one Delete call, then back to
-// the list with a flash. A group that is already gone is not an error for
-// the moderator: it is what they wanted.
+// groupDelete is POST /groups/{id}/delete: one GET, then the DELETE, then
+// back to the list with a flash. The GET reads the group as it is at
+// deletion (name, owner, member count) for the audit record from Agora
+// rather than from the confirmation form, which could be stale or edited;
+// it also finds a group that is already gone without a DELETE. A group
+// that is already gone is not an error for the moderator: it is what they
+// wanted.
 func (s *Server) groupDelete(c echo.Context) error {
 	id, err := groupIDParam(c)
 	if err != nil {
 		return err
 	}
-	name := strings.TrimSpace(c.FormValue("name"))
-	if name == "" {
-		name = id
-	}
 	l := localizer(c)
 	rs := session(c)
-	_, err = s.groups.Delete(c.Request().Context(), id)
+	entry := s.newAuditEntry(c, actionGroupDelete, targetGroup, id)
+	g, _, err := s.groups.GetOne(c.Request().Context(), id)
+	if err != nil {
+		// Nothing was deleted; the attempt is recorded all the same.
+		if aerr := s.auditLocal(c, entry, err); aerr != nil {
+			return aerr
+		}
+		if errors.Is(err, agora.ErrNotFound) {
+			setFlash(rs, views.FlashInfo, l.T("flash.already_deleted"))
+			return c.Redirect(http.StatusSeeOther, "/groups")
+		}
+		return err
+	}
+	members := memberCount(g)
+	entry.Summary = auditSummary{Name: g.Name, Owner: g.Owner, Members: &members, MaxUsers: g.MaxUsers}
+	err, auditErr := s.auditedCall(c, entry, func(ctx context.Context) (string, error) {
+		_, err := s.groups.Delete(ctx, id)
+		return "", err
+	})
+	if auditErr != nil {
+		return auditErr
+	}
 	switch {
 	case errors.Is(err, agora.ErrNotFound):
 		setFlash(rs, views.FlashInfo, l.T("flash.already_deleted"))
 	case err != nil:
 		return err
 	default:
-		s.log.Info("group deleted", "group", id, "by", rs.get(sessUser))
-		setFlash(rs, views.FlashSuccess, l.T("flash.deleted", name))
+		s.log.Info("group deleted", "group", id, "by", entry.Actor)
+		setFlash(rs, views.FlashSuccess, l.T("flash.deleted", displayGroupName(g)))
 	}
 	return c.Redirect(http.StatusSeeOther, "/groups")
 }

@@ -92,9 +92,10 @@ func TestGroupDelete(t *testing.T) {
 	e.rec.reset()
 	p := e.post("/groups/"+id+"/delete", url.Values{"name": {req.GroupName}})
 	wantStatus(t, p, http.StatusSeeOther)
+	// One GET reads the group as it is at deletion for the audit record.
 	calls := e.upstreamCalls()
-	if len(calls) != 1 || calls[0].Method != http.MethodDelete {
-		t.Fatalf("delete made calls %v, want one DELETE", calls)
+	if len(calls) != 2 || calls[0].Method != http.MethodGet || calls[1].Method != http.MethodDelete {
+		t.Fatalf("delete made calls %v, want a GET and a DELETE", calls)
 	}
 	if got := p.Header.Get("Location"); got != "/groups" {
 		t.Fatalf("Location = %q", got)

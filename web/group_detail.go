@@ -27,7 +27,28 @@ func (s *Server) groupDetail(c echo.Context) error {
 	if isHTMX(c) {
 		return render(c, http.StatusOK, views.MemberTable(p, d))
 	}
+	d.History = s.groupHistory(c, g.ID)
 	return render(c, http.StatusOK, views.GroupDetailPage(p, d))
+}
+
+// groupHistoryLen is how many audit records the group page shows.
+const groupHistoryLen = 10
+
+// groupHistory is the group's latest audit records, from the local
+// database only. The page is still useful without them, so a failure is
+// only logged.
+func (s *Server) groupHistory(c echo.Context, id string) []views.AuditRow {
+	entries, err := s.st.auditPage(c.Request().Context(), auditFilter{Target: id, Limit: groupHistoryLen})
+	if err != nil {
+		s.log.Warn("group page: read its audit history", "group", id, "err", err)
+		return nil
+	}
+	l := localizer(c)
+	rows := make([]views.AuditRow, 0, len(entries))
+	for i := range entries {
+		rows = append(rows, auditRow(l, &entries[i], nil))
+	}
+	return rows
 }
 
 // groupIDParam returns the {id} of the path, or a 404 if it cannot be a
@@ -116,6 +137,7 @@ func groupDetailData(g *agora.Group, q string) views.GroupDetail {
 		EditURL:           groupEditURL(g.ID),
 		DeleteURL:         groupDeleteURL(g.ID),
 		CSVURL:            groupCSVURL(g.ID, q),
+		HistoryURL:        auditURL("/audit", views.AuditFilter{Target: g.ID}, "", 0),
 	}
 	for _, a := range sortedMembers(g, q) {
 		d.Members = append(d.Members, views.Member{

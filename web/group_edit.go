@@ -1,11 +1,14 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"groupdesk/agora"
 	"groupdesk/views"
 )
 
@@ -55,11 +58,48 @@ func (s *Server) groupUpdate(c echo.Context) error {
 		setFlash(rs, views.FlashInfo, l.T("flash.no_changes"))
 		return c.Redirect(http.StatusSeeOther, groupPath(id))
 	}
-	if _, err := s.groups.Update(c.Request().Context(), id, req); err != nil {
+	entry := s.newAuditEntry(c, actionGroupUpdate, targetGroup, id)
+	entry.Summary = auditSummary{Changes: updateChanges(req, orig)}
+	err, auditErr := s.auditedCall(c, entry, func(ctx context.Context) (string, error) {
+		_, err := s.groups.Update(ctx, id, req)
+		return "", err
+	})
+	if auditErr != nil {
+		return auditErr
+	}
+	if err != nil {
 		status, errs, top := agoraFormErrors(err, in)
 		s.log.Warn("update group: Agora call failed", "group", id, "status", status, "err", err)
 		return s.renderGroupForm(c, status, form, errs, top)
 	}
 	setFlash(rs, views.FlashSuccess, l.T("flash.updated", name))
 	return c.Redirect(http.StatusSeeOther, groupPath(id))
+}
+
+// updateChanges lists what an update changes, old → new, for the audit
+// log. The old values are those the edit form was rendered from: what the
+// moderator saw and changed.
+func updateChanges(req *agora.UpdateGroupRequest, orig views.GroupFormValues) []auditChange {
+	var out []auditChange
+	str := func(field string, v *string, old string) {
+		if v != nil {
+			out = append(out, auditChange{Field: field, Old: old, New: *v})
+		}
+	}
+	flag := func(field string, v *bool, old bool) {
+		if v != nil {
+			out = append(out, auditChange{Field: field, Old: strconv.FormatBool(old), New: strconv.FormatBool(*v)})
+		}
+	}
+	str(views.FieldGroupName, req.GroupName, strings.TrimSpace(orig.GroupName))
+	str(views.FieldDescription, req.Description, orig.Description)
+	if req.MaxUsers != nil {
+		out = append(out, auditChange{Field: views.FieldMaxUsers, Old: strings.TrimSpace(orig.MaxUsers), New: strconv.Itoa(*req.MaxUsers)})
+	}
+	flag(views.FieldPublic, req.Public, orig.Public)
+	flag(views.FieldMembersOnly, req.MembersOnly, orig.MembersOnly)
+	flag(views.FieldAllowInvites, req.AllowInvites, orig.AllowInvites)
+	flag(views.FieldInviteNeedConfirm, req.InviteNeedConfirm, orig.InviteNeedConfirm)
+	str(views.FieldCustom, req.Custom, orig.Custom)
+	return out
 }

@@ -8,31 +8,57 @@ import (
 )
 
 // routes is the whole URL map of the dashboard. Every route but the login
-// page, the language switcher and static files requires a signed-in
-// moderator; every POST is checked for its CSRF token by checkCSRF.
+// page, the language switcher, static files and the operations endpoints
+// requires a signed-in account with at least the role of its gate
+// (viewer < moderator < admin, see roles.go); every POST is checked for its
+// CSRF token by checkCSRF. TestRoleMatrix fails for a route it has no row
+// for.
 func (s *Server) routes(e *echo.Echo) {
-	auth := s.requireLogin
+	viewer := s.gate(e, RoleViewer)
+	moderator := s.gate(e, RoleModerator)
+	admin := s.gate(e, RoleAdmin)
 
 	e.GET("/static/*", s.serveStatic)
+
+	// Operations endpoints: no session, no login (see opsRoutes).
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", s.serveMetrics)
 
 	e.GET("/login", s.loginPage)
 	e.POST("/login", s.login)
 	e.POST("/logout", s.logout)
 	e.POST("/language", s.setLanguage)
 
-	e.GET("/", s.home, auth)
-	e.GET("/groups", s.groupList, auth)
-	e.GET("/groups/jump", s.groupJump, auth)
-	e.GET("/groups/new", s.groupNew, auth)
-	e.POST("/groups", s.groupCreate, auth)
-	e.GET("/groups/:id", s.groupDetail, auth)
-	e.GET("/groups/:id/members.csv", s.groupMembersCSV, auth)
-	e.GET("/groups/:id/edit", s.groupEdit, auth)
-	e.POST("/groups/:id", s.groupUpdate, auth)
-	e.GET("/groups/:id/delete", s.groupDeleteConfirm, auth)
-	e.POST("/groups/:id/delete", s.groupDelete, auth)
-	e.GET("/users", s.userSearch, auth)
-	e.GET("/users/:username/groups", s.userGroups, auth)
+	viewer.GET("/", s.home)
+	viewer.GET("/groups", s.groupList)
+	viewer.GET("/groups/jump", s.groupJump)
+	moderator.GET("/groups/new", s.groupNew)
+	moderator.POST("/groups", s.groupCreate)
+	viewer.GET("/groups/:id", s.groupDetail)
+	viewer.GET("/groups/:id/members.csv", s.groupMembersCSV)
+	moderator.GET("/groups/:id/edit", s.groupEdit)
+	moderator.POST("/groups/:id", s.groupUpdate)
+	moderator.GET("/groups/:id/delete", s.groupDeleteConfirm)
+	moderator.POST("/groups/:id/delete", s.groupDelete)
+	viewer.GET("/users", s.userSearch)
+	viewer.GET("/users/:username/groups", s.userGroups)
+	viewer.GET("/users/:username/groups.csv", s.userGroupsCSV)
+
+	viewer.GET("/audit", s.auditList)
+	viewer.GET("/audit.csv", s.auditCSV)
+
+	viewer.GET("/reports/membership", s.membershipReport)
+	viewer.GET("/reports/membership.csv", s.membershipReportCSV)
+	moderator.POST("/reports/membership", s.membershipReportStart)
+	moderator.POST("/reports/membership/cancel", s.membershipReportCancel)
+
+	admin.GET("/accounts", s.accountList)
+	admin.POST("/accounts", s.accountCreate)
+	admin.POST("/accounts/:username/role", s.accountRole)
+	admin.POST("/accounts/:username/password", s.accountPassword)
+	admin.POST("/accounts/:username/disable", s.accountDisable)
+	admin.POST("/accounts/:username/enable", s.accountEnable)
 }
 
 // Paths of the pages, built in one place. Ids and usernames are escaped,

@@ -36,6 +36,12 @@ type Config struct {
 	AdminPassword string // GROUPDESK_ADMIN_PASSWORD; used only when no account exists
 	Mode          string // "sandbox" or "agora", shown in the footer
 	Logger        *slog.Logger
+	// MetricsToken (GROUPDESK_METRICS_TOKEN), when set, is the Bearer token
+	// GET /metrics requires; empty serves the metrics to anyone.
+	MetricsToken string
+	// Metrics receives the dashboard's metrics; nil creates a fresh set
+	// (the Agora client's calls are then not counted: see NewMetrics).
+	Metrics *Metrics
 }
 
 // Modes.
@@ -96,6 +102,12 @@ type Server struct {
 	static   http.Handler
 	hashes   map[string]string // static file path → content hash
 	now      func() time.Time
+	reports  *reportRunner // the membership report's background job
+
+	metrics        *Metrics
+	metricsHandler http.Handler
+	ready          *readiness
+	routeSet       map[string]bool // registered route templates, for metric labels
 
 	stopCleanup chan struct{}
 	cleanupDone sync.WaitGroup
@@ -131,7 +143,14 @@ func newServer(cfg Config, groups groupService) (*Server, error) {
 		groups:      groups,
 		now:         time.Now,
 		stopCleanup: make(chan struct{}),
+		metrics:     cfg.Metrics,
+		ready:       &readiness{ttl: readyCacheTTL},
 	}
+	if s.metrics == nil {
+		s.metrics = NewMetrics()
+	}
+	s.metrics.attach(s)
+	s.metricsHandler = s.newMetricsHandler()
 	key, err := loadSessionKey(cfg)
 	if err != nil {
 		st.Close()
@@ -146,6 +165,7 @@ func newServer(cfg Config, groups groupService) (*Server, error) {
 		st.Close()
 		return nil, err
 	}
+	s.reports = newReportRunner(filepath.Join(cfg.DataDir, reportsDir), groups, log)
 	s.echo = s.newEcho()
 	s.deleteExpired()
 	s.cleanupDone.Add(1)
@@ -161,6 +181,7 @@ func (s *Server) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
 		close(s.stopCleanup)
+		s.reports.close()
 		s.cleanupDone.Wait()
 		err = s.st.Close()
 	})
@@ -216,14 +237,14 @@ func (s *Server) ensureFirstAccount(ctx context.Context) error {
 		return nil
 	}
 	if s.cfg.AdminPassword != "" {
-		if err := s.accounts.Add(ctx, firstAccount, s.cfg.AdminPassword); err != nil {
+		if err := s.accounts.create(ctx, systemActor, firstAccount, s.cfg.AdminPassword, RoleAdmin); err != nil {
 			return fmt.Errorf("web: create first account: %w", err)
 		}
 		s.log.Info("created the first dashboard account from GROUPDESK_ADMIN_PASSWORD", "username", firstAccount)
 		return nil
 	}
 	password := rand.Text()
-	if err := s.accounts.Add(ctx, firstAccount, password); err != nil {
+	if err := s.accounts.create(ctx, systemActor, firstAccount, password, RoleAdmin); err != nil {
 		return fmt.Errorf("web: create first account: %w", err)
 	}
 	s.log.Warn("created the first dashboard account with a random password; it is shown only this once — sign in and change it with `groupdesk users passwd admin`",
@@ -261,31 +282,29 @@ func (s *Server) newEcho() *echo.Echo {
 	e.IPExtractor = echo.ExtractIPDirect()
 	e.HTTPErrorHandler = s.handleError
 	e.Pre(s.securityHeaders)
+	e.Use(s.observeRequests)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{
 		DisablePrintStack: true,
 		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
-			s.log.Error("panic while serving request", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err, "stack", string(stack))
+			s.log.Error("panic while serving request", "method", c.Request().Method, "path", c.Request().URL.Path, "request_id", requestID(c), "err", err, "stack", string(stack))
 			return err
 		},
 	}))
 	e.Use(middleware.BodyLimit("256K"))
-	e.Use(middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
-		LogStatus: true, LogMethod: true, LogURIPath: true, LogLatency: true,
-		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
-			s.log.Debug("request", "method", v.Method, "path", v.URIPath, "status", v.Status, "latency", v.Latency)
-			return nil
-		},
-	}))
 	e.Use(s.loadSessionExceptStatic)
 	e.Use(s.checkCSRF)
 	s.routes(e)
+	s.routeSet = map[string]bool{}
+	for _, r := range e.Routes() {
+		s.routeSet[r.Path] = true
+	}
 	return e
 }
 
 func (s *Server) loadSessionExceptStatic(next echo.HandlerFunc) echo.HandlerFunc {
 	withSession := s.loadSession(next)
 	return func(c echo.Context) error {
-		if strings.HasPrefix(c.Request().URL.Path, "/static/") {
+		if strings.HasPrefix(c.Request().URL.Path, "/static/") || opsRoutes[c.Path()] {
 			return next(c)
 		}
 		return withSession(c)
@@ -392,7 +411,7 @@ func (s *Server) page(c echo.Context, nav, titleKey string, args ...any) views.P
 		// A fragment has nowhere to show it; keep it for the next page.
 		flash = popFlash(rs)
 	}
-	return views.Page{
+	p := views.Page{
 		L:      l,
 		Title:  l.T(titleKey, args...),
 		Nav:    nav,
@@ -403,4 +422,6 @@ func (s *Server) page(c echo.Context, nav, titleKey string, args ...any) views.P
 		Assets: s.assets,
 		Here:   here,
 	}
+	s.addRole(c, &p)
+	return p
 }

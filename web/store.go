@@ -13,7 +13,8 @@ import (
 )
 
 // dbFile is the dashboard's own database inside Config.DataDir: accounts,
-// sessions and the login throttle. Agora data is never stored here.
+// sessions, the login throttle and the audit log. Agora data is never
+// stored here (the audit log keeps names and counts of what was changed).
 const dbFile = "dashboard.db"
 
 // store is the dashboard database.
@@ -48,6 +49,42 @@ var migrations = []string{
 		locked_until INTEGER NOT NULL DEFAULT 0,
 		PRIMARY KEY (scope, key)
 	);`,
+	// 2: roles can be disabled; the audit log. An audit record is written
+	// before the action it describes (audit_log) and its outcome after it
+	// (audit_outcomes, at most one per record), so neither ever needs an
+	// UPDATE. Both tables refuse UPDATE and DELETE.
+	`ALTER TABLE accounts ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+	CREATE TABLE audit_log (
+		id          INTEGER PRIMARY KEY AUTOINCREMENT,
+		at          INTEGER NOT NULL,
+		actor       TEXT NOT NULL,
+		addr        TEXT NOT NULL,
+		action      TEXT NOT NULL,
+		target_type TEXT NOT NULL,
+		target      TEXT NOT NULL,
+		summary     TEXT NOT NULL
+	);
+	CREATE INDEX audit_log_actor ON audit_log(actor, id);
+	CREATE INDEX audit_log_action ON audit_log(action, id);
+	CREATE INDEX audit_log_target ON audit_log(target, id);
+	CREATE INDEX audit_log_at ON audit_log(at);
+	CREATE TABLE audit_outcomes (
+		record_id     INTEGER PRIMARY KEY REFERENCES audit_log(id),
+		at            INTEGER NOT NULL,
+		outcome       TEXT NOT NULL CHECK (outcome IN ('success', 'failure')),
+		error_code    TEXT NOT NULL DEFAULT '',
+		error_message TEXT NOT NULL DEFAULT '',
+		target        TEXT NOT NULL DEFAULT ''
+	);
+	CREATE INDEX audit_outcomes_target ON audit_outcomes(target) WHERE target != '';
+	CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+		BEGIN SELECT RAISE(ABORT, 'audit records cannot be changed'); END;
+	CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+		BEGIN SELECT RAISE(ABORT, 'audit records cannot be deleted'); END;
+	CREATE TRIGGER audit_outcomes_no_update BEFORE UPDATE ON audit_outcomes
+		BEGIN SELECT RAISE(ABORT, 'audit records cannot be changed'); END;
+	CREATE TRIGGER audit_outcomes_no_delete BEFORE DELETE ON audit_outcomes
+		BEGIN SELECT RAISE(ABORT, 'audit records cannot be deleted'); END;`,
 }
 
 // openStore opens (creating if needed) dataDir/dashboard.db and migrates it.

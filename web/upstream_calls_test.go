@@ -29,13 +29,16 @@ func TestUpstreamCallCounts(t *testing.T) {
 		{"detail page", func() *page { return e.get("/groups/" + id) }, 200, 1, true},
 		{"member filter", func() *page { return e.get("/groups/"+id+"?q=b", "HX-Request", "true") }, 200, 1, true},
 		{"members CSV", func() *page { return e.get("/groups/" + id + "/members.csv") }, 200, 1, true},
-		{"user's groups", func() *page { return e.get("/users/alice/groups") }, 200, 1, true},
+		{"user's groups", func() *page { return e.get("/users/alice/groups") }, 200, 2, true},
+		{"audit log", func() *page { return e.get("/audit") }, 200, 0, true},
+		{"audit CSV", func() *page { return e.get("/audit.csv") }, 200, 0, true},
+		{"report page", func() *page { return e.get("/reports/membership") }, 200, 0, true},
 		{"create form", func() *page { return e.get("/groups/new") }, 200, 0, true},
 		{"create", func() *page { return e.post("/groups", validCreateForm("Counted create")) }, 303, 1, true},
 		{"edit form", func() *page { return e.get("/groups/" + id + "/edit") }, 200, 1, true},
 		{"edit", func() *page { return e.post("/groups/"+id, edit) }, 303, 1, true},
 		{"delete confirmation", func() *page { return e.get("/groups/" + id + "/delete") }, 200, 1, true},
-		{"delete", func() *page { return e.post("/groups/"+id+"/delete", url.Values{"name": {req.GroupName}}) }, 303, 1, true},
+		{"delete", func() *page { return e.post("/groups/"+id+"/delete", url.Values{"name": {req.GroupName}}) }, 303, 2, true},
 	}
 	for _, s := range steps {
 		e.rec.reset()

@@ -142,12 +142,12 @@ func (s *Server) handleError(err error, c echo.Context) {
 	r := c.Request()
 	switch {
 	case pe.status == 499:
-		s.log.Debug("request canceled", "path", r.URL.Path)
+		s.log.Debug("request canceled", "path", r.URL.Path, "request_id", requestID(c))
 		return
 	case pe.status >= 500:
-		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", pe.status, "err", err)
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "status", pe.status, "request_id", requestID(c), "err", err)
 	case pe.cause != nil:
-		s.log.Warn("request refused", "method", r.Method, "path", r.URL.Path, "status", pe.status, "err", err)
+		s.log.Warn("request refused", "method", r.Method, "path", r.URL.Path, "status", pe.status, "request_id", requestID(c), "err", err)
 	}
 	if c.Response().Committed {
 		return
@@ -164,7 +164,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if !ok {
 		heading = "error.heading.other"
 	}
-	info := views.ErrorInfo{Status: pe.status, Heading: p.L.T(heading), Message: p.L.T(pe.key, pe.args...)}
+	info := views.ErrorInfo{Status: pe.status, Heading: p.L.T(heading), Message: p.L.T(pe.key, pe.args...), RequestID: requestID(c)}
 	p.Title = info.Heading
 	var rerr error
 	if isHTMX(c) {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -35,7 +36,9 @@ func (s *Server) userSearch(c echo.Context) error {
 }
 
 // userGroups is GET /users/{username}/groups: one page of the groups the
-// user has joined, one call.
+// user has joined (one call), with the ones the user owns marked: the
+// joined list does not say, so one batched detail call for the page's ids
+// (at most 20) does. Two calls per page.
 func (s *Server) userGroups(c echo.Context) error {
 	username, err := url.PathUnescape(c.Param("username"))
 	if err != nil || !validUsername(username) {
@@ -63,6 +66,10 @@ func (s *Server) userGroups(c echo.Context) error {
 	for _, g := range groups {
 		d.Rows = append(d.Rows, views.JoinedGroupRow{ID: g.ID, Name: g.Name, URL: groupURL(g.ID)})
 	}
+	if len(groups) > 0 {
+		s.markOwned(c, &d, username)
+	}
+	d.CSVURL = templ.SafeURL(userGroupsPath(username) + ".csv")
 	// Agora gives no total; a full page means there may be another.
 	if len(groups) >= size {
 		d.NextURL = userGroupsPageURL(username, num+1, size)
@@ -77,4 +84,37 @@ func (s *Server) userGroups(c echo.Context) error {
 func userGroupsPageURL(username string, num, size int) templ.SafeURL {
 	v := url.Values{"pagenum": {strconv.Itoa(num)}, "pagesize": {strconv.Itoa(size)}}
 	return templ.SafeURL(userGroupsPath(username) + "?" + v.Encode())
+}
+
+// markOwned marks the rows of the groups username owns, with one batched
+// detail call. The list is still useful without it, so a failure only adds
+// a note.
+func (s *Server) markOwned(c echo.Context, d *views.UserGroups, username string) {
+	ids := make([]string, len(d.Rows))
+	for i, r := range d.Rows {
+		ids[i] = r.ID
+	}
+	owners, err := s.groupOwners(c.Request().Context(), ids)
+	if err != nil {
+		s.log.Warn("user's groups: detail call failed; showing the list without owners", "err", err)
+		d.DetailsError = localizer(c).T("user.details_failed")
+		return
+	}
+	for i := range d.Rows {
+		d.Rows[i].Owner = strings.EqualFold(owners[d.Rows[i].ID], username)
+	}
+	d.OwnersShown = true
+}
+
+// groupOwners returns the owner of each group of ids (≤ 100: one call).
+func (s *Server) groupOwners(ctx context.Context, ids []string) (map[string]string, error) {
+	groups, _, err := s.groups.Get(ctx, ids...)
+	if err != nil {
+		return nil, err
+	}
+	owners := make(map[string]string, len(groups))
+	for _, g := range groups {
+		owners[g.ID] = g.Owner
+	}
+	return owners, nil
 }

@@ -45,8 +45,9 @@ func TestUserGroupsPaging(t *testing.T) {
 	e.rec.reset()
 	p := e.get("/users/" + user + "/groups")
 	wantStatus(t, p, http.StatusOK)
-	if n := len(e.upstreamCalls()); n != 1 {
-		t.Errorf("user groups made %d calls", n)
+	// The joined list, and one batched detail call for who owns which.
+	if n := len(e.upstreamCalls()); n != 2 {
+		t.Errorf("user groups made %d calls, want 2", n)
 	}
 	if got := p.text("user-groups-title"); got != "Groups of "+user {
 		t.Errorf("title %q", got)
@@ -106,5 +107,71 @@ func TestUserGroupsUnknownUser(t *testing.T) {
 	wantStatus(t, p, http.StatusNotFound)
 	if got := p.text("error-message"); got != "No user named no.such.user in this app." {
 		t.Errorf("error-message = %q", got)
+	}
+}
+
+// TestUserGroupsOwnerAndCSV: "which groups is Y in, and which does Y own"
+// from the page and from the CSV of all of them.
+func TestUserGroupsOwnerAndCSV(t *testing.T) {
+	e := newEnv(t).login()
+	ctx := context.Background()
+	user := "owner.csv.user"
+	if err := e.sb.CreateUsers(ctx, user, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	owned := map[string]bool{}
+	for i := range 23 {
+		req := &agora.CreateGroupRequest{GroupName: fmt.Sprintf("=CSV %02d", i), Owner: "alice", Members: []string{user}}
+		if i%5 == 0 {
+			req.Owner, req.Members = user, []string{"alice"}
+		}
+		id := e.createGroup(req)
+		owned[id] = i%5 == 0
+	}
+
+	p := e.get("/users/" + user + "/groups?pagesize=20")
+	wantStatus(t, p, http.StatusOK)
+	rows := p.find("user-group-row")
+	if rows.Length() != 20 {
+		t.Fatalf("%d rows", rows.Length())
+	}
+	rows.Each(func(_ int, r *goquery.Selection) {
+		id := r.AttrOr("data-group-id", "")
+		isOwner := r.Find(`[data-testid="badge-owner"]`).Length() == 1
+		if isOwner != owned[id] {
+			t.Errorf("group %s: owner badge %v, want %v", id, isOwner, owned[id])
+		}
+	})
+	if href := p.find("user-groups-csv").AttrOr("href", ""); href != "/users/"+user+"/groups.csv" {
+		t.Errorf("CSV link %q", href)
+	}
+
+	e.rec.reset()
+	csvPage := e.get("/users/" + user + "/groups.csv")
+	wantStatus(t, csvPage, http.StatusOK)
+	// 23 groups: joined pages of 20 (2 calls: 20, 3) and one detail call.
+	if n := len(e.upstreamCalls()); n != 3 {
+		t.Errorf("CSV made %d calls, want 3: %v", n, e.upstreamCalls())
+	}
+	if ct := csvPage.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/csv") {
+		t.Errorf("Content-Type %q", ct)
+	}
+	lines := strings.Split(strings.TrimSpace(csvPage.body), "\n")
+	if lines[0] != "username,group_id,group_name,role" || len(lines) != 24 {
+		t.Fatalf("CSV has %d lines, header %q", len(lines), lines[0])
+	}
+	for _, line := range lines[1:] {
+		f := strings.Split(line, ",")
+		want := "member"
+		if owned[f[1]] {
+			want = "owner"
+		}
+		if f[0] != user || f[3] != want || !strings.HasPrefix(f[2], "'=CSV") {
+			t.Errorf("row %q: want role %s and a defused name", line, want)
+		}
+	}
+
+	if p := e.get("/users/no.such.user/groups.csv"); p.StatusCode != http.StatusNotFound {
+		t.Errorf("unknown user CSV: %d", p.StatusCode)
 	}
 }

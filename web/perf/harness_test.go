@@ -1,0 +1,355 @@
+package perf
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"groupdesk/agora"
+	"groupdesk/agora/sandbox"
+)
+
+// benchEnv selects the full run; anything else is the smoke run.
+const benchEnv = "GROUPDESK_BENCH"
+
+const (
+	adminUser     = "admin"
+	adminPassword = "perf-harness-password"
+)
+
+// benchConfig is how long and how hard each part runs.
+type benchConfig struct {
+	full                bool
+	rounds              int           // interleaved throughput rounds; the median round is reported
+	warmup, duration    time.Duration // per throughput measurement
+	concurrency         int           // requests in flight for throughput
+	sessions            int           // signed-in sessions for throughput
+	loadSessions        int           // sessions (and requests in flight) for the memory figure
+	loadDuration        time.Duration
+	restarts            int // warm restarts timed for start-to-ready
+	deepGroups          int
+	joinedGroups        int
+	samples             int // sequential requests per sandbox latency
+	createClients       int
+	createDuration      time.Duration
+	checkBudget         bool
+	throughputBudgetMin float64
+}
+
+func configFor(mode string) benchConfig {
+	if mode == "full" {
+		return benchConfig{
+			full: true, rounds: 3, warmup: 500 * time.Millisecond, duration: 3 * time.Second,
+			concurrency: 8, sessions: 8, loadSessions: 100, loadDuration: 4 * time.Second, restarts: 5,
+			deepGroups: 1_000_000, joinedGroups: 10_000, samples: 200, createClients: 16, createDuration: 3 * time.Second,
+			checkBudget: true,
+		}
+	}
+	return benchConfig{
+		rounds: 1, warmup: 50 * time.Millisecond, duration: 250 * time.Millisecond,
+		concurrency: 2, sessions: 2, loadSessions: 6, loadDuration: 250 * time.Millisecond, restarts: 1,
+		deepGroups: 20_000, joinedGroups: 1_000, samples: 10, createClients: 4, createDuration: 250 * time.Millisecond,
+	}
+}
+
+// The budget, as ratios and limits measured in the same run.
+const (
+	budgetListVsEcho   = 0.40 // list page on the in-memory upstream, throughput vs bare Echo
+	budgetDeepRatio    = 1.2  // sandbox list-all, deep page p50 / first page p50
+	budgetDetailP50ms  = 5.0  // sandbox detail of 2,000 members, p50
+	budgetRSSMiB       = 40.0 // dashboard RSS under 100 concurrent sessions
+	budgetStartReadyMs = 300.0
+)
+
+// TestBenchHarness measures Groupdesk against its performance budget and
+// prints one table. Set GROUPDESK_BENCH=full for the real run (make bench);
+// without it this is a quick smoke run with no budget applied.
+func TestBenchHarness(t *testing.T) {
+	mode := "smoke"
+	if os.Getenv(benchEnv) == "full" {
+		mode = "full"
+	}
+	if testing.Short() && mode == "smoke" {
+		t.Skip("the smoke run builds and starts the binary; skipped with -short")
+	}
+	cfg := configFor(mode)
+	root := repoRoot(t)
+	resultsDir := filepath.Join(root, "bench-results")
+	tmp := t.TempDir()
+	rep := &report{Mode: mode, Started: time.Now().UTC(), GoVersion: runtime.Version(), CPUs: runtime.NumCPU(), Race: raceEnabled, LoadBefore: loadAverage()}
+
+	start := time.Now()
+	bin := buildBinary(t, root, tmp)
+	rep.BuildSeconds = time.Since(start).Seconds()
+
+	fake := startChild(t, "fake-upstream", helperCmd(roleFakeUpstream, "TestFakeUpstreamProcess"), tmp)
+	fakeHost := "http://" + fake.waitListen(t)
+	bare := startChild(t, "bare-echo", helperCmd(roleBareEcho, "TestBareEchoProcess"), tmp)
+	bareBase := "http://" + bare.waitListen(t)
+	lg := &loadGenClient{c: startChild(t, "loadgen", helperCmd(roleLoadGen, "TestLoadGeneratorProcess"), tmp)}
+
+	sandboxData := filepath.Join(tmp, "sandbox-mode")
+	bigGroup := prepareEmbeddedSandbox(t, sandboxData)
+
+	modes := []*dashboard{
+		{name: "fake", label: "in-memory upstream", bigGroup: fakeBigGroupID, env: []string{
+			"GROUPDESK_DATA=" + filepath.Join(tmp, "fake-mode"),
+			"AGORA_HOST=" + fakeHost, "AGORA_ORG=" + fakeOrg, "AGORA_APP=" + fakeApp,
+			"AGORA_APP_ID=" + fakeAppID, "AGORA_APP_CERTIFICATE=" + fakeAppCert,
+		}},
+		{name: "sandbox", label: "embedded sandbox", bigGroup: bigGroup, env: []string{"GROUPDESK_DATA=" + sandboxData}},
+	}
+	for _, d := range modes {
+		d.start(t, bin, tmp, cfg.restarts)
+		if _, err := lg.do(loadCommand{Op: "login", Target: d.name, Base: d.base, Sessions: cfg.sessions, User: adminUser, Password: adminPassword}); err != nil {
+			t.Fatal(err)
+		}
+		d.checkPages(t)
+	}
+
+	// Throughput, in rounds: bare Echo, then the two pages of a mode, so
+	// each ratio compares measurements taken moments apart.
+	run := func(target, base string, paths []string, concurrency int, d time.Duration) loadStats {
+		r, err := lg.do(loadCommand{Op: "run", Target: target, Base: base, Paths: paths, Concurrency: concurrency, Warmup: cfg.warmup, Duration: d})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Stats.Errors > 0 {
+			t.Errorf("%s %v: %d of %d requests failed, e.g. %s", target, paths, r.Stats.Errors, r.Stats.Requests, r.Stats.FirstError)
+		}
+		return *r.Stats
+	}
+	for round := range cfg.rounds {
+		for _, d := range modes {
+			bareStats := run("bare", bareBase, []string{"/"}, cfg.concurrency, cfg.duration)
+			list := run(d.name, d.base, []string{listPath}, cfg.concurrency, cfg.duration)
+			detail := run(d.name, d.base, []string{d.detailPath()}, cfg.concurrency, cfg.duration)
+			rep.Rounds = append(rep.Rounds, throughputRound{Round: round + 1, Mode: d.name, Bare: bareStats, List: list, Detail: detail,
+				ListRatio: list.RPS / bareStats.RPS, DetailRatio: detail.RPS / bareStats.RPS})
+		}
+	}
+	// One request at a time: the latency a moderator sees on an idle server.
+	for _, d := range modes {
+		d.listAlone = run(d.name, d.base, []string{listPath}, 1, cfg.duration)
+		d.detailAlone = run(d.name, d.base, []string{d.detailPath()}, 1, cfg.duration)
+	}
+
+	// Memory: idle, then loadSessions sessions each with a request in flight,
+	// alternating the list and the 2,000-member detail.
+	for _, d := range modes {
+		m, err := readProcMemory(d.proc.pid())
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.idleBeforeLoad = m
+		if _, err := lg.do(loadCommand{Op: "login", Target: d.name + "-load", Base: d.base, Sessions: cfg.loadSessions, User: adminUser, Password: adminPassword}); err != nil {
+			t.Fatal(err)
+		}
+		ctx, stop := context.WithCancel(context.Background())
+		peak := sampleMemory(ctx, d.proc.pid())
+		d.underLoad = run(d.name+"-load", d.base, []string{listPath, d.detailPath()}, cfg.loadSessions, cfg.loadDuration)
+		stop()
+		d.peak = <-peak
+	}
+
+	rep.Calls = measureUpstreamCalls(t, filepath.Join(tmp, "calls"))
+	for _, c := range rep.Calls {
+		if c.Calls != c.Minimum {
+			t.Errorf("%s (%s) made %d Agora calls, the minimum is %d: %v", c.Page, c.Request, c.Calls, c.Minimum, c.Sent)
+		}
+	}
+	rep.Sandbox = measureSandbox(t, cfg, root, filepath.Join(resultsDir, "cache"), tmp)
+
+	for _, d := range modes {
+		rep.Dashboards = append(rep.Dashboards, d.result(rep.Rounds))
+	}
+	rep.LoadAfter = loadAverage()
+	rep.Seconds = time.Since(rep.Started).Seconds()
+	rep.Figures = figures(cfg, rep)
+	table := rep.table()
+	fmt.Print(table)
+	path, err := rep.write(resultsDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("results: %s\n", path)
+}
+
+const listPath = "/groups?limit=50"
+
+// dashboard is one groupdesk serve process and what was measured of it.
+type dashboard struct {
+	name, label string
+	env         []string
+	bigGroup    string
+	base        string
+	proc        *child
+
+	coldStart      time.Duration   // first start: creates dashboard.db and the admin account
+	warmStarts     []time.Duration // restarts on the same data
+	idleAtStart    procMemory
+	idleBeforeLoad procMemory
+	peak           procMemory
+	underLoad      loadStats
+	listAlone      loadStats
+	detailAlone    loadStats
+}
+
+func (d *dashboard) detailPath() string { return "/groups/" + d.bigGroup }
+
+// start runs the binary, times it to /healthz, then restarts it warm
+// restarts times; the last one stays up for the measurements.
+func (d *dashboard) start(t *testing.T, bin, logDir string, restarts int) {
+	t.Helper()
+	addr := freeAddr(t)
+	d.base = "http://" + addr
+	env := append(cleanEnv(), d.env...)
+	env = append(env, "GROUPDESK_ADDR="+addr, "GROUPDESK_ADMIN_PASSWORD="+adminPassword,
+		// The client-side limit protects a real app's quota; here it would
+		// measure the limiter instead of the dashboard.
+		"AGORA_RATE_LIMIT=0")
+	for i := 0; i <= restarts; i++ {
+		if d.proc != nil {
+			d.proc.stop()
+		}
+		cmd := exec.Command(bin, "serve")
+		cmd.Env = env
+		d.proc = startChild(t, fmt.Sprintf("groupdesk-%s-%d", d.name, i), cmd, logDir)
+		ready := waitReady(t, d.proc, d.base)
+		if i == 0 {
+			d.coldStart = ready
+		} else {
+			d.warmStarts = append(d.warmStarts, ready)
+		}
+	}
+	m, err := readProcMemory(d.proc.pid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.idleAtStart = m
+}
+
+// checkPages makes sure the measured pages are the real thing: 50 rows, and
+// every member of the big group.
+func (d *dashboard) checkPages(t *testing.T) {
+	t.Helper()
+	cookie, err := login(d.base, adminUser, adminPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &browser{t: t, base: d.base, cookie: cookie}
+	if n := strings.Count(b.get(listPath, http.StatusOK), `data-testid="group-row"`); n != 50 {
+		t.Fatalf("%s: the list page has %d rows, want 50", d.name, n)
+	}
+	if n := strings.Count(b.get(d.detailPath(), http.StatusOK), `data-testid="member-row"`); n != bigGroupMembers {
+		t.Fatalf("%s: the detail page has %d member rows, want %d", d.name, n, bigGroupMembers)
+	}
+}
+
+// prepareEmbeddedSandbox fills the data directory the way the binary would
+// find it after some use: the demo data, more groups so the list has 50
+// rows, and a 2,000-member group. It returns that group's id.
+func prepareEmbeddedSandbox(t *testing.T, dataDir string) string {
+	t.Helper()
+	dir := filepath.Join(dataDir, "sandbox")
+	creds, err := sandbox.LoadOrCreateCredentials(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const org, app = "demo", "groupdesk" // serve's defaults on the sandbox
+	sb, err := sandbox.Open(sandbox.Config{DataDir: dir, Org: org, App: app, AppID: creds.AppID, AppCertificate: creds.AppCertificate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	ctx := t.Context()
+	if _, err := sb.SeedDemo(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := sb.BulkCreateGroups(ctx, 20, "alice", 5); err != nil {
+		t.Fatal(err)
+	}
+	if err := sb.BulkCreateGroups(ctx, 1, "alice", bigGroupMembers-1); err != nil {
+		t.Fatal(err)
+	}
+	// The newest group is the big one.
+	h := sb.Handler()
+	srv := newLoopback(t, h)
+	client, err := agora.NewClient(agora.Config{Host: srv, OrgName: org, AppName: app, AppID: creds.AppID, AppCertificate: creds.AppCertificate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups, _, err := client.Groups.List(ctx, &agora.ListOptions{Limit: 1})
+	if err != nil || len(groups) != 1 || groups[0].MemberCount != bigGroupMembers {
+		t.Fatalf("the newest group should have %d members: %v %v", bigGroupMembers, groups, err)
+	}
+	return groups[0].ID
+}
+
+// buildBinary builds groupdesk from the repository root, with the race
+// detector when the test binary has it (go test -race has then compiled
+// every dependency that way already).
+func buildBinary(t *testing.T, root, dir string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "groupdesk")
+	args := []string{"build", "-o", bin}
+	if raceEnabled {
+		args = append(args, "-race")
+	}
+	cmd := exec.Command(goTool(), append(args, ".")...)
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func goTool() string {
+	if p := filepath.Join(runtime.GOROOT(), "bin", "go"); fileExists(p) {
+		return p
+	}
+	return "go"
+}
+
+// repoRoot is the directory of go.mod, two levels up from this package.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !fileExists(filepath.Join(root, "go.mod")) {
+		t.Fatalf("no go.mod in %s", root)
+	}
+	return root
+}
+
+// loadAverage is the 1-minute load average, to show how busy the machine was.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return s[len(s)/2]
+}

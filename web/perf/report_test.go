@@ -1,0 +1,218 @@
+package perf
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// report is everything one run measured; it is written as JSON.
+type report struct {
+	Mode         string            `json:"mode"`
+	Started      time.Time         `json:"started"`
+	Seconds      float64           `json:"seconds"`
+	GoVersion    string            `json:"go_version"`
+	CPUs         int               `json:"cpus"`
+	Race         bool              `json:"race"`
+	LoadBefore   string            `json:"loadavg_before"`
+	LoadAfter    string            `json:"loadavg_after"`
+	BuildSeconds float64           `json:"build_seconds"`
+	Figures      []figure          `json:"figures"`
+	Rounds       []throughputRound `json:"throughput_rounds"`
+	Dashboards   []dashboardResult `json:"dashboards"`
+	Calls        []pageCalls       `json:"upstream_calls"`
+	Sandbox      sandboxFigures    `json:"sandbox"`
+}
+
+// throughputRound is one round: bare Echo, then the list and the detail
+// page of one mode, with the same load generator settings.
+type throughputRound struct {
+	Round       int       `json:"round"`
+	Mode        string    `json:"mode"`
+	Bare        loadStats `json:"bare_echo"`
+	List        loadStats `json:"list"`
+	Detail      loadStats `json:"detail"`
+	ListRatio   float64   `json:"list_ratio"`
+	DetailRatio float64   `json:"detail_ratio"`
+}
+
+// dashboardResult is one groupdesk serve mode.
+type dashboardResult struct {
+	Mode              string     `json:"mode"`
+	ColdStartMs       float64    `json:"cold_start_ms"`
+	WarmStartsMs      []float64  `json:"warm_starts_ms"`
+	WarmStartMedianMs float64    `json:"warm_start_median_ms"`
+	IdleAtStartKiB    procMemory `json:"idle_at_start_kib"`
+	IdleKiB           procMemory `json:"idle_before_load_kib"`
+	PeakKiB           procMemory `json:"peak_under_load_kib"`
+	UnderLoad         loadStats  `json:"under_load"`
+	ListAlone         loadStats  `json:"list_one_at_a_time"`
+	DetailAlone       loadStats  `json:"detail_one_at_a_time"`
+	BareRPS           float64    `json:"bare_rps_median"`
+	ListRPS           float64    `json:"list_rps_median"`
+	DetailRPS         float64    `json:"detail_rps_median"`
+	ListRatio         float64    `json:"list_ratio_median"`
+	DetailRatio       float64    `json:"detail_ratio_median"`
+}
+
+func (d *dashboard) result(rounds []throughputRound) dashboardResult {
+	r := dashboardResult{
+		Mode: d.name, ColdStartMs: ms(d.coldStart), IdleAtStartKiB: d.idleAtStart, IdleKiB: d.idleBeforeLoad,
+		PeakKiB: d.peak, UnderLoad: d.underLoad, ListAlone: d.listAlone, DetailAlone: d.detailAlone,
+	}
+	for _, s := range d.warmStarts {
+		r.WarmStartsMs = append(r.WarmStartsMs, ms(s))
+	}
+	r.WarmStartMedianMs = median(r.WarmStartsMs)
+	var bare, list, detail, lr, dr []float64
+	for _, rd := range rounds {
+		if rd.Mode != d.name {
+			continue
+		}
+		bare, list, detail = append(bare, rd.Bare.RPS), append(list, rd.List.RPS), append(detail, rd.Detail.RPS)
+		lr, dr = append(lr, rd.ListRatio), append(dr, rd.DetailRatio)
+	}
+	r.BareRPS, r.ListRPS, r.DetailRPS, r.ListRatio, r.DetailRatio = median(bare), median(list), median(detail), median(lr), median(dr)
+	return r
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// figure is one row of the table.
+type figure struct {
+	Section string  `json:"section"`
+	Name    string  `json:"name"`
+	Value   string  `json:"value"`
+	Number  float64 `json:"number"`
+	Budget  string  `json:"budget,omitempty"`
+	Status  string  `json:"status"` // PASS, MISS, info, or "smoke" (budget not applied)
+}
+
+// verdict is PASS or MISS in a full run; a smoke run applies no budget.
+func verdict(cfg benchConfig, ok bool) string {
+	switch {
+	case !cfg.checkBudget:
+		return "smoke"
+	case ok:
+		return "PASS"
+	}
+	return "MISS"
+}
+
+func figures(cfg benchConfig, rep *report) []figure {
+	var out []figure
+	add := func(section, name, value string, n float64, budget, status string) {
+		out = append(out, figure{Section: section, Name: name, Value: value, Number: n, Budget: budget, Status: status})
+	}
+	const thr = "Dashboard throughput (median of rounds, ratio to bare Echo measured alongside)"
+	byMode := map[string]dashboardResult{}
+	for _, d := range rep.Dashboards {
+		byMode[d.Mode] = d
+	}
+	fake, sbx := byMode["fake"], byMode["sandbox"]
+	add(thr, fmt.Sprintf("bare Echo \"hello\", %d in flight", cfg.concurrency), rps(fake.BareRPS), fake.BareRPS, "", "info")
+	add(thr, "list ?limit=50, in-memory upstream", ratio(fake.ListRatio, fake.ListRPS), fake.ListRatio,
+		fmt.Sprintf("≥ %.2f", budgetListVsEcho), verdict(cfg, fake.ListRatio >= budgetListVsEcho))
+	add(thr, "detail 2,000 members, in-memory upstream", ratio(fake.DetailRatio, fake.DetailRPS), fake.DetailRatio, "", "info")
+	add(thr, "list ?limit=50, embedded sandbox", ratio(sbx.ListRatio, sbx.ListRPS), sbx.ListRatio, "", "info")
+	add(thr, "detail 2,000 members, embedded sandbox", ratio(sbx.DetailRatio, sbx.DetailRPS), sbx.DetailRatio, "", "info")
+	for _, d := range []dashboardResult{fake, sbx} {
+		label := map[string]string{"fake": "in-memory upstream", "sandbox": "embedded sandbox"}[d.Mode]
+		add(thr, "list p50 / p99, one at a time, "+label, fmt.Sprintf("%.2f / %.2f ms", d.ListAlone.P50ms, d.ListAlone.P99ms), d.ListAlone.P50ms, "", "info")
+		add(thr, "detail p50 / p99, one at a time, "+label, fmt.Sprintf("%.2f / %.2f ms", d.DetailAlone.P50ms, d.DetailAlone.P99ms), d.DetailAlone.P50ms, "", "info")
+	}
+
+	const calls = "Agora calls per page (counted by the client; minimum and why in the JSON)"
+	for _, c := range rep.Calls {
+		status := "PASS"
+		if c.Calls != c.Minimum {
+			status = "MISS"
+		}
+		add(calls, c.Page+" ("+c.Request+")", fmt.Sprint(c.Calls), float64(c.Calls), fmt.Sprintf("= %d", c.Minimum), status)
+	}
+
+	s := rep.Sandbox
+	sec := fmt.Sprintf("Sandbox (%s groups; in-process, real client over loopback, %d sequential samples)", thousands(s.Fixture.Groups), s.Samples)
+	add(sec, "list-all p50, first page (50)", fmt.Sprintf("%.2f ms", s.ListFirstP50ms), s.ListFirstP50ms, "", "info")
+	add(sec, fmt.Sprintf("list-all p50, page after %s groups", thousands(s.Fixture.Depth)), fmt.Sprintf("%.2f ms", s.ListDeepP50ms), s.ListDeepP50ms, "", "info")
+	add(sec, "deep page / first page", fmt.Sprintf("%.2f", s.DeepRatio), s.DeepRatio,
+		fmt.Sprintf("≤ %.1f", budgetDeepRatio), verdict(cfg, s.DeepRatio <= budgetDeepRatio))
+	add(sec, fmt.Sprintf("joined groups p50, user in %s groups, page 1 / page %d (100 a page)", thousands(s.Fixture.JoinedBy), s.JoinedLastPage),
+		fmt.Sprintf("%.2f / %.2f ms", s.JoinedFirstMs, s.JoinedLastMs), s.JoinedLastMs, "", "info")
+	add(sec, fmt.Sprintf("create, %d concurrent clients", cfg.createClients), fmt.Sprintf("%.0f groups/s (p50 %.1f ms)", s.CreatesPerSec, s.CreateP50ms), s.CreatesPerSec, "", "info")
+	add(sec, "detail of 2,000 members p50 (p99)", fmt.Sprintf("%.2f ms (%.2f)", s.DetailP50ms, s.DetailP99ms), s.DetailP50ms,
+		fmt.Sprintf("< %.0f ms", budgetDetailP50ms), verdict(cfg, s.DetailP50ms < budgetDetailP50ms))
+
+	mem := fmt.Sprintf("Dashboard memory and start (%d sessions, each with a request in flight: list and 2,000-member detail)", cfg.loadSessions)
+	for _, d := range []dashboardResult{fake, sbx} {
+		label := map[string]string{"fake": "in-memory upstream", "sandbox": "embedded sandbox (includes the sandbox)"}[d.Mode]
+		add(mem, "RSS idle, "+label, mib(d.IdleKiB.RSS), float64(d.IdleKiB.RSS)/1024, "", "info")
+		peak := float64(max(d.PeakKiB.RSS, d.PeakKiB.HWM)) / 1024
+		add(mem, "RSS peak under load, "+label, fmt.Sprintf("%s (%.0f req/s, p99 %.0f ms)", mib(max(d.PeakKiB.RSS, d.PeakKiB.HWM)), d.UnderLoad.RPS, d.UnderLoad.P99ms), peak,
+			fmt.Sprintf("< %.0f MiB", budgetRSSMiB), verdict(cfg, peak < budgetRSSMiB))
+		add(mem, "start to first /healthz 200, "+label, fmt.Sprintf("%.0f ms (first start %.0f ms)", d.WarmStartMedianMs, d.ColdStartMs), d.WarmStartMedianMs,
+			fmt.Sprintf("< %.0f ms", budgetStartReadyMs), verdict(cfg, d.WarmStartMedianMs < budgetStartReadyMs))
+	}
+	return out
+}
+
+func rps(v float64) string { return thousands(int(v+0.5)) + " req/s" }
+
+func ratio(r, v float64) string { return fmt.Sprintf("%.2f (%s)", r, rps(v)) }
+
+func mib(kib int64) string { return fmt.Sprintf("%.1f MiB", float64(kib)/1024) }
+
+// thousands writes 1234567 as 1,234,567.
+func thousands(n int) string {
+	s := fmt.Sprint(n)
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 && s[i-1] != '-' {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// table is the one table the run prints.
+func (rep *report) table() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nGroupdesk performance budget — %s run, %s, %d CPUs, race=%v, load average %s → %s, %.0fs\n",
+		rep.Mode, rep.GoVersion, rep.CPUs, rep.Race, rep.LoadBefore, rep.LoadAfter, rep.Seconds)
+	nameW, valueW := 0, 0
+	for _, f := range rep.Figures {
+		nameW, valueW = max(nameW, len([]rune(f.Name))), max(valueW, len([]rune(f.Value)))
+	}
+	section := ""
+	for _, f := range rep.Figures {
+		if f.Section != section {
+			section = f.Section
+			fmt.Fprintf(&b, "\n%s\n", section)
+		}
+		fmt.Fprintf(&b, "  %s  %s  %-10s %s\n", pad(f.Name, nameW), pad(f.Value, valueW), f.Budget, f.Status)
+	}
+	return b.String()
+}
+
+func pad(s string, w int) string { return s + strings.Repeat(" ", max(0, w-len([]rune(s)))) }
+
+// write stores the report as bench-results/{mode}-{time}.json and as
+// latest-{mode}.json, and returns the first path.
+func (rep *report) write(dir string) (string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	b, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, fmt.Sprintf("%s-%s.json", rep.Mode, rep.Started.Format("20060102-150405")))
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		return "", err
+	}
+	return path, os.WriteFile(filepath.Join(dir, "latest-"+rep.Mode+".json"), b, 0o644)
+}

@@ -1,0 +1,259 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// Passwords of the accounts the role tests add.
+const testRolePass = "role test password"
+
+// addAccount creates an account with a role directly in the store.
+func (e *env) addAccount(name string, role Role) {
+	e.t.Helper()
+	if err := e.srv.accounts.AddWithRole(context.Background(), name, testRolePass, role); err != nil {
+		e.t.Fatalf("add account %s: %v", name, err)
+	}
+}
+
+// browserAs is a new browser signed in as username (anonymous for "").
+func (e *env) browserAs(username, password string) *http.Client {
+	e.t.Helper()
+	c := e.newBrowser()
+	if username == "" {
+		return c
+	}
+	p := e.postWith(c, "/login", url.Values{"username": {username}, "password": {password}})
+	if p.StatusCode != http.StatusSeeOther {
+		e.t.Fatalf("sign in as %s: status %d", username, p.StatusCode)
+	}
+	return c
+}
+
+// roleUsers are the accounts of TestRoleMatrix, by role; "" is anonymous.
+var roleUsers = map[Role]string{"": "", RoleViewer: "v.matrix", RoleModerator: "m.matrix", RoleAdmin: "admin"}
+
+func roleOrder() []Role { return []Role{"", RoleViewer, RoleModerator, RoleAdmin} }
+
+// matrixRoute is one route of the table: who may use it and a request to
+// make to it.
+type matrixRoute struct {
+	method, path string // as registered
+	min          Role   // "" for routes without a gate
+	target       string // what to request ({id} etc. filled in)
+	form         url.Values
+	// ok is the status of an allowed request (0: any but 403 and a
+	// redirect to sign-in; for results that depend on earlier tests).
+	ok int
+	// signedIn is the status of a public route for a signed-in account,
+	// when it differs from ok.
+	signedIn int
+}
+
+// TestRoleMatrix requests every registered route as every role and as an
+// anonymous visitor. A route that is registered without a row here fails
+// the test: every new route must say who may use it.
+func TestRoleMatrix(t *testing.T) {
+	e := newEnv(t)
+	e.srv.reports.rate = 0
+	e.addAccount(roleUsers[RoleViewer], RoleViewer)
+	e.addAccount(roleUsers[RoleModerator], RoleModerator)
+	e.addAccount("target.account", RoleViewer)
+	e.login()
+	id, _ := newTestGroup(t, e)
+	e.srv.reports.wait()
+
+	invalidGroup := url.Values{"groupname": {""}, "owner": {""}, "maxusers": {"0"}}
+	routes := []matrixRoute{
+		{method: "GET", path: "/static/*", target: string(e.srv.assets.CSS), ok: 200},
+		{method: "GET", path: "/healthz", target: "/healthz", ok: 200},
+		{method: "GET", path: "/readyz", target: "/readyz"},
+		{method: "GET", path: "/metrics", target: "/metrics", ok: 200},
+		{method: "GET", path: "/login", target: "/login", ok: 200, signedIn: 303},
+		{method: "POST", path: "/login", target: "/login", form: url.Values{"username": {"nobody"}, "password": {"wrong password"}}, ok: 401},
+		{method: "POST", path: "/logout", target: "/logout", ok: 303},
+		{method: "POST", path: "/language", target: "/language", form: url.Values{"lang": {"en"}}, ok: 303},
+
+		{method: "GET", path: "/", min: RoleViewer, target: "/", ok: 303},
+		{method: "GET", path: "/groups", min: RoleViewer, target: "/groups", ok: 200},
+		{method: "GET", path: "/groups/jump", min: RoleViewer, target: "/groups/jump?id=" + id, ok: 303},
+		{method: "GET", path: "/groups/new", min: RoleModerator, target: "/groups/new", ok: 200},
+		{method: "POST", path: "/groups", min: RoleModerator, target: "/groups", form: invalidGroup, ok: 422},
+		{method: "GET", path: "/groups/:id", min: RoleViewer, target: "/groups/" + id, ok: 200},
+		{method: "GET", path: "/groups/:id/members.csv", min: RoleViewer, target: "/groups/" + id + "/members.csv", ok: 200},
+		{method: "GET", path: "/groups/:id/edit", min: RoleModerator, target: "/groups/" + id + "/edit", ok: 200},
+		{method: "POST", path: "/groups/:id", min: RoleModerator, target: "/groups/" + id, form: invalidGroup, ok: 422},
+		{method: "GET", path: "/groups/:id/delete", min: RoleModerator, target: "/groups/" + id + "/delete", ok: 200},
+		{method: "POST", path: "/groups/:id/delete", min: RoleModerator, target: "/groups/99999999999/delete", ok: 303},
+		{method: "GET", path: "/users", min: RoleViewer, target: "/users?username=alice", ok: 303},
+		{method: "GET", path: "/users/:username/groups", min: RoleViewer, target: "/users/alice/groups", ok: 200},
+		{method: "GET", path: "/users/:username/groups.csv", min: RoleViewer, target: "/users/alice/groups.csv", ok: 200},
+		{method: "GET", path: "/audit", min: RoleViewer, target: "/audit", ok: 200},
+		{method: "GET", path: "/audit.csv", min: RoleViewer, target: "/audit.csv", ok: 200},
+		{method: "GET", path: "/reports/membership", min: RoleViewer, target: "/reports/membership", ok: 200},
+		{method: "GET", path: "/reports/membership.csv", min: RoleViewer, target: "/reports/membership.csv"},
+		{method: "POST", path: "/reports/membership", min: RoleModerator, target: "/reports/membership", ok: 303},
+		{method: "POST", path: "/reports/membership/cancel", min: RoleModerator, target: "/reports/membership/cancel", ok: 303},
+		{method: "GET", path: "/accounts", min: RoleAdmin, target: "/accounts", ok: 200},
+		{method: "POST", path: "/accounts", min: RoleAdmin, target: "/accounts", form: url.Values{"username": {"Not Valid!"}}, ok: 422},
+		{method: "POST", path: "/accounts/:username/role", min: RoleAdmin, target: "/accounts/target.account/role", form: url.Values{"role": {"owner"}}, ok: 400},
+		{method: "POST", path: "/accounts/:username/password", min: RoleAdmin, target: "/accounts/target.account/password", form: url.Values{"password": {"short"}}, ok: 303},
+		{method: "POST", path: "/accounts/:username/disable", min: RoleAdmin, target: "/accounts/no.such.account/disable", ok: 303},
+		{method: "POST", path: "/accounts/:username/enable", min: RoleAdmin, target: "/accounts/no.such.account/enable", ok: 303},
+	}
+
+	// Every registered route has a row, and every row a route.
+	rows := map[string]bool{}
+	for _, r := range routes {
+		rows[r.method+" "+r.path] = true
+	}
+	var missing []string
+	registered := map[string]bool{}
+	for _, r := range e.srv.echo.Routes() {
+		key := r.Method + " " + r.Path
+		registered[key] = true
+		if !rows[key] {
+			missing = append(missing, key)
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Errorf("routes without a row in the role matrix (say who may use them): %v", missing)
+	}
+	for key := range rows {
+		if !registered[key] {
+			t.Errorf("the role matrix has a row for %s, which is not a route", key)
+		}
+	}
+
+	passwords := map[Role]string{RoleViewer: testRolePass, RoleModerator: testRolePass, RoleAdmin: testAdminPass}
+	for _, r := range routes {
+		statuses := map[Role]int{}
+		for _, role := range roleOrder() {
+			// A fresh browser each time: logout and the language must not
+			// leak into the next request.
+			c := e.browserAs(roleUsers[role], passwords[role])
+			var p *page
+			if r.method == http.MethodPost {
+				form := url.Values{}
+				for k, v := range r.form {
+					form[k] = v
+				}
+				p = e.postWith(c, r.target, form)
+			} else {
+				p = e.getWith(c, r.target)
+			}
+			statuses[role] = p.StatusCode
+			loc := p.Header.Get("Location")
+			toLogin := p.StatusCode == http.StatusSeeOther && strings.HasPrefix(loc, "/login")
+			name := r.method + " " + r.target + " as " + string(role)
+			if role == "" {
+				name = r.method + " " + r.target + " anonymously"
+			}
+			switch {
+			case r.min == "":
+				want := r.ok
+				if role != "" && r.signedIn != 0 {
+					want = r.signedIn
+				}
+				if want != 0 && p.StatusCode != want {
+					t.Errorf("%s: %d, want %d", name, p.StatusCode, want)
+				}
+			case role == "":
+				if !toLogin {
+					t.Errorf("%s: %d %s, want 303 to the sign-in page", name, p.StatusCode, loc)
+				}
+			case !role.Allows(r.min):
+				if p.StatusCode != http.StatusForbidden {
+					t.Errorf("%s: %d, want 403 (needs %s)", name, p.StatusCode, r.min)
+				} else if got := p.text("error-message"); !strings.Contains(got, "needs the") {
+					t.Errorf("%s: 403 page says %q, want the role it needs", name, got)
+				}
+			default:
+				if (r.ok != 0 && p.StatusCode != r.ok) || p.StatusCode == http.StatusForbidden || toLogin {
+					t.Errorf("%s: %d %s, want %d", name, p.StatusCode, loc, r.ok)
+				}
+			}
+		}
+		if r.min == "" && r.ok == 0 && r.signedIn == 0 {
+			for _, role := range roleOrder() {
+				if statuses[role] != statuses[""] {
+					t.Errorf("public %s %s: %s got %d, anonymous %d", r.method, r.target, role, statuses[role], statuses[""])
+				}
+			}
+		}
+	}
+	e.srv.reports.wait()
+}
+
+// TestViewerSeesNoChangeControls: what a viewer cannot do is not offered.
+func TestViewerSeesNoChangeControls(t *testing.T) {
+	e := newEnv(t)
+	e.addAccount("v.controls", RoleViewer)
+	e.login()
+	id, _ := newTestGroup(t, e)
+	viewer := e.browserAs("v.controls", testRolePass)
+
+	list := e.getWith(viewer, "/groups?limit=10")
+	wantStatus(t, list, http.StatusOK)
+	detail := e.getWith(viewer, "/groups/"+id)
+	wantStatus(t, detail, http.StatusOK)
+	report := e.getWith(viewer, "/reports/membership")
+	for name, n := range map[string]int{
+		"nav-new-group": list.find("nav-new-group").Length(),
+		"nav-accounts":  list.find("nav-accounts").Length(),
+		"new-group":     list.find("new-group").Length(),
+		"group-edit":    list.find("group-edit").Length(),
+		"group-delete":  list.find("group-delete").Length(),
+		"edit-group":    detail.find("edit-group").Length(),
+		"delete-group":  detail.find("delete-group").Length(),
+		"report-start":  report.find("report-start").Length(),
+	} {
+		if n != 0 {
+			t.Errorf("a viewer is shown %d %s", n, name)
+		}
+	}
+	if got := list.text("current-role"); got != "Viewer" {
+		t.Errorf("role badge %q", got)
+	}
+	if list.find("nav-audit").Length() != 1 || list.find("nav-reports").Length() != 1 {
+		t.Error("a viewer is not offered the audit log and the reports")
+	}
+	// The same pages offer everything to an admin.
+	admin := e.get("/groups?limit=10")
+	for _, tid := range []string{"nav-new-group", "nav-accounts", "new-group", "group-edit", "group-delete"} {
+		if admin.find(tid).Length() == 0 {
+			t.Errorf("an admin is not shown %s", tid)
+		}
+	}
+	// A hand-made POST is refused all the same, and nothing is called.
+	e.rec.reset()
+	p := e.postWith(viewer, "/groups/"+id+"/delete", nil)
+	wantStatus(t, p, http.StatusForbidden)
+	if n := len(e.upstreamCalls()); n != 0 {
+		t.Errorf("a refused delete made %d calls", n)
+	}
+	if got := p.text("error-message"); got != "Your account is a Viewer account and cannot do this; it needs the Moderator role. Ask an administrator if you need it." {
+		t.Errorf("403 message %q", got)
+	}
+}
+
+func TestParseRole(t *testing.T) {
+	for in, want := range map[string]Role{"viewer": RoleViewer, " Moderator ": RoleModerator, "ADMIN": RoleAdmin} {
+		if got, err := ParseRole(in); err != nil || got != want {
+			t.Errorf("ParseRole(%q) = %q, %v", in, got, err)
+		}
+	}
+	for _, in := range []string{"", "owner", "root"} {
+		if _, err := ParseRole(in); err == nil {
+			t.Errorf("ParseRole(%q) accepted", in)
+		}
+	}
+	if RoleViewer.Allows(RoleModerator) || !RoleAdmin.Allows(RoleViewer) || Role("x").Allows(RoleViewer) {
+		t.Error("Allows")
+	}
+}
