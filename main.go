@@ -42,7 +42,8 @@ Usage:
   groupdesk [serve] [flags]        run the dashboard (the default command)
   groupdesk sandbox [flags]        run the Agora-compatible sandbox on its own
   groupdesk token [flags]          print an Agora Chat app token for curl
-  groupdesk users add NAME         create a dashboard account
+  groupdesk users add NAME [--role viewer|moderator|admin]
+                                   create a dashboard account (role admin unless --role says otherwise)
   groupdesk users passwd NAME      set an account's password
   groupdesk users list             list dashboard accounts
   groupdesk healthcheck            exit 0 if the dashboard at GROUPDESK_ADDR is alive, else 1
@@ -444,40 +445,75 @@ func runUsers(ctx context.Context, args []string, stdin io.Reader, stdout io.Wri
 	switch sub := args[0]; sub {
 	case "list":
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "USERNAME\tCREATED\tLAST LOGIN")
+		fmt.Fprintln(tw, "USERNAME\tROLE\tSTATUS\tCREATED\tLAST LOGIN")
 		list, err := accounts.List(ctx)
 		if err != nil {
 			return err
 		}
 		for _, a := range list {
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", a.Username, formatTime(a.Created), formatTime(a.LastLogin))
+			status := "active"
+			if a.Disabled {
+				status = "disabled"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.Username, a.Role, status, formatTime(a.Created), formatTime(a.LastLogin))
 		}
 		return tw.Flush()
 	case "add", "passwd":
-		if len(args) != 2 {
-			return fmt.Errorf("usage: groupdesk users %s NAME (the password is read from standard input, or generated when it is empty)", sub)
+		name, role, err := parseUsersArgs(sub, args[1:])
+		if err != nil {
+			return err
 		}
 		password, generated, err := readPassword(stdin)
 		if err != nil {
 			return err
 		}
 		if sub == "add" {
-			err = accounts.Add(ctx, args[1], password)
+			err = accounts.AddWithRole(ctx, name, password, role)
 		} else {
-			err = accounts.SetPassword(ctx, args[1], password)
+			err = accounts.SetPassword(ctx, name, password)
 		}
 		if err != nil {
 			return err
 		}
 		if generated {
-			fmt.Fprintf(stdout, "password for %s: %s\n", args[1], password)
+			fmt.Fprintf(stdout, "password for %s: %s\n", name, password)
 		} else {
-			fmt.Fprintf(stdout, "password for %s set\n", args[1])
+			fmt.Fprintf(stdout, "password for %s set\n", name)
 		}
 		return nil
 	default:
 		return fmt.Errorf("unknown users subcommand %q: use add, passwd or list", sub)
 	}
+}
+
+// parseUsersArgs reads "NAME" of users add and passwd, and add's --role
+// (before or after the name; admin when absent, as for the first account).
+func parseUsersArgs(sub string, args []string) (string, web.Role, error) {
+	usage := fmt.Errorf("usage: groupdesk users %s NAME (the password is read from standard input, or generated when it is empty)", sub)
+	fs := newFlags("users " + sub)
+	roleName := string(web.RoleAdmin)
+	if sub == "add" {
+		usage = errors.New("usage: groupdesk users add NAME [--role viewer|moderator|admin] (the password is read from standard input, or generated when it is empty)")
+		fs.StringVar(&roleName, "role", roleName, "the account's role: viewer (read-only), moderator (changes groups) or admin (also manages accounts)")
+	}
+	if err := fs.Parse(args); err != nil {
+		return "", "", err
+	}
+	if fs.NArg() == 0 {
+		return "", "", usage
+	}
+	name := fs.Arg(0)
+	if err := fs.Parse(fs.Args()[1:]); err != nil {
+		return "", "", err
+	}
+	if fs.NArg() != 0 {
+		return "", "", usage
+	}
+	role, err := web.ParseRole(roleName)
+	if err != nil {
+		return "", "", err
+	}
+	return name, role, nil
 }
 
 // readPassword reads one line from stdin; an empty line (or none) asks for a

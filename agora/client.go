@@ -596,7 +596,7 @@ func (c *Client) send(ctx context.Context, method, target, path, endpoint string
 		return attemptResult{token: token, wrote: wrote.Load(), retryable: true, sent: true, duration: time.Since(start),
 			err: &RequestError{Method: method, Path: path, Err: c.transportError(ctx, actx, err)}}
 	}
-	data, err := readBody(hresp.Body, maxResponseBody)
+	data, err := readBody(hresp.Body, maxResponseBody, hresp.ContentLength)
 	hresp.Body.Close()
 	hresp.Body = http.NoBody
 	if errors.Is(err, errBodyTooLarge) {
@@ -637,12 +637,17 @@ func (c *Client) transportError(ctx, actx context.Context, err error) error {
 var errBodyTooLarge = errors.New("body is larger than the client accepts")
 
 // readBody reads at most limit bytes, then drains a little more so the
-// connection can be reused.
-func readBody(r io.Reader, limit int64) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
+// connection can be reused. size is the Content-Length (-1 if unknown):
+// reading into a buffer of that size spares the copies of a growing one.
+func readBody(r io.Reader, limit, size int64) ([]byte, error) {
+	var buf bytes.Buffer
+	if size > 0 && size <= limit {
+		buf.Grow(int(size) + bytes.MinRead)
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(r, limit+1)); err != nil {
 		return nil, err
 	}
+	data := buf.Bytes()
 	if int64(len(data)) > limit {
 		return nil, errBodyTooLarge
 	}

@@ -219,6 +219,33 @@ func TestGroupsGetReturnsRequestOrderAndCount(t *testing.T) {
 	}
 }
 
+// GetWithoutMembers makes the same call as Get and returns the same
+// groups, without their member lists.
+func TestGroupsGetWithoutMembers(t *testing.T) {
+	client, mux := setup(t)
+	mux.HandleFunc("/org/app/chatgroups/2,1", func(w http.ResponseWriter, r *http.Request) {
+		testRequest(t, r, "GET", nil, "")
+		writeJSON(w, 200, capturedDetailResponse)
+	})
+	full, _, err := client.Groups.Get(context.Background(), "2", "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lean, resp, err := client.Groups.GetWithoutMembers(context.Background(), "2", "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range full {
+		g.Affiliations = nil
+	}
+	if diff := cmp.Diff(full, lean); diff != "" {
+		t.Errorf("groups mismatch (-Get without members +GetWithoutMembers):\n%s", diff)
+	}
+	if resp.Count != 2 || lean[1].AffiliationsCount != 2 {
+		t.Errorf("Count = %d, AffiliationsCount = %d", resp.Count, lean[1].AffiliationsCount)
+	}
+}
+
 func TestGroupsGetPathEscapesIDs(t *testing.T) {
 	client, mux := setup(t)
 	mux.HandleFunc("/org/app/chatgroups/", func(w http.ResponseWriter, r *http.Request) {

@@ -1,6 +1,7 @@
 package agora
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -67,6 +68,12 @@ func (a Affiliation) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads {"owner":u} or {"member":u}.
 func (a *Affiliation) UnmarshalJSON(b []byte) error {
+	// A detail answer carries up to 10,000 of these; decoding each into a
+	// map made them most of a detail page's cost.
+	if role, name, ok := plainAffiliation(b); ok {
+		*a = Affiliation{Username: name, Role: role}
+		return nil
+	}
 	var m map[string]string
 	if err := json.Unmarshal(b, &m); err != nil {
 		return fmt.Errorf("agora: affiliation %s: %w", b, err)
@@ -80,6 +87,32 @@ func (a *Affiliation) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	return fmt.Errorf("agora: affiliation %s has neither owner nor member", b)
+}
+
+// plainAffiliation reads the form Agora sends, {"member":"u"} or
+// {"owner":"u"} with no spaces and a name of printable ASCII without
+// escapes. Anything else is left to the general decoder.
+func plainAffiliation(b []byte) (Role, string, bool) {
+	var role Role
+	var rest []byte
+	switch {
+	case bytes.HasPrefix(b, []byte(`{"member":"`)):
+		role, rest = RoleMember, b[len(`{"member":"`):]
+	case bytes.HasPrefix(b, []byte(`{"owner":"`)):
+		role, rest = RoleOwner, b[len(`{"owner":"`):]
+	default:
+		return "", "", false
+	}
+	name, ok := bytes.CutSuffix(rest, []byte(`"}`))
+	if !ok {
+		return "", "", false
+	}
+	for _, c := range name {
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return "", "", false
+		}
+	}
+	return role, string(name), true
 }
 
 // Group is a group's full detail, as returned by GET /chatgroups/{ids}.

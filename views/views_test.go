@@ -33,7 +33,7 @@ func TestCatalogueVerbs(t *testing.T) {
 // TestCatalogueCoversEveryKey finds every message key the templates and the
 // handlers use and checks it is in the catalogue.
 func TestCatalogueCoversEveryKey(t *testing.T) {
-	keyRE := regexp.MustCompile(`"((?:nav|footer|common|group|role|login|list|pager|detail|form|delete|user|flash|error)\.[a-z0-9_.]+)"`)
+	keyRE := regexp.MustCompile(`"((?:nav|footer|common|group|role|login|list|pager|detail|form|delete|user|flash|error|account|accounts|audit|report)\.[a-z0-9_.]+)"`)
 	var files []string
 	for _, pattern := range []string{"*.templ", "../web/*.go"} {
 		m, _ := filepath.Glob(pattern)
@@ -49,6 +49,9 @@ func TestCatalogueCoversEveryKey(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, m := range keyRE.FindAllStringSubmatch(string(b), -1) {
+			if strings.HasSuffix(m[1], ".") {
+				continue // a prefix of keys built at run time ("audit.action." + action); web tests check those
+			}
 			found++
 			if !Has(m[1]) {
 				t.Errorf("%s uses %q, which is not in the catalogue", f, m[1])

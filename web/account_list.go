@@ -60,7 +60,7 @@ func accountParam(c echo.Context) (string, error) {
 
 // actorOf is the signed-in account making a change, for the audit log.
 func (s *Server) actorOf(c echo.Context) auditActor {
-	return auditActor{Name: s.newAuditEntry(c, "", "", "").Actor, Addr: c.RealIP()}
+	return auditActor{Name: s.actorName(c), Addr: c.RealIP()}
 }
 
 // accountChangeCtx outlives the request: a change and its audit record are

@@ -116,8 +116,8 @@ func hashPassword(password string) (string, error) {
 	return string(h), nil
 }
 
-// Add creates an admin account: the first account, and what
-// `groupdesk users add NAME` makes unless --role says otherwise. The
+// Add creates an admin account, as the first account is and as
+// `groupdesk users add NAME` does without --role. The
 // username is lower-cased; the password must be at least 10 characters.
 func (a *Accounts) Add(ctx context.Context, username, password string) error {
 	return a.AddWithRole(ctx, username, password, RoleAdmin)

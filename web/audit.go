@@ -39,18 +39,18 @@ import (
 
 // Audit actions.
 const (
-	actionGroupCreate     = "group.create"
-	actionGroupUpdate     = "group.update"
-	actionGroupDelete     = "group.delete"
-	actionAccountCreate   = "account.create"
-	actionAccountRole     = "account.role"
-	actionAccountPassword = "account.password"
-	actionAccountDisable  = "account.disable"
-	actionAccountEnable   = "account.enable"
-	actionLogin           = "login"
-	actionLogout          = "logout"
-	actionReportStart     = "report.start"
-	actionReportCancel    = "report.cancel"
+	actionGroupCreate     = "create_group"
+	actionGroupUpdate     = "update_group"
+	actionGroupDelete     = "delete_group"
+	actionAccountCreate   = "create_account"
+	actionAccountRole     = "change_role"
+	actionAccountPassword = "reset_password"
+	actionAccountDisable  = "disable_account"
+	actionAccountEnable   = "enable_account"
+	actionLogin           = "sign_in"
+	actionLogout          = "sign_out"
+	actionReportStart     = "start_report"
+	actionReportCancel    = "cancel_report"
 )
 
 // auditActions lists every action, in the order the filter offers them.
@@ -133,14 +133,19 @@ type auditChange struct {
 
 // newAuditEntry starts a record of an action by the request's account.
 func (s *Server) newAuditEntry(c echo.Context, action, targetType, target string) auditEntry {
-	actor := session(c).get(sessUser)
-	if acc, _ := s.currentAccount(c); acc != nil {
-		actor = acc.Username
-	}
 	return auditEntry{
-		Actor: actor, Addr: c.RealIP(), Action: action,
+		Actor: s.actorName(c), Addr: c.RealIP(), Action: action,
 		TargetType: targetType, Target: target,
 	}
+}
+
+// actorName is who makes the request, for the audit log: the signed-in
+// account, or the session's user when the account cannot be read.
+func (s *Server) actorName(c echo.Context) string {
+	if acc, _ := s.currentAccount(c); acc != nil {
+		return acc.Username
+	}
+	return session(c).get(sessUser)
 }
 
 // errAuditUnavailable is returned when a record cannot be written; the

@@ -60,4 +60,3 @@ func (s *Server) auditCSV(c echo.Context) error {
 	w.Flush()
 	return w.Error()
 }
-

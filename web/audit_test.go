@@ -127,7 +127,7 @@ func TestAuditGroupCreateEditDelete(t *testing.T) {
 	if rows.Length() != 4 {
 		t.Fatalf("%d rows for the group, want 4", rows.Length())
 	}
-	del := page.doc.Find(`[data-testid="audit-row"][data-action="group.delete"][data-outcome="success"]`)
+	del := page.doc.Find(`[data-testid="audit-row"][data-action="delete_group"][data-outcome="success"]`)
 	if got := del.Find(`[data-testid="audit-actor"]`).Text(); got != "admin" {
 		t.Errorf("deleted by %q", got)
 	}
@@ -137,7 +137,7 @@ func TestAuditGroupCreateEditDelete(t *testing.T) {
 	if page.find("audit-target-link").Length() != 0 || page.find("audit-target-deleted").Length() != 4 {
 		t.Error("a deleted group is still linked")
 	}
-	edit := page.doc.Find(`[data-testid="audit-row"][data-action="group.update"]`)
+	edit := page.doc.Find(`[data-testid="audit-row"][data-action="update_group"]`)
 	if got := edit.Find(`[data-testid="audit-summary"]`).Text(); !strings.Contains(got, "Name: “Audited” → “Audited twice”") || !strings.Contains(got, "Approval required: Yes → No") {
 		t.Errorf("edit summary %q", got)
 	}
@@ -295,7 +295,7 @@ func TestAccountRules(t *testing.T) {
 	p := e.postWith(c, "/login", url.Values{"username": {"soon.gone"}, "password": {testRolePass}})
 	wantStatus(t, p, http.StatusUnauthorized)
 	var code string
-	if err := e.srv.st.db.QueryRow(`SELECT o.error_code FROM audit_log a JOIN audit_outcomes o ON o.record_id = a.id WHERE a.action = 'login' ORDER BY a.id DESC LIMIT 1`).Scan(&code); err != nil || code != "account_disabled" {
+	if err := e.srv.st.db.QueryRow(`SELECT o.error_code FROM audit_log a JOIN audit_outcomes o ON o.record_id = a.id WHERE a.action = 'sign_in' ORDER BY a.id DESC LIMIT 1`).Scan(&code); err != nil || code != "account_disabled" {
 		t.Errorf("disabled sign-in recorded as %q, %v", code, err)
 	}
 	// A demoted admin loses the accounts page on the next click.
@@ -492,7 +492,7 @@ func TestAuditPagingAndFilters(t *testing.T) {
 		return ids
 	}
 	// Older links walk every record once, newest first; Newer walks back.
-	for _, q := range []string{"", "?actor=ann&outcome=success", "?action=group.delete&target=1003"} {
+	for _, q := range []string{"", "?actor=ann&outcome=success", "?action=delete_group&target=1003"} {
 		f, _, _ := parseAuditFilter(mustQuery(q), views.NewLocalizer(views.English))
 		want := all(f)
 		var got []int64
@@ -534,12 +534,12 @@ func TestAuditPagingAndFilters(t *testing.T) {
 		keep func(r auditEntry) bool
 	}{
 		{"?actor=ben", func(r auditEntry) bool { return r.Actor == "ben" }},
-		{"?action=group.update&outcome=failure", func(r auditEntry) bool {
+		{"?action=update_group&outcome=failure", func(r auditEntry) bool {
 			return r.Action == actionGroupUpdate && r.Outcome == outcomeFailure
 		}},
 		{"?target=1002&actor=cy", func(r auditEntry) bool { return r.Target == "1002" && r.Actor == "cy" }},
 		{"?from=2025-03-02", func(r auditEntry) bool { return !r.At.Before(day.Add(time.Hour)) }},
-		{"?to=2025-03-01&action=group.create", func(r auditEntry) bool {
+		{"?to=2025-03-01&action=create_group", func(r auditEntry) bool {
 			return r.At.Before(day.Add(time.Hour)) && r.Action == actionGroupCreate
 		}},
 		{"?from=2025-03-01&to=2025-03-01&outcome=success&actor=ann", func(r auditEntry) bool {

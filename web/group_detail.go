@@ -4,7 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -105,12 +105,15 @@ func sortedMembers(g *agora.Group, q string) []agora.Affiliation {
 			out = append(out, a)
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		oi, oj := out[i].Role == agora.RoleOwner, out[j].Role == agora.RoleOwner
-		if oi != oj {
-			return oi
+	// Usernames are unique in a group, so an unstable sort gives one order.
+	slices.SortFunc(out, func(a, b agora.Affiliation) int {
+		if ao, bo := a.Role == agora.RoleOwner, b.Role == agora.RoleOwner; ao != bo {
+			if ao {
+				return -1
+			}
+			return 1
 		}
-		return out[i].Username < out[j].Username
+		return strings.Compare(a.Username, b.Username)
 	})
 	return out
 }
@@ -139,7 +142,9 @@ func groupDetailData(g *agora.Group, q string) views.GroupDetail {
 		CSVURL:            groupCSVURL(g.ID, q),
 		HistoryURL:        auditURL("/audit", views.AuditFilter{Target: g.ID}, "", 0),
 	}
-	for _, a := range sortedMembers(g, q) {
+	members := sortedMembers(g, q)
+	d.Members = make([]views.Member, 0, len(members))
+	for _, a := range members {
 		d.Members = append(d.Members, views.Member{
 			Username: a.Username,
 			Owner:    a.Role == agora.RoleOwner,

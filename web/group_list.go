@@ -87,7 +87,7 @@ func (s *Server) groupList(c echo.Context) error {
 // addGroupDetails fills the public/maxusers columns with one batched call.
 // The list is still useful without them, so a failure only adds a note.
 func (s *Server) addGroupDetails(c echo.Context, d *views.GroupList, ids []string, l views.Localizer) {
-	groups, _, err := s.groups.Get(c.Request().Context(), ids...)
+	groups, _, err := s.groups.GetWithoutMembers(c.Request().Context(), ids...)
 	if err != nil {
 		s.log.Warn("group list: detail call failed; showing the list without visibility", "err", err)
 		d.DetailsError = l.T("list.details_failed")

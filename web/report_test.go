@@ -315,7 +315,7 @@ func TestMembershipSummaryFixture(t *testing.T) {
 		}
 		return out
 	}
-	if diff := cmp.Diff([]string{"1000", "1004", "1001", "1005"}, ids(sum.NearFull)); diff != "" {
+	if diff := cmp.Diff([]string{"1000", "1004", "1005", "1001"}, ids(sum.NearFull)); diff != "" {
 		t.Errorf("near full, fullest first (-want +got):\n%s", diff)
 	}
 	if sum.NearFullCount != 4 || sum.FullCount != 2 {
@@ -366,7 +366,7 @@ func TestMembershipSummaryFixture(t *testing.T) {
 			}
 		}
 	}
-	if !slices.Equal(nearRows, []string{"1000", "1004", "1001", "1005"}) {
+	if !slices.Equal(nearRows, []string{"1000", "1004", "1005", "1001"}) {
 		t.Errorf("near-full rows %v", nearRows)
 	}
 	// The last report survives a restart (summary and CSV on disk).

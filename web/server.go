@@ -3,6 +3,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -82,6 +83,7 @@ func (c Config) Validate() error {
 type groupService interface {
 	Create(ctx context.Context, req *agora.CreateGroupRequest) (string, *agora.Response, error)
 	Get(ctx context.Context, ids ...string) ([]*agora.Group, *agora.Response, error)
+	GetWithoutMembers(ctx context.Context, ids ...string) ([]*agora.Group, *agora.Response, error)
 	GetOne(ctx context.Context, id string) (*agora.Group, *agora.Response, error)
 	Update(ctx context.Context, id string, req *agora.UpdateGroupRequest) (*agora.Response, error)
 	Delete(ctx context.Context, id string) (*agora.Response, error)
@@ -381,15 +383,49 @@ func (s *Server) serveStatic(c echo.Context) error {
 	return nil
 }
 
+// renderBufferLimit is how much of a page render holds back before sending.
+const renderBufferLimit = 64 << 10
+
 // render writes a component with status. It renders into a buffer first, so
-// a template failure becomes the error page instead of half a page.
+// a template failure becomes the error page instead of half a page. A page
+// larger than renderBufferLimit (a group of thousands of members) streams
+// once the buffer is full: holding such pages whole made memory grow with
+// every concurrent request, and a failure that late can only be logged.
 func render(c echo.Context, status int, component templ.Component) error {
-	buf := templ.GetBuffer()
-	defer templ.ReleaseBuffer(buf)
-	if err := component.Render(c.Request().Context(), buf); err != nil {
+	w := &spillWriter{res: c.Response(), status: status, buf: templ.GetBuffer()}
+	defer templ.ReleaseBuffer(w.buf)
+	if err := component.Render(c.Request().Context(), w); err != nil {
 		return fmt.Errorf("render: %w", err)
 	}
-	return c.HTMLBlob(status, buf.Bytes())
+	if w.spilled {
+		return nil
+	}
+	return c.HTMLBlob(status, w.buf.Bytes())
+}
+
+// spillWriter buffers up to renderBufferLimit, then sends the status, the
+// buffer and everything after it straight to the response.
+type spillWriter struct {
+	res     *echo.Response
+	status  int
+	buf     *bytes.Buffer
+	spilled bool
+}
+
+func (w *spillWriter) Write(p []byte) (int, error) {
+	if w.spilled {
+		return w.res.Write(p)
+	}
+	if w.buf.Len()+len(p) <= renderBufferLimit {
+		return w.buf.Write(p)
+	}
+	w.spilled = true
+	w.res.Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	w.res.WriteHeader(w.status)
+	if _, err := w.res.Write(w.buf.Bytes()); err != nil {
+		return 0, err
+	}
+	return w.res.Write(p)
 }
 
 // isHTMX reports whether htmx made the request and wants a fragment.

@@ -108,7 +108,7 @@ func (s *Server) markOwned(c echo.Context, d *views.UserGroups, username string)
 
 // groupOwners returns the owner of each group of ids (≤ 100: one call).
 func (s *Server) groupOwners(ctx context.Context, ids []string) (map[string]string, error) {
-	groups, _, err := s.groups.Get(ctx, ids...)
+	groups, _, err := s.groups.GetWithoutMembers(ctx, ids...)
 	if err != nil {
 		return nil, err
 	}

@@ -92,7 +92,7 @@ func TestBenchHarness(t *testing.T) {
 
 	fake := startChild(t, "fake-upstream", helperCmd(roleFakeUpstream, "TestFakeUpstreamProcess"), tmp)
 	fakeHost := "http://" + fake.waitListen(t)
-	bare := startChild(t, "bare-echo", helperCmd(roleBareEcho, "TestBareEchoProcess"), tmp)
+	bare := startChild(t, "bare-echo", helperCmd(roleBareEcho, "TestBareEchoProcess", upstreamEnv+"="+fakeHost), tmp)
 	bareBase := "http://" + bare.waitListen(t)
 	lg := &loadGenClient{c: startChild(t, "loadgen", helperCmd(roleLoadGen, "TestLoadGeneratorProcess"), tmp)}
 
@@ -114,6 +114,7 @@ func TestBenchHarness(t *testing.T) {
 		}
 		d.checkPages(t)
 	}
+	floorPath := fmt.Sprintf("/floor?bytes=%d", modes[0].listBytes)
 
 	// Throughput, in rounds: bare Echo, then the two pages of a mode, so
 	// each ratio compares measurements taken moments apart.
@@ -132,8 +133,13 @@ func TestBenchHarness(t *testing.T) {
 			bareStats := run("bare", bareBase, []string{"/"}, cfg.concurrency, cfg.duration)
 			list := run(d.name, d.base, []string{listPath}, cfg.concurrency, cfg.duration)
 			detail := run(d.name, d.base, []string{d.detailPath()}, cfg.concurrency, cfg.duration)
-			rep.Rounds = append(rep.Rounds, throughputRound{Round: round + 1, Mode: d.name, Bare: bareStats, List: list, Detail: detail,
-				ListRatio: list.RPS / bareStats.RPS, DetailRatio: detail.RPS / bareStats.RPS})
+			r := throughputRound{Round: round + 1, Mode: d.name, Bare: bareStats, List: list, Detail: detail,
+				ListRatio: list.RPS / bareStats.RPS, DetailRatio: detail.RPS / bareStats.RPS}
+			if d.name == "fake" {
+				floor := run("bare", bareBase, []string{floorPath}, cfg.concurrency, cfg.duration)
+				r.Floor, r.FloorRatio = &floor, floor.RPS/bareStats.RPS
+			}
+			rep.Rounds = append(rep.Rounds, r)
 		}
 	}
 	// One request at a time: the latency a moderator sees on an idle server.
@@ -192,6 +198,7 @@ type dashboard struct {
 	bigGroup    string
 	base        string
 	proc        *child
+	listBytes   int // size of the list page
 
 	coldStart      time.Duration   // first start: creates dashboard.db and the admin account
 	warmStarts     []time.Duration // restarts on the same data
@@ -246,9 +253,11 @@ func (d *dashboard) checkPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := &browser{t: t, base: d.base, cookie: cookie}
-	if n := strings.Count(b.get(listPath, http.StatusOK), `data-testid="group-row"`); n != 50 {
+	list := b.get(listPath, http.StatusOK)
+	if n := strings.Count(list, `data-testid="group-row"`); n != 50 {
 		t.Fatalf("%s: the list page has %d rows, want 50", d.name, n)
 	}
+	d.listBytes = len(list)
 	if n := strings.Count(b.get(d.detailPath(), http.StatusOK), `data-testid="member-row"`); n != bigGroupMembers {
 		t.Fatalf("%s: the detail page has %d member rows, want %d", d.name, n, bigGroupMembers)
 	}

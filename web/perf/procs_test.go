@@ -282,8 +282,16 @@ func serveHelper(h http.Handler) error {
 	return srv.Close()
 }
 
+// upstreamEnv gives the bare Echo process the fake upstream's base URL.
+const upstreamEnv = "GROUPDESK_PERF_UPSTREAM"
+
 // TestBareEchoProcess is the baseline server: echo.New and one GET handler
 // returning a short string, nothing else. Only the harness runs it.
+//
+// It also serves GET /floor?bytes=N, a reference for the list page: the
+// same two calls to the fake upstream, bodies read but not decoded, then N
+// bytes of page. No session, no decoding, no template: what any dashboard
+// would have to spend on this page against this upstream.
 func TestBareEchoProcess(t *testing.T) {
 	if os.Getenv(roleEnv) != roleBareEcho {
 		t.Skip("a helper process of TestBenchHarness")
@@ -291,6 +299,24 @@ func TestBareEchoProcess(t *testing.T) {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.GET("/", func(c echo.Context) error { return c.String(http.StatusOK, "hello") })
+
+	upstream := os.Getenv(upstreamEnv) + "/" + fakeOrg + "/" + fakeApp + "/chatgroups"
+	var ids []string
+	for i := range 50 {
+		ids = append(ids, strconv.Itoa(fakeFirstID+fakeGroups-i))
+	}
+	calls := []string{upstream + "?limit=50", upstream + "/" + strings.Join(ids, ",")}
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	page := []byte(strings.Repeat("<tr><td>row</td></tr>\n", 1<<13))
+	e.GET("/floor", func(c echo.Context) error {
+		for _, u := range calls {
+			if err := fetch(c.Request().Context(), hc, u, ""); err != nil {
+				return err
+			}
+		}
+		n, _ := strconv.Atoi(c.QueryParam("bytes"))
+		return c.HTMLBlob(http.StatusOK, page[:min(max(n, 0), len(page))])
+	})
 	if err := serveHelper(e); err != nil {
 		t.Fatal(err)
 	}

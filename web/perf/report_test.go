@@ -37,6 +37,9 @@ type throughputRound struct {
 	Detail      loadStats `json:"detail"`
 	ListRatio   float64   `json:"list_ratio"`
 	DetailRatio float64   `json:"detail_ratio"`
+	// Floor is the bare Echo process's /floor (fake mode only).
+	Floor      *loadStats `json:"floor,omitempty"`
+	FloorRatio float64    `json:"floor_ratio,omitempty"`
 }
 
 // dashboardResult is one groupdesk serve mode.
@@ -56,6 +59,8 @@ type dashboardResult struct {
 	DetailRPS         float64    `json:"detail_rps_median"`
 	ListRatio         float64    `json:"list_ratio_median"`
 	DetailRatio       float64    `json:"detail_ratio_median"`
+	FloorRPS          float64    `json:"floor_rps_median,omitempty"`
+	FloorRatio        float64    `json:"floor_ratio_median,omitempty"`
 }
 
 func (d *dashboard) result(rounds []throughputRound) dashboardResult {
@@ -67,15 +72,19 @@ func (d *dashboard) result(rounds []throughputRound) dashboardResult {
 		r.WarmStartsMs = append(r.WarmStartsMs, ms(s))
 	}
 	r.WarmStartMedianMs = median(r.WarmStartsMs)
-	var bare, list, detail, lr, dr []float64
+	var bare, list, detail, lr, dr, floor, fr []float64
 	for _, rd := range rounds {
 		if rd.Mode != d.name {
 			continue
 		}
 		bare, list, detail = append(bare, rd.Bare.RPS), append(list, rd.List.RPS), append(detail, rd.Detail.RPS)
 		lr, dr = append(lr, rd.ListRatio), append(dr, rd.DetailRatio)
+		if rd.Floor != nil {
+			floor, fr = append(floor, rd.Floor.RPS), append(fr, rd.FloorRatio)
+		}
 	}
 	r.BareRPS, r.ListRPS, r.DetailRPS, r.ListRatio, r.DetailRatio = median(bare), median(list), median(detail), median(lr), median(dr)
+	r.FloorRPS, r.FloorRatio = median(floor), median(fr)
 	return r
 }
 
@@ -116,6 +125,7 @@ func figures(cfg benchConfig, rep *report) []figure {
 	add(thr, fmt.Sprintf("bare Echo \"hello\", %d in flight", cfg.concurrency), rps(fake.BareRPS), fake.BareRPS, "", "info")
 	add(thr, "list ?limit=50, in-memory upstream", ratio(fake.ListRatio, fake.ListRPS), fake.ListRatio,
 		fmt.Sprintf("≥ %.2f", budgetListVsEcho), verdict(cfg, fake.ListRatio >= budgetListVsEcho))
+	add(thr, "reference: the list's 2 upstream calls + page bytes, nothing else", ratio(fake.FloorRatio, fake.FloorRPS), fake.FloorRatio, "", "info")
 	add(thr, "detail 2,000 members, in-memory upstream", ratio(fake.DetailRatio, fake.DetailRPS), fake.DetailRatio, "", "info")
 	add(thr, "list ?limit=50, embedded sandbox", ratio(sbx.ListRatio, sbx.ListRPS), sbx.ListRatio, "", "info")
 	add(thr, "detail 2,000 members, embedded sandbox", ratio(sbx.DetailRatio, sbx.DetailRPS), sbx.DetailRatio, "", "info")

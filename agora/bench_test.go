@@ -1,0 +1,76 @@
+package agora
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+)
+
+// detailBody is a GET /chatgroups/{ids} answer: groups groups of members
+// members each (owner included), as Agora sends it.
+func detailBody(groups, members int) []byte {
+	var items []map[string]any
+	for g := range groups {
+		aff := make([]map[string]string, 0, members)
+		for i := members - 1; i >= 1; i-- {
+			aff = append(aff, map[string]string{"member": fmt.Sprintf("user.%05d", i)})
+		}
+		aff = append(aff, map[string]string{"owner": "owner"})
+		items = append(items, map[string]any{
+			"id": fmt.Sprint(1700000000000000 + g), "name": fmt.Sprintf("Group %d 群组", g), "description": "a group",
+			"membersonly": false, "allowinvites": true, "invite_need_confirm": true, "maxusers": 2000,
+			"owner": "owner", "created": 1699000000000, "custom": "", "mute": false, "disabled": false,
+			"affiliations_count": members, "affiliations": aff, "public": true,
+		})
+	}
+	b, err := json.Marshal(map[string]any{
+		"action": "get", "application": "8be024f0-e978-11e8-b697-5d598d5f8402", "applicationName": "app",
+		"organization": "org", "uri": "https://a41.chat.agora.io/org/app/chatgroups/x", "entities": []any{},
+		"data": items, "timestamp": 1700000000000, "duration": 0, "count": groups,
+	})
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// benchDecodeDetail decodes a detail answer the way GroupsService.Get
+// does: the envelope, then its data.
+func benchDecodeDetail(b *testing.B, groups, members int) {
+	body := detailBody(groups, members)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		env := &envelope{}
+		if err := json.Unmarshal(body, env); err != nil {
+			b.Fatal(err)
+		}
+		var out []*Group
+		if err := decodeData("GET /chatgroups/{ids}", env.Data, &out); err != nil {
+			b.Fatal(err)
+		}
+		if len(out) != groups || len(out[0].Affiliations) != members {
+			b.Fatalf("decoded %d groups", len(out))
+		}
+	}
+}
+
+// BenchmarkDecodeDetail2000Members is the detail page's one call.
+func BenchmarkDecodeDetail2000Members(b *testing.B) { benchDecodeDetail(b, 1, 2000) }
+
+// BenchmarkDecodeDetail50Groups is the list page's batched detail call:
+// 50 groups of 20 members.
+func BenchmarkDecodeDetail50Groups(b *testing.B) { benchDecodeDetail(b, 50, 20) }
+
+// BenchmarkBuildAppToken builds and signs one app token, what the client
+// does once an hour.
+func BenchmarkBuildAppToken(b *testing.B) {
+	const id, cert = "970ca35de60c44645bbae8a215061b33", "5cfd2fd1755d40ecb72977518be15d3b"
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := BuildAppToken(id, cert, time.Hour); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
