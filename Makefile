@@ -20,7 +20,7 @@ check:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
-	@$(GO) tool templ generate -path views >/dev/null
+	@$(GO) tool templ generate >/dev/null
 	@if [ -n "$$CI" ] && ! git diff --quiet -- views; then echo "views/*_templ.go are stale: run 'make generate' and commit"; git --no-pager diff --stat -- views; exit 1; fi
 	@$(MAKE) --no-print-directory assets-check
 

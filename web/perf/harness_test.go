@@ -20,6 +20,10 @@ import (
 // benchEnv selects the full run; anything else is the smoke run.
 const benchEnv = "GROUPDESK_BENCH"
 
+// extraEnvEnv holds settings for the dashboard processes, e.g.
+// GROUPDESK_BENCH_ENV="GOGC=50 GOMEMLIMIT=24MiB", to try runtime settings.
+const extraEnvEnv = "GROUPDESK_BENCH_ENV"
+
 const (
 	adminUser     = "admin"
 	adminPassword = "perf-harness-password"
@@ -84,7 +88,8 @@ func TestBenchHarness(t *testing.T) {
 	root := repoRoot(t)
 	resultsDir := filepath.Join(root, "bench-results")
 	tmp := t.TempDir()
-	rep := &report{Mode: mode, Started: time.Now().UTC(), GoVersion: runtime.Version(), CPUs: runtime.NumCPU(), Race: raceEnabled, LoadBefore: loadAverage()}
+	rep := &report{Mode: mode, Started: time.Now().UTC(), GoVersion: runtime.Version(), CPUs: runtime.NumCPU(), Race: raceEnabled,
+		LoadBefore: loadAverage(), ExtraEnv: os.Getenv(extraEnvEnv)}
 
 	start := time.Now()
 	bin := buildBinary(t, root, tmp)
@@ -223,6 +228,7 @@ func (d *dashboard) start(t *testing.T, bin, logDir string, restarts int) {
 		// The client-side limit protects a real app's quota; here it would
 		// measure the limiter instead of the dashboard.
 		"AGORA_RATE_LIMIT=0")
+	env = append(env, strings.Fields(os.Getenv(extraEnvEnv))...)
 	for i := 0; i <= restarts; i++ {
 		if d.proc != nil {
 			d.proc.stop()

@@ -20,6 +20,7 @@ type report struct {
 	LoadBefore   string            `json:"loadavg_before"`
 	LoadAfter    string            `json:"loadavg_after"`
 	BuildSeconds float64           `json:"build_seconds"`
+	ExtraEnv     string            `json:"extra_env,omitempty"` // GROUPDESK_BENCH_ENV
 	Figures      []figure          `json:"figures"`
 	Rounds       []throughputRound `json:"throughput_rounds"`
 	Dashboards   []dashboardResult `json:"dashboards"`
@@ -193,6 +194,9 @@ func (rep *report) table() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nGroupdesk performance budget — %s run, %s, %d CPUs, race=%v, load average %s → %s, %.0fs\n",
 		rep.Mode, rep.GoVersion, rep.CPUs, rep.Race, rep.LoadBefore, rep.LoadAfter, rep.Seconds)
+	if rep.ExtraEnv != "" {
+		fmt.Fprintf(&b, "dashboard environment: %s\n", rep.ExtraEnv)
+	}
 	nameW, valueW := 0, 0
 	for _, f := range rep.Figures {
 		nameW, valueW = max(nameW, len([]rune(f.Name))), max(valueW, len([]rune(f.Value)))
