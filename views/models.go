@@ -92,7 +92,6 @@ type GroupList struct {
 type Member struct {
 	Username string
 	Owner    bool
-	URL      templ.SafeURL
 }
 
 // GroupDetail is the data of GET /groups/{id}.
@@ -120,6 +119,10 @@ type GroupDetail struct {
 	CSVURL            templ.SafeURL
 	History           []AuditRow    // the group's latest audit records, newest first
 	HistoryURL        templ.SafeURL // the audit log filtered to this group
+	// MemberURL is the page of a member's groups. It is asked while the row
+	// renders, so a group of thousands does not keep thousands of URLs in
+	// memory for the whole page.
+	MemberURL func(username string) templ.SafeURL
 }
 
 // GroupFormValues are the fields of the create and edit forms, as typed.
