@@ -1,7 +1,7 @@
 # Groupdesk: the two commands a newcomer needs are `make run` and `make test`.
 GO ?= go
 
-.PHONY: run test check check-docker generate assets assets-check build fuzz
+.PHONY: run test test-postgres check check-docker generate assets assets-check build fuzz bench
 
 ## run: start the dashboard on the embedded Agora sandbox with demo data
 run:
@@ -14,6 +14,12 @@ build:
 ## test: every check and test (what CI runs)
 test: check check-docker
 	$(GO) test -race -count=1 -timeout 12m ./...
+
+## test-postgres: the Go tests of . and web/ with a throwaway PostgreSQL server (.ci/postgres), so the
+## store tests run on PostgreSQL as well as on SQLite; the server is removed afterwards
+test-postgres:
+	@url="$$(bash .ci/postgres start)" && trap 'bash .ci/postgres stop || true' EXIT && \
+	GROUPDESK_TEST_DATABASE_URL="$$url" $(GO) test -race -count=1 -timeout 12m . ./web/
 
 ## check: formatting, vet, committed generated files, embedded assets
 check:
@@ -42,6 +48,14 @@ assets-check:
 	@if [ -f node_modules/htmx.org/dist/htmx.min.js ]; then \
 		cmp -s node_modules/htmx.org/dist/htmx.min.js static/js/htmx.min.js || { echo "static/js/htmx.min.js differs from the pinned htmx.org package: run 'make assets'"; exit 1; }; \
 	else echo "assets-check: node_modules missing (run 'npm ci'); skipping htmx comparison"; [ -z "$$CI" ] || exit 1; fi
+
+## bench: the performance harness (web/perf) against its budget: one table, results as JSON in
+## bench-results/; then the hot-path micro-benchmarks into bench-results/micro.txt (compare two
+## runs with benchstat). About 3 minutes. make test runs the harness's short smoke version.
+bench:
+	GROUPDESK_BENCH=full $(GO) test ./web/perf/ -run TestBenchHarness -count=1 -timeout 10m -v
+	@$(GO) test ./agora/ ./views/ ./web/perf/ -run '^$$' -bench . -benchmem -count 1 -timeout 5m > bench-results/micro.txt; \
+	status=$$?; cat bench-results/micro.txt; exit $$status
 
 ## fuzz: run each fuzz target for a short while
 fuzz:

@@ -124,6 +124,7 @@ func newFlags(name string) *flag.FlagSet {
 // serveConfig is everything `groupdesk serve` reads, parsed once.
 type serveConfig struct {
 	addr, dataDir                   string
+	databaseURL                     string // "" keeps the dashboard's data in dataDir/dashboard.db
 	agoraHost, agoraOrg, agoraApp   string
 	appID, appCertificate, appToken string
 	secureCookies                   bool
@@ -138,6 +139,7 @@ func parseServeConfig(args []string) (serveConfig, error) {
 	fs := newFlags("serve")
 	fs.StringVar(&c.addr, "addr", envString("GROUPDESK_ADDR", "127.0.0.1:8080"), "listen address (GROUPDESK_ADDR)")
 	fs.StringVar(&c.dataDir, "data", envString("GROUPDESK_DATA", "./data"), "data directory (GROUPDESK_DATA)")
+	databaseURLFlag(fs, &c.databaseURL)
 	fs.StringVar(&c.agoraHost, "agora-host", os.Getenv("AGORA_HOST"), "Agora Chat REST host with scheme; empty runs the embedded sandbox (AGORA_HOST)")
 	fs.StringVar(&c.agoraOrg, "agora-org", os.Getenv("AGORA_ORG"), "Agora org_name (AGORA_ORG)")
 	fs.StringVar(&c.agoraApp, "agora-app", os.Getenv("AGORA_APP"), "Agora app_name (AGORA_APP)")
@@ -160,6 +162,12 @@ func parseServeConfig(args []string) (serveConfig, error) {
 	}
 	if c.dataDir == "" {
 		return c, errors.New("GROUPDESK_DATA must name a directory")
+	}
+	c.databaseURL = databaseURLOrEnv(c.databaseURL)
+	if c.databaseURL != "" {
+		if err := web.CheckDatabaseURL(c.databaseURL); err != nil {
+			return c, err
+		}
 	}
 	rate, err := strconv.ParseFloat(*rateLimit, 64)
 	if err != nil || rate < 0 || math.IsInf(rate, 0) || math.IsNaN(rate) {
@@ -223,6 +231,7 @@ func runServe(ctx context.Context, args []string, logger *slog.Logger) error {
 
 	srv, err := web.New(web.Config{
 		DataDir:       cfg.dataDir,
+		DatabaseURL:   cfg.databaseURL,
 		SecureCookies: cfg.secureCookies,
 		SessionKey:    cfg.sessionKey,
 		AdminPassword: cfg.adminPassword,
@@ -240,12 +249,16 @@ func runServe(ctx context.Context, args []string, logger *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("GROUPDESK_ADDR %s: %w", cfg.addr, err)
 	}
+	database := filepath.Join(cfg.dataDir, "dashboard.db")
+	if cfg.databaseURL != "" {
+		database = web.RedactDatabaseURL(cfg.databaseURL)
+	}
 	if mode == "sandbox" {
 		logger.Info("groupdesk is running on the embedded Agora sandbox with demo data",
-			"url", "http://"+ln.Addr().String()+"/login", "org", cfg.agoraOrg, "app", cfg.agoraApp)
+			"url", "http://"+ln.Addr().String()+"/login", "org", cfg.agoraOrg, "app", cfg.agoraApp, "database", database)
 	} else {
 		logger.Info("groupdesk is managing an Agora Chat app",
-			"url", "http://"+ln.Addr().String()+"/login", "agora_host", cfg.agoraHost, "org", cfg.agoraOrg, "app", cfg.agoraApp)
+			"url", "http://"+ln.Addr().String()+"/login", "agora_host", cfg.agoraHost, "org", cfg.agoraOrg, "app", cfg.agoraApp, "database", database)
 	}
 	return serveHTTP(ctx, ln, srv.Handler(), logger)
 }
@@ -429,6 +442,8 @@ func runToken(args []string, stdout io.Writer) error {
 func runUsers(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
 	fs := newFlags("users")
 	dataDir := fs.String("data", envString("GROUPDESK_DATA", "./data"), "data directory (GROUPDESK_DATA)")
+	var databaseURL string
+	databaseURLFlag(fs, &databaseURL)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -436,7 +451,7 @@ func runUsers(ctx context.Context, args []string, stdin io.Reader, stdout io.Wri
 	if len(args) == 0 {
 		return errors.New("users needs a subcommand: add NAME, passwd NAME or list")
 	}
-	accounts, err := web.OpenAccounts(*dataDir)
+	accounts, err := web.OpenAccounts(*dataDir, databaseURLOrEnv(databaseURL))
 	if err != nil {
 		return err
 	}
@@ -484,6 +499,20 @@ func runUsers(ctx context.Context, args []string, stdin io.Reader, stdout io.Wri
 	default:
 		return fmt.Errorf("unknown users subcommand %q: use add, passwd or list", sub)
 	}
+}
+
+// databaseURLFlag defines --database-url. Its default is not the
+// environment variable, as for the other flags, so that -h never prints a
+// password; databaseURLOrEnv falls back to it after parsing.
+func databaseURLFlag(fs *flag.FlagSet, p *string) {
+	fs.StringVar(p, "database-url", "", "PostgreSQL URL (postgres://USER:PASSWORD@HOST:5432/DATABASE?sslmode=require) that keeps accounts, sessions, the login throttle and the audit log, shared by every replica; empty keeps them in the data directory's dashboard.db; prefer the environment variable (GROUPDESK_DATABASE_URL)")
+}
+
+func databaseURLOrEnv(flagValue string) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	return os.Getenv("GROUPDESK_DATABASE_URL")
 }
 
 // parseUsersArgs reads "NAME" of users add and passwd, and add's --role

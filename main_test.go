@@ -116,10 +116,26 @@ func TestParseServeConfig(t *testing.T) {
 			}
 		}},
 		{name: "bad rate limit names the setting", env: map[string]string{"AGORA_RATE_LIMIT": "-5"}, wantErr: "AGORA_RATE_LIMIT"},
+		{name: "SQLite unless a database URL is set", check: func(t *testing.T, c serveConfig) {
+			if c.databaseURL != "" {
+				t.Errorf("databaseURL = %q", c.databaseURL)
+			}
+		}},
+		{name: "database URL from the environment", env: map[string]string{"GROUPDESK_DATABASE_URL": "postgres://gd:pw@db:5432/gd"}, check: func(t *testing.T, c serveConfig) {
+			if c.databaseURL != "postgres://gd:pw@db:5432/gd" {
+				t.Errorf("databaseURL = %q", c.databaseURL)
+			}
+		}},
+		{name: "database URL flag overrides env", env: map[string]string{"GROUPDESK_DATABASE_URL": "postgres://db1/gd"}, args: []string{"--database-url", "postgresql://db2/gd"}, check: func(t *testing.T, c serveConfig) {
+			if c.databaseURL != "postgresql://db2/gd" {
+				t.Errorf("databaseURL = %q", c.databaseURL)
+			}
+		}},
+		{name: "a database other than PostgreSQL names the setting", env: map[string]string{"GROUPDESK_DATABASE_URL": "mysql://gd:pw@db/gd"}, wantErr: "GROUPDESK_DATABASE_URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			for _, k := range []string{"GROUPDESK_ADDR", "GROUPDESK_DATA", "AGORA_HOST", "AGORA_ORG", "AGORA_APP", "AGORA_APP_ID", "AGORA_APP_CERTIFICATE", "AGORA_APP_TOKEN", "AGORA_RATE_LIMIT"} {
+			for _, k := range []string{"GROUPDESK_ADDR", "GROUPDESK_DATA", "AGORA_HOST", "AGORA_ORG", "AGORA_APP", "AGORA_APP_ID", "AGORA_APP_CERTIFICATE", "AGORA_APP_TOKEN", "AGORA_RATE_LIMIT", "GROUPDESK_DATABASE_URL"} {
 				t.Setenv(k, tt.env[k])
 			}
 			c, err := parseServeConfig(tt.args)

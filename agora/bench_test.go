@@ -36,18 +36,14 @@ func detailBody(groups, members int) []byte {
 }
 
 // benchDecodeDetail decodes a detail answer the way GroupsService.Get
-// does: the envelope, then its data.
+// does.
 func benchDecodeDetail(b *testing.B, groups, members int) {
 	body := detailBody(groups, members)
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
-		env := &envelope{}
-		if err := json.Unmarshal(body, env); err != nil {
-			b.Fatal(err)
-		}
 		var out []*Group
-		if err := decodeData("GET /chatgroups/{ids}", env.Data, &out); err != nil {
+		if err := decodeEnvelope(body, &envelope{}, &out); err != nil {
 			b.Fatal(err)
 		}
 		if len(out) != groups || len(out[0].Affiliations) != members {
@@ -62,6 +58,23 @@ func BenchmarkDecodeDetail2000Members(b *testing.B) { benchDecodeDetail(b, 1, 20
 // BenchmarkDecodeDetail50Groups is the list page's batched detail call:
 // 50 groups of 20 members.
 func BenchmarkDecodeDetail50Groups(b *testing.B) { benchDecodeDetail(b, 50, 20) }
+
+// BenchmarkDecodeDetail50GroupsWithoutMembers is what the list page
+// decodes of that call (GetWithoutMembers).
+func BenchmarkDecodeDetail50GroupsWithoutMembers(b *testing.B) {
+	body := detailBody(50, 20)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		var out []*groupWithoutMembers
+		if err := decodeEnvelope(body, &envelope{}, &out); err != nil {
+			b.Fatal(err)
+		}
+		if len(out) != 50 || out[0].MaxUsers == 0 {
+			b.Fatalf("decoded %d groups", len(out))
+		}
+	}
+}
 
 // BenchmarkBuildAppToken builds and signs one app token, what the client
 // does once an hour.

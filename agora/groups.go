@@ -132,7 +132,15 @@ func (s *GroupsService) getBatch(ctx context.Context, ids []string, missingOK, w
 	for i, id := range ids {
 		escaped[i] = url.PathEscape(id)
 	}
-	env, resp, err := s.client.do(ctx, s.client.get("/chatgroups/"+strings.Join(escaped, ","), nil))
+	cl := s.client.get("/chatgroups/"+strings.Join(escaped, ","), nil)
+	var full []*Group
+	var lean []*groupWithoutMembers
+	if withMembers {
+		cl.data = &full
+	} else {
+		cl.data = &lean
+	}
+	_, resp, err := s.client.do(ctx, cl)
 	if err != nil {
 		// When every id of a batch is missing the server answers 404 (facts
 		// §2). Only the group codes count: a wrong org/app is also a 404
@@ -144,9 +152,14 @@ func (s *GroupsService) getBatch(ctx context.Context, ids []string, missingOK, w
 		}
 		return nil, resp, err
 	}
-	groups, err := decodeGroups(env.Data, withMembers)
-	if err != nil {
-		return nil, resp, err
+	groups := full
+	if !withMembers {
+		groups = make([]*Group, 0, len(lean))
+		for _, g := range lean {
+			if g != nil {
+				groups = append(groups, &g.Group)
+			}
+		}
 	}
 	// The server's order is not documented; return the caller's.
 	pos := make(map[string]int, len(ids))
@@ -164,27 +177,6 @@ func (s *GroupsService) getBatch(ctx context.Context, ids []string, missingOK, w
 	groups = slices.DeleteFunc(groups, func(g *Group) bool { return g == nil })
 	slices.SortStableFunc(groups, func(a, b *Group) int { return rank(a) - rank(b) })
 	return groups, resp, nil
-}
-
-// decodeGroups reads the data of a detail answer, with or without the
-// member lists.
-func decodeGroups(data json.RawMessage, withMembers bool) ([]*Group, error) {
-	const cl = "GET /chatgroups/{ids}"
-	var groups []*Group
-	if withMembers {
-		return groups, decodeData(cl, data, &groups)
-	}
-	var lean []*groupWithoutMembers
-	if err := decodeData(cl, data, &lean); err != nil {
-		return nil, err
-	}
-	groups = make([]*Group, 0, len(lean))
-	for _, g := range lean {
-		if g != nil {
-			groups = append(groups, &g.Group)
-		}
-	}
-	return groups, nil
 }
 
 // groupWithoutMembers is a detail item whose member list is skipped: its
@@ -376,12 +368,11 @@ func (s *GroupsService) List(ctx context.Context, opts *ListOptions) ([]*GroupSu
 			q.Set("cursor", opts.Cursor)
 		}
 	}
-	env, resp, err := s.client.do(ctx, s.client.get("/chatgroups", q))
-	if err != nil {
-		return nil, resp, err
-	}
 	var rows []*groupSummaryWire
-	if err := decodeData("GET /chatgroups", env.Data, &rows); err != nil {
+	cl := s.client.get("/chatgroups", q)
+	cl.data = &rows
+	_, resp, err := s.client.do(ctx, cl)
+	if err != nil {
 		return nil, resp, err
 	}
 	prefix := s.client.org + "#" + s.client.app + "_"
@@ -455,12 +446,10 @@ func (s *GroupsService) ListJoined(ctx context.Context, username string, opts *J
 	}
 	cl := s.client.get("/users/"+url.PathEscape(username)+"/joined_chatgroups", q)
 	cl.joined = true
-	env, resp, err := s.client.do(ctx, cl)
-	if err != nil {
-		return nil, resp, err
-	}
 	var groups []*JoinedGroup
-	if err := decodeData("GET /users/{username}/joined_chatgroups", env.Data, &groups); err != nil {
+	cl.data = &groups
+	_, resp, err := s.client.do(ctx, cl)
+	if err != nil {
 		return nil, resp, err
 	}
 	return groups, resp, nil

@@ -25,10 +25,10 @@ type Account struct {
 }
 
 // Accounts manages dashboard accounts; `groupdesk users add|passwd|list`
-// uses it while the server may be running (SQLite WAL allows both). Every
-// change is written to the audit log in the same transaction as the change
-// itself; changes through the exported methods are recorded as made by
-// "(shell)".
+// uses it while servers may be running (SQLite's WAL allows both, and
+// PostgreSQL serves any number of clients). Every change is written to the
+// audit log in the same transaction as the change itself; changes through
+// the exported methods are recorded as made by "(shell)".
 type Accounts struct {
 	st     *store
 	shared bool // st belongs to a Server; Close leaves it open
@@ -68,10 +68,11 @@ func refusalCode(err error) string {
 	return ""
 }
 
-// OpenAccounts opens the account store in dataDir (creating dashboard.db if
-// needed).
-func OpenAccounts(dataDir string) (*Accounts, error) {
-	st, err := openStore(dataDir)
+// OpenAccounts opens the account store: the PostgreSQL database at
+// databaseURL (GROUPDESK_DATABASE_URL) or, when that is empty, dashboard.db
+// in dataDir (created if needed).
+func OpenAccounts(dataDir, databaseURL string) (*Accounts, error) {
+	st, err := openStore(dataDir, databaseURL)
 	if err != nil {
 		return nil, err
 	}
@@ -148,8 +149,8 @@ func (a *Accounts) create(ctx context.Context, by auditActor, username, password
 	if err != nil {
 		return err
 	}
-	return a.change(ctx, by, actionAccountCreate, username, auditSummary{Role: role}, func(tx *sql.Tx, _ *auditSummary) error {
-		res, err := tx.ExecContext(ctx,
+	return a.change(ctx, by, actionAccountCreate, username, auditSummary{Role: role}, func(tx *storeTx, _ *auditSummary) error {
+		res, err := tx.exec(ctx,
 			`INSERT INTO accounts (username, password_hash, role, created) VALUES (?, ?, ?, ?) ON CONFLICT(username) DO NOTHING`,
 			username, hash, string(role), millis(time.Now()))
 		if err != nil {
@@ -171,15 +172,15 @@ func (a *Accounts) setPassword(ctx context.Context, by auditActor, username, pas
 	if err != nil {
 		return err
 	}
-	return a.change(ctx, by, actionAccountPassword, username, auditSummary{}, func(tx *sql.Tx, _ *auditSummary) error {
-		res, err := tx.ExecContext(ctx, `UPDATE accounts SET password_hash = ? WHERE username = ?`, hash, username)
+	return a.change(ctx, by, actionAccountPassword, username, auditSummary{}, func(tx *storeTx, _ *auditSummary) error {
+		res, err := tx.exec(ctx, `UPDATE accounts SET password_hash = ? WHERE username = ?`, hash, username)
 		if err != nil {
 			return fmt.Errorf("set password of %q: %w", username, err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return fmt.Errorf("%w: %q; add it with `groupdesk users add`", errAccountNotFound, username)
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE username = ?`, username); err != nil {
+		if _, err := tx.exec(ctx, `DELETE FROM sessions WHERE username = ?`, username); err != nil {
 			return fmt.Errorf("sign out %q: %w", username, err)
 		}
 		return nil
@@ -192,7 +193,7 @@ func (a *Accounts) setRole(ctx context.Context, by auditActor, username string, 
 	if role.rank() == 0 {
 		return fmt.Errorf("role %q is not known: use viewer, moderator or admin", role)
 	}
-	return a.change(ctx, by, actionAccountRole, username, auditSummary{Role: role}, func(tx *sql.Tx, sum *auditSummary) error {
+	return a.change(ctx, by, actionAccountRole, username, auditSummary{Role: role}, func(tx *storeTx, sum *auditSummary) error {
 		acc, err := accountTx(ctx, tx, username)
 		if err != nil {
 			return err
@@ -203,7 +204,7 @@ func (a *Accounts) setRole(ctx context.Context, by auditActor, username string, 
 				return err
 			}
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE accounts SET role = ? WHERE username = ?`, string(role), username)
+		_, err = tx.exec(ctx, `UPDATE accounts SET role = ? WHERE username = ?`, string(role), username)
 		return err
 	})
 }
@@ -216,7 +217,7 @@ func (a *Accounts) setDisabled(ctx context.Context, by auditActor, username stri
 	if disabled {
 		action = actionAccountDisable
 	}
-	return a.change(ctx, by, action, username, auditSummary{}, func(tx *sql.Tx, _ *auditSummary) error {
+	return a.change(ctx, by, action, username, auditSummary{}, func(tx *storeTx, _ *auditSummary) error {
 		acc, err := accountTx(ctx, tx, username)
 		if err != nil {
 			return err
@@ -230,11 +231,11 @@ func (a *Accounts) setDisabled(ctx context.Context, by auditActor, username stri
 		if disabled {
 			flag = 1
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET disabled = ? WHERE username = ?`, flag, username); err != nil {
+		if _, err := tx.exec(ctx, `UPDATE accounts SET disabled = ? WHERE username = ?`, flag, username); err != nil {
 			return err
 		}
 		if disabled {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE username = ?`, username); err != nil {
+			if _, err := tx.exec(ctx, `DELETE FROM sessions WHERE username = ?`, username); err != nil {
 				return fmt.Errorf("sign out %q: %w", username, err)
 			}
 		}
@@ -246,19 +247,22 @@ func (a *Accounts) setDisabled(ctx context.Context, by auditActor, username stri
 // transaction, so the change and its record are committed together or not
 // at all: an account change never goes unrecorded. A refusal (an existing
 // name, an unknown account, the last admin) is recorded as a failure.
-func (a *Accounts) change(ctx context.Context, by auditActor, action, username string, summary auditSummary, fn func(tx *sql.Tx, summary *auditSummary) error) error {
+func (a *Accounts) change(ctx context.Context, by auditActor, action, username string, summary auditSummary, fn func(tx *storeTx, summary *auditSummary) error) error {
 	e := auditEntry{
 		At: time.Now(), Actor: by.Name, Addr: by.Addr, Action: action,
 		TargetType: targetAccount, Target: username, Summary: summary,
 	}
-	tx, err := a.st.db.BeginTx(ctx, nil)
+	tx, err := a.st.begin(ctx)
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback()
+	defer tx.rollback()
+	if err := tx.lockAccounts(ctx); err != nil {
+		return err
+	}
 	if err := fn(tx, &e.Summary); err != nil {
 		if code := refusalCode(err); code != "" {
-			_ = tx.Rollback()
+			_ = tx.rollback()
 			if aerr := a.st.appendAudit(ctx, e, &auditFailure{code: code, msg: err.Error()}); aerr != nil {
 				return fmt.Errorf("%w: %w", errAuditUnavailable, aerr)
 			}
@@ -268,12 +272,12 @@ func (a *Accounts) change(ctx context.Context, by auditActor, action, username s
 	if err := a.st.appendAuditTx(ctx, tx, e, nil); err != nil {
 		return fmt.Errorf("%w: %w", errAuditUnavailable, err)
 	}
-	return tx.Commit()
+	return tx.commit()
 }
 
 // accountTx reads one account inside a transaction.
-func accountTx(ctx context.Context, tx *sql.Tx, username string) (*Account, error) {
-	acc, err := scanAccount(tx.QueryRowContext(ctx, accountColumns+` WHERE username = ?`, username))
+func accountTx(ctx context.Context, tx *storeTx, username string) (*Account, error) {
+	acc, err := scanAccount(tx.queryRow(ctx, accountColumns+` WHERE username = ?`, username))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("%w: %q", errAccountNotFound, username)
 	}
@@ -281,11 +285,11 @@ func accountTx(ctx context.Context, tx *sql.Tx, username string) (*Account, erro
 }
 
 // otherActiveAdmin returns errLastAdmin unless an active admin other than
-// username exists. It runs in the change's (immediate) transaction, so two
-// admins cannot demote each other at the same moment.
-func otherActiveAdmin(ctx context.Context, tx *sql.Tx, username string) error {
+// username exists. It runs in the change's transaction, after
+// lockAccounts, so two admins cannot demote each other at the same moment.
+func otherActiveAdmin(ctx context.Context, tx *storeTx, username string) error {
 	var n int
-	if err := tx.QueryRowContext(ctx,
+	if err := tx.queryRow(ctx,
 		`SELECT count(*) FROM accounts WHERE role = ? AND disabled = 0 AND username != ?`,
 		string(RoleAdmin), username).Scan(&n); err != nil {
 		return err
@@ -315,7 +319,7 @@ func scanAccount(row rowScanner) (*Account, error) {
 
 // lookup returns the account, or nil if there is none of that name.
 func (a *Accounts) lookup(ctx context.Context, username string) (*Account, error) {
-	acc, err := scanAccount(a.st.db.QueryRowContext(ctx, accountColumns+` WHERE username = ?`, username))
+	acc, err := scanAccount(a.st.queryRow(ctx, accountColumns+` WHERE username = ?`, username))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -327,7 +331,7 @@ func (a *Accounts) lookup(ctx context.Context, username string) (*Account, error
 
 // List returns every account, ordered by username.
 func (a *Accounts) List(ctx context.Context) ([]Account, error) {
-	rows, err := a.st.db.QueryContext(ctx, accountColumns+` ORDER BY username`)
+	rows, err := a.st.query(ctx, accountColumns+` ORDER BY username`)
 	if err != nil {
 		return nil, fmt.Errorf("list accounts: %w", err)
 	}
@@ -345,7 +349,7 @@ func (a *Accounts) List(ctx context.Context) ([]Account, error) {
 
 func (a *Accounts) count(ctx context.Context) (int, error) {
 	var n int
-	err := a.st.db.QueryRowContext(ctx, `SELECT count(*) FROM accounts`).Scan(&n)
+	err := a.st.queryRow(ctx, `SELECT count(*) FROM accounts`).Scan(&n)
 	return n, err
 }
 
@@ -359,7 +363,7 @@ var (
 // not reveal which usernames exist.
 func (a *Accounts) authenticate(ctx context.Context, username, password string) (bool, error) {
 	var hash string
-	err := a.st.db.QueryRowContext(ctx, `SELECT password_hash FROM accounts WHERE username = ?`, username).Scan(&hash)
+	err := a.st.queryRow(ctx, `SELECT password_hash FROM accounts WHERE username = ?`, username).Scan(&hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		dummyHashOnce.Do(func() {
 			dummyHash, _ = bcrypt.GenerateFromPassword([]byte(rand.Text()), bcryptCost)
@@ -374,6 +378,6 @@ func (a *Accounts) authenticate(ctx context.Context, username, password string) 
 }
 
 func (a *Accounts) recordLogin(ctx context.Context, username string, now time.Time) error {
-	_, err := a.st.db.ExecContext(ctx, `UPDATE accounts SET last_login = ? WHERE username = ?`, millis(now), username)
+	_, err := a.st.exec(ctx, `UPDATE accounts SET last_login = ? WHERE username = ?`, millis(now), username)
 	return err
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,7 +18,7 @@ import (
 // The audit log answers "who did what, when, from where, and did it work?"
 // for every state-changing action taken through Groupdesk. It is append
 // only: the app has no UPDATE or DELETE statement for its tables, and
-// triggers (migration 2) refuse both.
+// triggers refuse both (SQLite's migration 2, PostgreSQL's migration 1).
 //
 // Order of writing. A change made in Agora cannot share a transaction with
 // the local database, so an action is recorded in two appends:
@@ -160,12 +159,12 @@ func (s *Server) auditedCall(c echo.Context, e auditEntry, call func(ctx context
 	// A moderator who closes the tab must not leave the record half done.
 	ctx := context.WithoutCancel(c.Request().Context())
 	e.At = s.now()
-	id, err := s.st.insertAuditRecord(ctx, s.st.db, e)
+	id, err := s.st.insertAuditRecord(ctx, s.st, e)
 	if err != nil {
 		return nil, &pageError{status: http.StatusInternalServerError, key: "error.audit_refused", cause: fmt.Errorf("%w: %w", errAuditUnavailable, err)}
 	}
 	target, callErr := call(c.Request().Context())
-	if err := s.st.insertAuditOutcome(ctx, s.st.db, id, s.now(), target, callErr); err != nil {
+	if err := s.st.insertAuditOutcome(ctx, s.st, id, s.now(), target, callErr); err != nil {
 		return callErr, &pageError{status: http.StatusInternalServerError, key: "error.audit_outcome_lost", cause: fmt.Errorf("audit record %d: outcome of %s not written: %w (call error: %v)", id, e.Action, err, callErr)}
 	}
 	return callErr, nil
@@ -183,31 +182,28 @@ func (s *Server) auditLocal(c echo.Context, e auditEntry, outcomeErr error) erro
 	return nil
 }
 
-// execer is a *sql.DB or a *sql.Tx.
-type execer interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-}
-
-func (st *store) insertAuditRecord(ctx context.Context, db execer, e auditEntry) (int64, error) {
+// insertAuditRecord appends a record and returns its id.
+func (st *store) insertAuditRecord(ctx context.Context, db querier, e auditEntry) (int64, error) {
 	summary, err := json.Marshal(e.Summary)
 	if err != nil {
 		return 0, err
 	}
-	res, err := db.ExecContext(ctx,
-		`INSERT INTO audit_log (at, actor, addr, action, target_type, target, summary) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		e.At.UnixMilli(), e.Actor, e.Addr, e.Action, e.TargetType, e.Target, string(summary))
+	var id int64
+	err = db.queryRow(ctx,
+		`INSERT INTO audit_log (at, actor, addr, action, target_type, target, summary) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		e.At.UnixMilli(), e.Actor, e.Addr, e.Action, e.TargetType, e.Target, string(summary)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("write audit record: %w", err)
 	}
-	return res.LastInsertId()
+	return id, nil
 }
 
 // insertAuditOutcome appends the outcome of record id. target is what the
 // action's target turned out to be when it was not known before (the id of
 // a created group).
-func (st *store) insertAuditOutcome(ctx context.Context, db execer, id int64, at time.Time, target string, callErr error) error {
+func (st *store) insertAuditOutcome(ctx context.Context, db querier, id int64, at time.Time, target string, callErr error) error {
 	outcome, code, msg := outcomeOf(callErr)
-	_, err := db.ExecContext(ctx,
+	_, err := db.exec(ctx,
 		`INSERT INTO audit_outcomes (record_id, at, outcome, error_code, error_message, target) VALUES (?, ?, ?, ?, ?, ?)`,
 		id, at.UnixMilli(), outcome, code, msg, target)
 	if err != nil {
@@ -218,18 +214,18 @@ func (st *store) insertAuditOutcome(ctx context.Context, db execer, id int64, at
 
 // appendAudit writes a record and its outcome in one transaction.
 func (st *store) appendAudit(ctx context.Context, e auditEntry, outcomeErr error) error {
-	tx, err := st.db.BeginTx(ctx, nil)
+	tx, err := st.begin(ctx)
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback()
+	defer tx.rollback()
 	if err := st.appendAuditTx(ctx, tx, e, outcomeErr); err != nil {
 		return err
 	}
-	return tx.Commit()
+	return tx.commit()
 }
 
-func (st *store) appendAuditTx(ctx context.Context, tx *sql.Tx, e auditEntry, outcomeErr error) error {
+func (st *store) appendAuditTx(ctx context.Context, tx *storeTx, e auditEntry, outcomeErr error) error {
 	id, err := st.insertAuditRecord(ctx, tx, e)
 	if err != nil {
 		return err
@@ -364,7 +360,7 @@ func auditSelect(f auditFilter) (string, []any) {
 // the database cursor one at a time.
 func (st *store) eachAudit(ctx context.Context, f auditFilter, fn func(*auditEntry) error) error {
 	q, args := auditSelect(f)
-	rows, err := st.db.QueryContext(ctx, q, args...)
+	rows, err := st.query(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("read audit log: %w", err)
 	}
@@ -422,7 +418,7 @@ func (st *store) deletedGroups(ctx context.Context, ids []string) (map[string]bo
 	for _, id := range ids {
 		args = append(args, id)
 	}
-	rows, err := st.db.QueryContext(ctx,
+	rows, err := st.query(ctx,
 		`SELECT DISTINCT a.target FROM audit_log a JOIN audit_outcomes o ON o.record_id = a.id
 		 WHERE a.action = ? AND o.outcome = ? AND a.target IN (?`+strings.Repeat(", ?", len(ids)-1)+`)`, args...)
 	if err != nil {

@@ -59,88 +59,90 @@ func oneRecord(t *testing.T, e *env, since int64) auditEntry {
 }
 
 func TestAuditGroupCreateEditDelete(t *testing.T) {
-	e := newEnv(t).login()
-	if err := e.sb.CreateUsers(context.Background(), "alice", "bob", "carol", "dave", "erin"); err != nil {
-		t.Fatal(err)
-	}
+	forEachStore(t, func(t *testing.T, db testDB) {
+		e := newEnv(t, withDB(db)).login()
+		if err := e.sb.CreateUsers(context.Background(), "alice", "bob", "carol", "dave", "erin"); err != nil {
+			t.Fatal(err)
+		}
 
-	// Create: the new group's id is the target, known only after the call.
-	since := lastAuditID(t, e)
-	p := e.post("/groups", validCreateForm("Audited"))
-	wantStatus(t, p, http.StatusSeeOther)
-	id := strings.TrimPrefix(p.Header.Get("Location"), "/groups/")
-	r := oneRecord(t, e, since)
-	five := 5
-	want := auditEntry{ID: r.ID, At: r.At, Actor: "admin", Addr: "127.0.0.1", Action: actionGroupCreate, TargetType: targetGroup, Target: id,
-		Summary: auditSummary{Name: "Audited", Owner: "alice", Members: &five, MaxUsers: 300}, Outcome: outcomeSuccess}
-	if diff := cmp.Diff(want, r); diff != "" {
-		t.Errorf("create record (-want +got):\n%s", diff)
-	}
+		// Create: the new group's id is the target, known only after the call.
+		since := lastAuditID(t, e)
+		p := e.post("/groups", validCreateForm("Audited"))
+		wantStatus(t, p, http.StatusSeeOther)
+		id := strings.TrimPrefix(p.Header.Get("Location"), "/groups/")
+		r := oneRecord(t, e, since)
+		five := 5
+		want := auditEntry{ID: r.ID, At: r.At, Actor: "admin", Addr: "127.0.0.1", Action: actionGroupCreate, TargetType: targetGroup, Target: id,
+			Summary: auditSummary{Name: "Audited", Owner: "alice", Members: &five, MaxUsers: 300}, Outcome: outcomeSuccess}
+		if diff := cmp.Diff(want, r); diff != "" {
+			t.Errorf("create record (-want +got):\n%s", diff)
+		}
 
-	// Edit: field, old → new, for each changed field only.
-	form := editForm(t, e.get("/groups/"+id+"/edit"))
-	form.Set("groupname", "Audited twice")
-	form.Set("maxusers", "400")
-	form.Set("membersonly", "false")
-	since = lastAuditID(t, e)
-	wantStatus(t, e.post("/groups/"+id, form), http.StatusSeeOther)
-	r = oneRecord(t, e, since)
-	wantChanges := []auditChange{
-		{Field: "groupname", Old: "Audited", New: "Audited twice"},
-		{Field: "maxusers", Old: "300", New: "400"},
-		{Field: "membersonly", Old: "true", New: "false"},
-	}
-	if r.Action != actionGroupUpdate || r.Target != id || r.Actor != "admin" || r.Outcome != outcomeSuccess {
-		t.Errorf("edit record %+v", r)
-	}
-	if diff := cmp.Diff(wantChanges, r.Summary.Changes); diff != "" {
-		t.Errorf("edit changes (-want +got):\n%s", diff)
-	}
-	// No change: nothing sent, nothing recorded.
-	since = lastAuditID(t, e)
-	wantStatus(t, e.post("/groups/"+id, editForm(t, e.get("/groups/"+id+"/edit"))), http.StatusSeeOther)
-	if n := len(auditSince(t, e, since)); n != 0 {
-		t.Errorf("an edit without changes wrote %d records", n)
-	}
+		// Edit: field, old → new, for each changed field only.
+		form := editForm(t, e.get("/groups/"+id+"/edit"))
+		form.Set("groupname", "Audited twice")
+		form.Set("maxusers", "400")
+		form.Set("membersonly", "false")
+		since = lastAuditID(t, e)
+		wantStatus(t, e.post("/groups/"+id, form), http.StatusSeeOther)
+		r = oneRecord(t, e, since)
+		wantChanges := []auditChange{
+			{Field: "groupname", Old: "Audited", New: "Audited twice"},
+			{Field: "maxusers", Old: "300", New: "400"},
+			{Field: "membersonly", Old: "true", New: "false"},
+		}
+		if r.Action != actionGroupUpdate || r.Target != id || r.Actor != "admin" || r.Outcome != outcomeSuccess {
+			t.Errorf("edit record %+v", r)
+		}
+		if diff := cmp.Diff(wantChanges, r.Summary.Changes); diff != "" {
+			t.Errorf("edit changes (-want +got):\n%s", diff)
+		}
+		// No change: nothing sent, nothing recorded.
+		since = lastAuditID(t, e)
+		wantStatus(t, e.post("/groups/"+id, editForm(t, e.get("/groups/"+id+"/edit"))), http.StatusSeeOther)
+		if n := len(auditSince(t, e, since)); n != 0 {
+			t.Errorf("an edit without changes wrote %d records", n)
+		}
 
-	// Delete: the group as it was at deletion.
-	since = lastAuditID(t, e)
-	wantStatus(t, e.post("/groups/"+id+"/delete", nil), http.StatusSeeOther)
-	r = oneRecord(t, e, since)
-	if r.Action != actionGroupDelete || r.Target != id || r.Outcome != outcomeSuccess ||
-		r.Summary.Name != "Audited twice" || r.Summary.Owner != "alice" || r.Summary.Members == nil || *r.Summary.Members != 5 {
-		t.Errorf("delete record %+v (members %v)", r, r.Summary.Members)
-	}
-	// Deleting it again is recorded as a failure with Agora's code.
-	since = lastAuditID(t, e)
-	wantStatus(t, e.post("/groups/"+id+"/delete", nil), http.StatusSeeOther)
-	r = oneRecord(t, e, since)
-	if r.Action != actionGroupDelete || r.Outcome != outcomeFailure || !strings.HasSuffix(r.ErrorCode, "resource_not_found") || !strings.Contains(r.ErrorMsg, id) {
-		t.Errorf("second delete record %+v", r)
-	}
+		// Delete: the group as it was at deletion.
+		since = lastAuditID(t, e)
+		wantStatus(t, e.post("/groups/"+id+"/delete", nil), http.StatusSeeOther)
+		r = oneRecord(t, e, since)
+		if r.Action != actionGroupDelete || r.Target != id || r.Outcome != outcomeSuccess ||
+			r.Summary.Name != "Audited twice" || r.Summary.Owner != "alice" || r.Summary.Members == nil || *r.Summary.Members != 5 {
+			t.Errorf("delete record %+v (members %v)", r, r.Summary.Members)
+		}
+		// Deleting it again is recorded as a failure with Agora's code.
+		since = lastAuditID(t, e)
+		wantStatus(t, e.post("/groups/"+id+"/delete", nil), http.StatusSeeOther)
+		r = oneRecord(t, e, since)
+		if r.Action != actionGroupDelete || r.Outcome != outcomeFailure || !strings.HasSuffix(r.ErrorCode, "resource_not_found") || !strings.Contains(r.ErrorMsg, id) {
+			t.Errorf("second delete record %+v", r)
+		}
 
-	// "Who deleted group X": the audit page filtered to the group answers,
-	// in words, and the group is marked deleted instead of linked.
-	page := e.get("/audit?target=" + id)
-	wantStatus(t, page, http.StatusOK)
-	rows := page.find("audit-row")
-	if rows.Length() != 4 {
-		t.Fatalf("%d rows for the group, want 4", rows.Length())
-	}
-	del := page.doc.Find(`[data-testid="audit-row"][data-action="delete_group"][data-outcome="success"]`)
-	if got := del.Find(`[data-testid="audit-actor"]`).Text(); got != "admin" {
-		t.Errorf("deleted by %q", got)
-	}
-	if got := strings.TrimSpace(del.Find(`[data-testid="audit-summary"]`).Text()); got != "“Audited twice”, owner alice, 5 members at deletion" {
-		t.Errorf("delete summary %q", got)
-	}
-	if page.find("audit-target-link").Length() != 0 || page.find("audit-target-deleted").Length() != 4 {
-		t.Error("a deleted group is still linked")
-	}
-	edit := page.doc.Find(`[data-testid="audit-row"][data-action="update_group"]`)
-	if got := edit.Find(`[data-testid="audit-summary"]`).Text(); !strings.Contains(got, "Name: “Audited” → “Audited twice”") || !strings.Contains(got, "Approval required: Yes → No") {
-		t.Errorf("edit summary %q", got)
-	}
+		// "Who deleted group X": the audit page filtered to the group answers,
+		// in words, and the group is marked deleted instead of linked.
+		page := e.get("/audit?target=" + id)
+		wantStatus(t, page, http.StatusOK)
+		rows := page.find("audit-row")
+		if rows.Length() != 4 {
+			t.Fatalf("%d rows for the group, want 4", rows.Length())
+		}
+		del := page.doc.Find(`[data-testid="audit-row"][data-action="delete_group"][data-outcome="success"]`)
+		if got := del.Find(`[data-testid="audit-actor"]`).Text(); got != "admin" {
+			t.Errorf("deleted by %q", got)
+		}
+		if got := strings.TrimSpace(del.Find(`[data-testid="audit-summary"]`).Text()); got != "“Audited twice”, owner alice, 5 members at deletion" {
+			t.Errorf("delete summary %q", got)
+		}
+		if page.find("audit-target-link").Length() != 0 || page.find("audit-target-deleted").Length() != 4 {
+			t.Error("a deleted group is still linked")
+		}
+		edit := page.doc.Find(`[data-testid="audit-row"][data-action="update_group"]`)
+		if got := edit.Find(`[data-testid="audit-summary"]`).Text(); !strings.Contains(got, "Name: “Audited” → “Audited twice”") || !strings.Contains(got, "Approval required: Yes → No") {
+			t.Errorf("edit summary %q", got)
+		}
+	})
 }
 
 func TestAuditUpstreamFailures(t *testing.T) {
@@ -191,258 +193,292 @@ func closedPortURL(t *testing.T) string {
 }
 
 func TestAuditSignInAndOut(t *testing.T) {
-	e := newEnv(t)
-	since := lastAuditID(t, e)
-	wantStatus(t, e.post("/login", url.Values{"username": {"admin"}, "password": {"wrong password"}}), http.StatusUnauthorized)
-	r := oneRecord(t, e, since)
-	if r.Action != actionLogin || r.Actor != "" || r.Target != "admin" || r.Outcome != outcomeFailure || r.ErrorCode != "bad_credentials" {
-		t.Errorf("failed sign-in %+v", r)
-	}
-	since = lastAuditID(t, e)
-	e.login()
-	r = oneRecord(t, e, since)
-	if r.Action != actionLogin || r.Actor != "admin" || r.Target != "admin" || r.Outcome != outcomeSuccess || r.Addr != "127.0.0.1" {
-		t.Errorf("sign-in %+v", r)
-	}
-	since = lastAuditID(t, e)
-	wantStatus(t, e.post("/logout", nil), http.StatusSeeOther)
-	r = oneRecord(t, e, since)
-	if r.Action != actionLogout || r.Actor != "admin" || r.Outcome != outcomeSuccess {
-		t.Errorf("sign-out %+v", r)
-	}
+	forEachStore(t, func(t *testing.T, db testDB) {
+		e := newEnv(t, withDB(db))
+		since := lastAuditID(t, e)
+		wantStatus(t, e.post("/login", url.Values{"username": {"admin"}, "password": {"wrong password"}}), http.StatusUnauthorized)
+		r := oneRecord(t, e, since)
+		if r.Action != actionLogin || r.Actor != "" || r.Target != "admin" || r.Outcome != outcomeFailure || r.ErrorCode != "bad_credentials" {
+			t.Errorf("failed sign-in %+v", r)
+		}
+		since = lastAuditID(t, e)
+		e.login()
+		r = oneRecord(t, e, since)
+		if r.Action != actionLogin || r.Actor != "admin" || r.Target != "admin" || r.Outcome != outcomeSuccess || r.Addr != "127.0.0.1" {
+			t.Errorf("sign-in %+v", r)
+		}
+		since = lastAuditID(t, e)
+		wantStatus(t, e.post("/logout", nil), http.StatusSeeOther)
+		r = oneRecord(t, e, since)
+		if r.Action != actionLogout || r.Actor != "admin" || r.Outcome != outcomeSuccess {
+			t.Errorf("sign-out %+v", r)
+		}
+	})
 }
 
 func TestAuditAccountChanges(t *testing.T) {
-	e := newEnv(t).login()
-	steps := []struct {
-		name   string
-		do     func() *page
-		status int
-		check  func(r auditEntry) bool
-	}{
-		{"create", func() *page {
-			return e.post("/accounts", url.Values{"username": {"Mod.Two"}, "password": {"ten chars!!"}, "role": {"moderator"}})
-		}, 303, func(r auditEntry) bool {
-			return r.Action == actionAccountCreate && r.Target == "mod.two" && r.Summary.Role == RoleModerator && r.Outcome == outcomeSuccess
-		}},
-		{"create again", func() *page {
-			return e.post("/accounts", url.Values{"username": {"mod.two"}, "password": {"ten chars!!"}, "role": {"viewer"}})
-		}, 422, func(r auditEntry) bool {
-			return r.Action == actionAccountCreate && r.Outcome == outcomeFailure && r.ErrorCode == "account_exists"
-		}},
-		{"role", func() *page { return e.post("/accounts/mod.two/role", url.Values{"role": {"admin"}}) }, 303, func(r auditEntry) bool {
-			return r.Action == actionAccountRole && r.Summary.OldRole == RoleModerator && r.Summary.Role == RoleAdmin && r.Outcome == outcomeSuccess
-		}},
-		{"password", func() *page { return e.post("/accounts/mod.two/password", url.Values{"password": {"another one!"}}) }, 303, func(r auditEntry) bool {
-			return r.Action == actionAccountPassword && r.Target == "mod.two" && r.Outcome == outcomeSuccess
-		}},
-		{"disable", func() *page { return e.post("/accounts/mod.two/disable", nil) }, 303, func(r auditEntry) bool {
-			return r.Action == actionAccountDisable && r.Outcome == outcomeSuccess
-		}},
-		{"last admin", func() *page { return e.post("/accounts/admin/role", url.Values{"role": {"viewer"}}) }, 303, func(r auditEntry) bool {
-			return r.Action == actionAccountRole && r.Target == "admin" && r.Outcome == outcomeFailure && r.ErrorCode == "last_admin"
-		}},
-		{"enable", func() *page { return e.post("/accounts/mod.two/enable", nil) }, 303, func(r auditEntry) bool {
-			return r.Action == actionAccountEnable && r.Outcome == outcomeSuccess
-		}},
-	}
-	for _, s := range steps {
+	forEachStore(t, func(t *testing.T, db testDB) {
+		e := newEnv(t, withDB(db)).login()
+		steps := []struct {
+			name   string
+			do     func() *page
+			status int
+			check  func(r auditEntry) bool
+		}{
+			{"create", func() *page {
+				return e.post("/accounts", url.Values{"username": {"Mod.Two"}, "password": {"ten chars!!"}, "role": {"moderator"}})
+			}, 303, func(r auditEntry) bool {
+				return r.Action == actionAccountCreate && r.Target == "mod.two" && r.Summary.Role == RoleModerator && r.Outcome == outcomeSuccess
+			}},
+			{"create again", func() *page {
+				return e.post("/accounts", url.Values{"username": {"mod.two"}, "password": {"ten chars!!"}, "role": {"viewer"}})
+			}, 422, func(r auditEntry) bool {
+				return r.Action == actionAccountCreate && r.Outcome == outcomeFailure && r.ErrorCode == "account_exists"
+			}},
+			{"role", func() *page { return e.post("/accounts/mod.two/role", url.Values{"role": {"admin"}}) }, 303, func(r auditEntry) bool {
+				return r.Action == actionAccountRole && r.Summary.OldRole == RoleModerator && r.Summary.Role == RoleAdmin && r.Outcome == outcomeSuccess
+			}},
+			{"password", func() *page { return e.post("/accounts/mod.two/password", url.Values{"password": {"another one!"}}) }, 303, func(r auditEntry) bool {
+				return r.Action == actionAccountPassword && r.Target == "mod.two" && r.Outcome == outcomeSuccess
+			}},
+			{"disable", func() *page { return e.post("/accounts/mod.two/disable", nil) }, 303, func(r auditEntry) bool {
+				return r.Action == actionAccountDisable && r.Outcome == outcomeSuccess
+			}},
+			{"last admin", func() *page { return e.post("/accounts/admin/role", url.Values{"role": {"viewer"}}) }, 303, func(r auditEntry) bool {
+				return r.Action == actionAccountRole && r.Target == "admin" && r.Outcome == outcomeFailure && r.ErrorCode == "last_admin"
+			}},
+			{"enable", func() *page { return e.post("/accounts/mod.two/enable", nil) }, 303, func(r auditEntry) bool {
+				return r.Action == actionAccountEnable && r.Outcome == outcomeSuccess
+			}},
+		}
+		for _, s := range steps {
+			since := lastAuditID(t, e)
+			p := s.do()
+			if p.StatusCode != s.status {
+				t.Errorf("%s: status %d, want %d", s.name, p.StatusCode, s.status)
+				continue
+			}
+			r := oneRecord(t, e, since)
+			if r.Actor != "admin" || r.Addr != "127.0.0.1" || r.TargetType != targetAccount || !s.check(r) {
+				t.Errorf("%s: record %+v", s.name, r)
+			}
+		}
+		// From the shell.
 		since := lastAuditID(t, e)
-		p := s.do()
-		if p.StatusCode != s.status {
-			t.Errorf("%s: status %d, want %d", s.name, p.StatusCode, s.status)
-			continue
+		if err := e.srv.accounts.AddWithRole(context.Background(), "from.shell", "ten chars!!", RoleViewer); err != nil {
+			t.Fatal(err)
 		}
-		r := oneRecord(t, e, since)
-		if r.Actor != "admin" || r.Addr != "127.0.0.1" || r.TargetType != targetAccount || !s.check(r) {
-			t.Errorf("%s: record %+v", s.name, r)
+		if r := oneRecord(t, e, since); r.Actor != actorShell || r.Addr != "local" || r.Summary.Role != RoleViewer {
+			t.Errorf("shell record %+v", r)
 		}
-	}
-	// From the shell.
-	since := lastAuditID(t, e)
-	if err := e.srv.accounts.AddWithRole(context.Background(), "from.shell", "ten chars!!", RoleViewer); err != nil {
-		t.Fatal(err)
-	}
-	if r := oneRecord(t, e, since); r.Actor != actorShell || r.Addr != "local" || r.Summary.Role != RoleViewer {
-		t.Errorf("shell record %+v", r)
-	}
+	})
 }
 
 // TestAccountRules: what the accounts page allows, and the last admin.
 func TestAccountRules(t *testing.T) {
-	e := newEnv(t).login()
-	accounts := e.get("/accounts")
-	wantStatus(t, accounts, http.StatusOK)
-	if accounts.find("account-row").Length() != 1 {
-		t.Fatalf("%d rows", accounts.find("account-row").Length())
-	}
-	for _, path := range []string{"/accounts/admin/disable", "/accounts/admin/role"} {
-		p := e.post(path, url.Values{"role": {"moderator"}})
-		wantStatus(t, p, http.StatusSeeOther)
-		if got := e.follow(p).text("flash"); got != "admin is the last active admin, so it cannot be demoted or disabled. Make another account admin first." {
-			t.Errorf("%s: flash %q", path, got)
+	forEachStore(t, func(t *testing.T, db testDB) {
+		e := newEnv(t, withDB(db)).login()
+		accounts := e.get("/accounts")
+		wantStatus(t, accounts, http.StatusOK)
+		if accounts.find("account-row").Length() != 1 {
+			t.Fatalf("%d rows", accounts.find("account-row").Length())
 		}
-	}
-	// A disabled account cannot sign in, and its session ends at once.
-	e.addAccount("soon.gone", RoleModerator)
-	gone := e.browserAs("soon.gone", testRolePass)
-	wantStatus(t, e.getWith(gone, "/groups/new"), http.StatusOK)
-	wantStatus(t, e.post("/accounts/soon.gone/disable", nil), http.StatusSeeOther)
-	if p := e.getWith(gone, "/groups/new"); p.StatusCode != http.StatusSeeOther || !strings.HasPrefix(p.Header.Get("Location"), "/login") {
-		t.Errorf("a disabled account's session still works: %d", p.StatusCode)
-	}
-	c := e.newBrowser()
-	p := e.postWith(c, "/login", url.Values{"username": {"soon.gone"}, "password": {testRolePass}})
-	wantStatus(t, p, http.StatusUnauthorized)
-	var code string
-	if err := e.srv.st.db.QueryRow(`SELECT o.error_code FROM audit_log a JOIN audit_outcomes o ON o.record_id = a.id WHERE a.action = 'sign_in' ORDER BY a.id DESC LIMIT 1`).Scan(&code); err != nil || code != "account_disabled" {
-		t.Errorf("disabled sign-in recorded as %q, %v", code, err)
-	}
-	// A demoted admin loses the accounts page on the next click.
-	e.addAccount("second.admin", RoleAdmin)
-	second := e.browserAs("second.admin", testRolePass)
-	wantStatus(t, e.getWith(second, "/accounts"), http.StatusOK)
-	wantStatus(t, e.post("/accounts/second.admin/role", url.Values{"role": {"viewer"}}), http.StatusSeeOther)
-	wantStatus(t, e.getWith(second, "/accounts"), http.StatusForbidden)
-	// With another active admin, admin can step down.
-	wantStatus(t, e.post("/accounts/second.admin/role", url.Values{"role": {"admin"}}), http.StatusSeeOther)
-	wantStatus(t, e.post("/accounts/admin/role", url.Values{"role": {"moderator"}}), http.StatusSeeOther)
-	wantStatus(t, e.get("/accounts"), http.StatusForbidden)
-	// The create form keeps what was typed and says what is wrong.
-	p = e.postWith(second, "/accounts", url.Values{"username": {"ok.name"}, "password": {"short"}, "role": {"moderator"}})
-	wantStatus(t, p, http.StatusUnprocessableEntity)
-	if got := p.text("error-password"); got != "Use at least 10 characters." {
-		t.Errorf("password error %q", got)
-	}
-	if v := p.find("input-new-username").AttrOr("value", ""); v != "ok.name" {
-		t.Errorf("username not kept: %q", v)
-	}
-	if v, _ := p.find("input-new-role").Find("option[selected]").Attr("value"); v != "moderator" {
-		t.Errorf("role not kept: %q", v)
-	}
+		for _, path := range []string{"/accounts/admin/disable", "/accounts/admin/role"} {
+			p := e.post(path, url.Values{"role": {"moderator"}})
+			wantStatus(t, p, http.StatusSeeOther)
+			if got := e.follow(p).text("flash"); got != "admin is the last active admin, so it cannot be demoted or disabled. Make another account admin first." {
+				t.Errorf("%s: flash %q", path, got)
+			}
+		}
+		// A disabled account cannot sign in, and its session ends at once.
+		e.addAccount("soon.gone", RoleModerator)
+		gone := e.browserAs("soon.gone", testRolePass)
+		wantStatus(t, e.getWith(gone, "/groups/new"), http.StatusOK)
+		wantStatus(t, e.post("/accounts/soon.gone/disable", nil), http.StatusSeeOther)
+		if p := e.getWith(gone, "/groups/new"); p.StatusCode != http.StatusSeeOther || !strings.HasPrefix(p.Header.Get("Location"), "/login") {
+			t.Errorf("a disabled account's session still works: %d", p.StatusCode)
+		}
+		c := e.newBrowser()
+		p := e.postWith(c, "/login", url.Values{"username": {"soon.gone"}, "password": {testRolePass}})
+		wantStatus(t, p, http.StatusUnauthorized)
+		var code string
+		if err := e.srv.st.db.QueryRow(`SELECT o.error_code FROM audit_log a JOIN audit_outcomes o ON o.record_id = a.id WHERE a.action = 'sign_in' ORDER BY a.id DESC LIMIT 1`).Scan(&code); err != nil || code != "account_disabled" {
+			t.Errorf("disabled sign-in recorded as %q, %v", code, err)
+		}
+		// A demoted admin loses the accounts page on the next click.
+		e.addAccount("second.admin", RoleAdmin)
+		second := e.browserAs("second.admin", testRolePass)
+		wantStatus(t, e.getWith(second, "/accounts"), http.StatusOK)
+		wantStatus(t, e.post("/accounts/second.admin/role", url.Values{"role": {"viewer"}}), http.StatusSeeOther)
+		wantStatus(t, e.getWith(second, "/accounts"), http.StatusForbidden)
+		// With another active admin, admin can step down.
+		wantStatus(t, e.post("/accounts/second.admin/role", url.Values{"role": {"admin"}}), http.StatusSeeOther)
+		wantStatus(t, e.post("/accounts/admin/role", url.Values{"role": {"moderator"}}), http.StatusSeeOther)
+		wantStatus(t, e.get("/accounts"), http.StatusForbidden)
+		// The create form keeps what was typed and says what is wrong.
+		p = e.postWith(second, "/accounts", url.Values{"username": {"ok.name"}, "password": {"short"}, "role": {"moderator"}})
+		wantStatus(t, p, http.StatusUnprocessableEntity)
+		if got := p.text("error-password"); got != "Use at least 10 characters." {
+			t.Errorf("password error %q", got)
+		}
+		if v := p.find("input-new-username").AttrOr("value", ""); v != "ok.name" {
+			t.Errorf("username not kept: %q", v)
+		}
+		if v, _ := p.find("input-new-role").Find("option[selected]").Attr("value"); v != "moderator" {
+			t.Errorf("role not kept: %q", v)
+		}
+	})
 }
 
 // failAuditWrites makes every insert into table fail, as a full disk or a
 // broken database would.
 func failAuditWrites(t *testing.T, e *env, table string) {
 	t.Helper()
-	if _, err := e.srv.st.db.Exec(`CREATE TRIGGER test_fail_` + table + ` BEFORE INSERT ON ` + table + ` BEGIN SELECT RAISE(ABORT, 'disk is full (test)'); END`); err != nil {
+	q := `CREATE TRIGGER test_fail_` + table + ` BEFORE INSERT ON ` + table + ` BEGIN SELECT RAISE(ABORT, 'disk is full (test)'); END`
+	if e.srv.st.dialect == dialectPostgres {
+		q = `CREATE FUNCTION test_fail_` + table + `() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk is full (test)'; END $$;
+			CREATE TRIGGER test_fail_` + table + ` BEFORE INSERT ON ` + table + ` FOR EACH ROW EXECUTE FUNCTION test_fail_` + table + `()`
+	}
+	if _, err := e.srv.st.db.Exec(q); err != nil {
 		t.Fatal(err)
 	}
 }
 
 func TestAuditWriteFailureRefusesTheAction(t *testing.T) {
-	e := newEnv(t).login()
-	if err := e.sb.CreateUsers(context.Background(), "alice", "bob", "carol", "dave", "erin"); err != nil {
-		t.Fatal(err)
-	}
-	id, _ := newTestGroup(t, e)
-	failAuditWrites(t, e, "audit_log")
-
-	e.rec.reset()
-	p := e.post("/groups", validCreateForm("Never created"))
-	wantStatus(t, p, http.StatusInternalServerError)
-	if got := p.text("error-message"); !strings.Contains(got, "nothing was changed") {
-		t.Errorf("message %q", got)
-	}
-	if n := len(e.upstreamCalls()); n != 0 {
-		t.Errorf("Agora was called %d times although the record could not be written", n)
-	}
-	e.rec.reset()
-	wantStatus(t, e.post("/groups/"+id+"/delete", nil), http.StatusInternalServerError)
-	for _, c := range e.upstreamCalls() {
-		if c.Method != http.MethodGet {
-			t.Errorf("unrecorded call %v", c)
+	forEachStore(t, func(t *testing.T, db testDB) {
+		e := newEnv(t, withDB(db)).login()
+		if err := e.sb.CreateUsers(context.Background(), "alice", "bob", "carol", "dave", "erin"); err != nil {
+			t.Fatal(err)
 		}
-	}
-	if _, _, err := e.client.Groups.GetOne(context.Background(), id); err != nil {
-		t.Errorf("the group was deleted without a record: %v", err)
-	}
-	wantStatus(t, e.post("/accounts", url.Values{"username": {"unrecorded"}, "password": {"ten chars!!"}, "role": {"viewer"}}), http.StatusInternalServerError)
-	if acc, _ := e.srv.accounts.lookup(context.Background(), "unrecorded"); acc != nil {
-		t.Error("an account was created without a record")
-	}
-	// Nor can anyone sign in unrecorded.
-	c := e.newBrowser()
-	wantStatus(t, e.postWith(c, "/login", url.Values{"username": {"admin"}, "password": {testAdminPass}}), http.StatusInternalServerError)
-	if p := e.getWith(c, "/groups"); p.StatusCode != http.StatusSeeOther {
-		t.Errorf("signed in without a record: %d", p.StatusCode)
-	}
+		id, _ := newTestGroup(t, e)
+		failAuditWrites(t, e, "audit_log")
+
+		e.rec.reset()
+		p := e.post("/groups", validCreateForm("Never created"))
+		wantStatus(t, p, http.StatusInternalServerError)
+		if got := p.text("error-message"); !strings.Contains(got, "nothing was changed") {
+			t.Errorf("message %q", got)
+		}
+		if n := len(e.upstreamCalls()); n != 0 {
+			t.Errorf("Agora was called %d times although the record could not be written", n)
+		}
+		e.rec.reset()
+		wantStatus(t, e.post("/groups/"+id+"/delete", nil), http.StatusInternalServerError)
+		for _, c := range e.upstreamCalls() {
+			if c.Method != http.MethodGet {
+				t.Errorf("unrecorded call %v", c)
+			}
+		}
+		if _, _, err := e.client.Groups.GetOne(context.Background(), id); err != nil {
+			t.Errorf("the group was deleted without a record: %v", err)
+		}
+		wantStatus(t, e.post("/accounts", url.Values{"username": {"unrecorded"}, "password": {"ten chars!!"}, "role": {"viewer"}}), http.StatusInternalServerError)
+		if acc, _ := e.srv.accounts.lookup(context.Background(), "unrecorded"); acc != nil {
+			t.Error("an account was created without a record")
+		}
+		// Nor can anyone sign in unrecorded.
+		c := e.newBrowser()
+		wantStatus(t, e.postWith(c, "/login", url.Values{"username": {"admin"}, "password": {testAdminPass}}), http.StatusInternalServerError)
+		if p := e.getWith(c, "/groups"); p.StatusCode != http.StatusSeeOther {
+			t.Errorf("signed in without a record: %d", p.StatusCode)
+		}
+	})
 }
 
 func TestAuditOutcomeFailureAfterTheChange(t *testing.T) {
-	e := newEnv(t).login()
-	if err := e.sb.CreateUsers(context.Background(), "alice", "bob", "carol", "dave", "erin"); err != nil {
-		t.Fatal(err)
-	}
-	failAuditWrites(t, e, "audit_outcomes")
-	since := lastAuditID(t, e)
-	p := e.post("/groups", validCreateForm("Outcome lost"))
-	wantStatus(t, p, http.StatusInternalServerError)
-	if got := p.text("error-message"); !strings.Contains(got, "was sent to Agora, but its outcome could not be recorded") {
-		t.Errorf("message %q", got)
-	}
-	// The attempt is on record, with the outcome it truly has: unknown.
-	got := auditSince(t, e, since)
-	if len(got) != 1 || got[0].Action != actionGroupCreate || got[0].Outcome != outcomeUnknown || got[0].Summary.Name != "Outcome lost" {
-		t.Fatalf("records %+v", got)
-	}
-	list := e.get("/audit?outcome=unknown")
-	if list.find("audit-row").Length() != 1 {
-		t.Errorf("unknown outcome not shown")
-	}
+	forEachStore(t, func(t *testing.T, db testDB) {
+		e := newEnv(t, withDB(db)).login()
+		if err := e.sb.CreateUsers(context.Background(), "alice", "bob", "carol", "dave", "erin"); err != nil {
+			t.Fatal(err)
+		}
+		failAuditWrites(t, e, "audit_outcomes")
+		since := lastAuditID(t, e)
+		p := e.post("/groups", validCreateForm("Outcome lost"))
+		wantStatus(t, p, http.StatusInternalServerError)
+		if got := p.text("error-message"); !strings.Contains(got, "was sent to Agora, but its outcome could not be recorded") {
+			t.Errorf("message %q", got)
+		}
+		// The attempt is on record, with the outcome it truly has: unknown.
+		got := auditSince(t, e, since)
+		if len(got) != 1 || got[0].Action != actionGroupCreate || got[0].Outcome != outcomeUnknown || got[0].Summary.Name != "Outcome lost" {
+			t.Fatalf("records %+v", got)
+		}
+		list := e.get("/audit?outcome=unknown")
+		if list.find("audit-row").Length() != 1 {
+			t.Errorf("unknown outcome not shown")
+		}
+	})
 }
 
 func TestAuditIsAppendOnly(t *testing.T) {
-	e := newEnv(t).login()
-	for _, q := range []string{
-		`UPDATE audit_log SET actor = 'someone else'`,
-		`DELETE FROM audit_log`,
-		`UPDATE audit_outcomes SET outcome = 'success'`,
-		`DELETE FROM audit_outcomes`,
-	} {
-		_, err := e.srv.st.db.Exec(q)
-		if err == nil || !strings.Contains(err.Error(), "audit records cannot be") {
-			t.Errorf("%s: %v", q, err)
+	forEachStore(t, func(t *testing.T, db testDB) {
+		e := newEnv(t, withDB(db)).login()
+		before, err := e.srv.st.auditPage(context.Background(), auditFilter{})
+		if err != nil || len(before) == 0 {
+			t.Fatalf("records %d, %v", len(before), err)
 		}
-	}
-	// And the app has no statement that would try.
-	files, _ := filepath.Glob("*.go")
-	re := regexp.MustCompile(`(?i)(UPDATE\s+audit_|DELETE\s+FROM\s+audit_|REPLACE\s+INTO\s+audit_|INSERT\s+OR\s+REPLACE\s+INTO\s+audit_)`)
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
+		attempts := []string{
+			`UPDATE audit_log SET actor = 'someone else'`,
+			`DELETE FROM audit_log`,
+			`UPDATE audit_outcomes SET outcome = 'success'`,
+			`DELETE FROM audit_outcomes`,
 		}
-		b, _ := os.ReadFile(f)
-		if m := re.Find(b); m != nil {
-			t.Errorf("%s contains %q", f, m)
+		if db.dialect == dialectPostgres {
+			attempts = append(attempts,
+				`DELETE FROM audit_log WHERE id < 0`, // refused even when it matches nothing
+				`TRUNCATE audit_outcomes`,
+				`TRUNCATE audit_log, audit_outcomes`)
 		}
-	}
+		for _, q := range attempts {
+			_, err := e.srv.st.db.Exec(q)
+			if err == nil || !strings.Contains(err.Error(), "audit records cannot be") {
+				t.Errorf("%s: %v", q, err)
+			}
+		}
+		after, err := e.srv.st.auditPage(context.Background(), auditFilter{})
+		if diff := cmp.Diff(before, after); diff != "" || err != nil {
+			t.Errorf("records changed (-before +after), %v:\n%s", err, diff)
+		}
+		// And the app has no statement that would try.
+		files, _ := filepath.Glob("*.go")
+		re := regexp.MustCompile(`(?i)(UPDATE\s+audit_|DELETE\s+FROM\s+audit_|REPLACE\s+INTO\s+audit_|INSERT\s+OR\s+REPLACE\s+INTO\s+audit_)`)
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			b, _ := os.ReadFile(f)
+			if m := re.Find(b); m != nil {
+				t.Errorf("%s contains %q", f, m)
+			}
+		}
+	})
 }
 
 func TestAuditSurvivesRestart(t *testing.T) {
-	e := newEnv(t).login()
-	e.post("/logout", nil)
-	want, err := e.srv.st.auditPage(context.Background(), auditFilter{})
-	if err != nil || len(want) < 2 {
-		t.Fatalf("records %d, %v", len(want), err)
-	}
-	e.web.Close()
-	if err := e.srv.Close(); err != nil {
-		t.Fatal(err)
-	}
-	st, err := openStore(e.dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	got, err := st.auditPage(context.Background(), auditFilter{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("after reopening (-before +after):\n%s", diff)
-	}
+	forEachStore(t, func(t *testing.T, db testDB) {
+		e := newEnv(t, withDB(db)).login()
+		e.post("/logout", nil)
+		want, err := e.srv.st.auditPage(context.Background(), auditFilter{})
+		if err != nil || len(want) < 2 {
+			t.Fatalf("records %d, %v", len(want), err)
+		}
+		e.web.Close()
+		if err := e.srv.Close(); err != nil {
+			t.Fatal(err)
+		}
+		st, err := openStore(db.dir, db.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		got, err := st.auditPage(context.Background(), auditFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("after reopening (-before +after):\n%s", diff)
+		}
+	})
 }
 
 // seedAudit appends n records directly, one a minute from start, cycling
@@ -467,108 +503,110 @@ func seedAudit(t *testing.T, e *env, n int, start time.Time) {
 }
 
 func TestAuditPagingAndFilters(t *testing.T) {
-	e := newEnv(t)
-	day := time.Date(2025, 3, 1, 23, 0, 0, 0, time.UTC)
-	seedAudit(t, e, 130, day) // 23:00 on Mar 1 to 01:09 on Mar 2
-	e.login()
+	forEachStore(t, func(t *testing.T, db testDB) {
+		e := newEnv(t, withDB(db))
+		day := time.Date(2025, 3, 1, 23, 0, 0, 0, time.UTC)
+		seedAudit(t, e, 130, day) // 23:00 on Mar 1 to 01:09 on Mar 2
+		e.login()
 
-	pageIDs := func(p *page) []int64 {
-		var ids []int64
-		p.find("audit-row").Each(func(_ int, s *goquery.Selection) {
-			id, _ := strconv.ParseInt(s.AttrOr("data-id", ""), 10, 64)
-			ids = append(ids, id)
-		})
-		return ids
-	}
-	all := func(f auditFilter) []int64 {
-		entries, err := e.srv.st.auditPage(context.Background(), f)
-		if err != nil {
-			t.Fatal(err)
+		pageIDs := func(p *page) []int64 {
+			var ids []int64
+			p.find("audit-row").Each(func(_ int, s *goquery.Selection) {
+				id, _ := strconv.ParseInt(s.AttrOr("data-id", ""), 10, 64)
+				ids = append(ids, id)
+			})
+			return ids
 		}
-		var ids []int64
-		for _, en := range entries {
-			ids = append(ids, en.ID)
-		}
-		return ids
-	}
-	// Older links walk every record once, newest first; Newer walks back.
-	for _, q := range []string{"", "?actor=ann&outcome=success", "?action=delete_group&target=1003"} {
-		f, _, _ := parseAuditFilter(mustQuery(q), views.NewLocalizer(views.English))
-		want := all(f)
-		var got []int64
-		var pages []string
-		next := "/audit" + q
-		for next != "" {
-			p := e.get(next)
-			wantStatus(t, p, http.StatusOK)
-			pages = append(pages, next)
-			ids := pageIDs(p)
-			if len(ids) > auditPageSize {
-				t.Fatalf("%d rows on a page", len(ids))
+		all := func(f auditFilter) []int64 {
+			entries, err := e.srv.st.auditPage(context.Background(), f)
+			if err != nil {
+				t.Fatal(err)
 			}
-			got = append(got, ids...)
-			next = p.find("pager-older").AttrOr("href", "")
+			var ids []int64
+			for _, en := range entries {
+				ids = append(ids, en.ID)
+			}
+			return ids
 		}
-		if diff := cmp.Diff(want, got); diff != "" {
-			t.Errorf("%q: walking Older (-want +got):\n%s", q, diff)
-		}
-		// Newer from the last page leads back through the same pages.
-		last := e.get(pages[len(pages)-1])
-		var back []int64
-		for newer := last.find("pager-newer").AttrOr("href", ""); newer != ""; {
-			p := e.get(newer)
-			back = append(pageIDs(p), back...)
-			newer = p.find("pager-newer").AttrOr("href", "")
-		}
-		if len(pages) > 1 {
-			if diff := cmp.Diff(want[:len(want)-len(pageIDs(last))], back); diff != "" {
-				t.Errorf("%q: walking Newer (-want +got):\n%s", q, diff)
+		// Older links walk every record once, newest first; Newer walks back.
+		for _, q := range []string{"", "?actor=ann&outcome=success", "?action=delete_group&target=1003"} {
+			f, _, _ := parseAuditFilter(mustQuery(q), views.NewLocalizer(views.English))
+			want := all(f)
+			var got []int64
+			var pages []string
+			next := "/audit" + q
+			for next != "" {
+				p := e.get(next)
+				wantStatus(t, p, http.StatusOK)
+				pages = append(pages, next)
+				ids := pageIDs(p)
+				if len(ids) > auditPageSize {
+					t.Fatalf("%d rows on a page", len(ids))
+				}
+				got = append(got, ids...)
+				next = p.find("pager-older").AttrOr("href", "")
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("%q: walking Older (-want +got):\n%s", q, diff)
+			}
+			// Newer from the last page leads back through the same pages.
+			last := e.get(pages[len(pages)-1])
+			var back []int64
+			for newer := last.find("pager-newer").AttrOr("href", ""); newer != ""; {
+				p := e.get(newer)
+				back = append(pageIDs(p), back...)
+				newer = p.find("pager-newer").AttrOr("href", "")
+			}
+			if len(pages) > 1 {
+				if diff := cmp.Diff(want[:len(want)-len(pageIDs(last))], back); diff != "" {
+					t.Errorf("%q: walking Newer (-want +got):\n%s", q, diff)
+				}
 			}
 		}
-	}
 
-	// Filters, alone and combined, against what they mean.
-	seeded := auditSince(t, e, 0)
-	tests := []struct {
-		q    string
-		keep func(r auditEntry) bool
-	}{
-		{"?actor=ben", func(r auditEntry) bool { return r.Actor == "ben" }},
-		{"?action=update_group&outcome=failure", func(r auditEntry) bool {
-			return r.Action == actionGroupUpdate && r.Outcome == outcomeFailure
-		}},
-		{"?target=1002&actor=cy", func(r auditEntry) bool { return r.Target == "1002" && r.Actor == "cy" }},
-		{"?from=2025-03-02", func(r auditEntry) bool { return !r.At.Before(day.Add(time.Hour)) }},
-		{"?to=2025-03-01&action=create_group", func(r auditEntry) bool {
-			return r.At.Before(day.Add(time.Hour)) && r.Action == actionGroupCreate
-		}},
-		{"?from=2025-03-01&to=2025-03-01&outcome=success&actor=ann", func(r auditEntry) bool {
-			return r.At.Before(day.Add(time.Hour)) && r.Outcome == outcomeSuccess && r.Actor == "ann"
-		}},
-	}
-	for _, tc := range tests {
-		var want []int64
-		for i := len(seeded) - 1; i >= 0; i-- {
-			if tc.keep(seeded[i]) {
-				want = append(want, seeded[i].ID)
+		// Filters, alone and combined, against what they mean.
+		seeded := auditSince(t, e, 0)
+		tests := []struct {
+			q    string
+			keep func(r auditEntry) bool
+		}{
+			{"?actor=ben", func(r auditEntry) bool { return r.Actor == "ben" }},
+			{"?action=update_group&outcome=failure", func(r auditEntry) bool {
+				return r.Action == actionGroupUpdate && r.Outcome == outcomeFailure
+			}},
+			{"?target=1002&actor=cy", func(r auditEntry) bool { return r.Target == "1002" && r.Actor == "cy" }},
+			{"?from=2025-03-02", func(r auditEntry) bool { return !r.At.Before(day.Add(time.Hour)) }},
+			{"?to=2025-03-01&action=create_group", func(r auditEntry) bool {
+				return r.At.Before(day.Add(time.Hour)) && r.Action == actionGroupCreate
+			}},
+			{"?from=2025-03-01&to=2025-03-01&outcome=success&actor=ann", func(r auditEntry) bool {
+				return r.At.Before(day.Add(time.Hour)) && r.Outcome == outcomeSuccess && r.Actor == "ann"
+			}},
+		}
+		for _, tc := range tests {
+			var want []int64
+			for i := len(seeded) - 1; i >= 0; i-- {
+				if tc.keep(seeded[i]) {
+					want = append(want, seeded[i].ID)
+				}
+			}
+			if len(want) > auditPageSize {
+				want = want[:auditPageSize]
+			}
+			p := e.get("/audit" + tc.q)
+			if diff := cmp.Diff(want, pageIDs(p)); diff != "" {
+				t.Errorf("%s (-want +got):\n%s", tc.q, diff)
+			}
+			// The CSV export of the same filter holds the same rows, in order.
+			if got := csvIDs(t, e, "/audit.csv"+tc.q); !slices.Equal(got, all(mustFilter(tc.q))) {
+				t.Errorf("%s: CSV ids %v, page %v", tc.q, got, want)
 			}
 		}
-		if len(want) > auditPageSize {
-			want = want[:auditPageSize]
+		p := e.get("/audit?from=yesterday")
+		if got := p.text("filter-error"); !strings.Contains(got, "“yesterday” is not a date") {
+			t.Errorf("bad date message %q", got)
 		}
-		p := e.get("/audit" + tc.q)
-		if diff := cmp.Diff(want, pageIDs(p)); diff != "" {
-			t.Errorf("%s (-want +got):\n%s", tc.q, diff)
-		}
-		// The CSV export of the same filter holds the same rows, in order.
-		if got := csvIDs(t, e, "/audit.csv"+tc.q); !slices.Equal(got, all(mustFilter(tc.q))) {
-			t.Errorf("%s: CSV ids %v, page %v", tc.q, got, want)
-		}
-	}
-	p := e.get("/audit?from=yesterday")
-	if got := p.text("filter-error"); !strings.Contains(got, "“yesterday” is not a date") {
-		t.Errorf("bad date message %q", got)
-	}
+	})
 }
 
 func mustQuery(q string) url.Values {

@@ -202,7 +202,7 @@ func minutesUntil(now, until time.Time) int {
 // ends, or zero if neither is locked.
 func (s *Server) lockedUntil(ctx context.Context, now time.Time, username, addr string) (time.Time, error) {
 	var latest int64
-	err := s.st.db.QueryRowContext(ctx,
+	err := s.st.queryRow(ctx,
 		`SELECT coalesce(max(locked_until), 0) FROM login_attempts
 		 WHERE ((scope = ? AND key = ?) OR (scope = ? AND key = ?)) AND locked_until > ?`,
 		throttleAccount, username, throttleAddress, addr, millis(now)).Scan(&latest)
@@ -218,18 +218,20 @@ func (s *Server) recordLoginFailure(ctx context.Context, now time.Time, username
 	var until time.Time
 	for _, k := range [][2]string{{throttleAccount, username}, {throttleAddress, addr}} {
 		var lockedUntil int64
-		err := s.st.db.QueryRowContext(ctx,
+		// In DO UPDATE the stored row's columns carry the table's name:
+		// PostgreSQL finds a bare name ambiguous with excluded's.
+		err := s.st.queryRow(ctx,
 			`INSERT INTO login_attempts (scope, key, failures, window_start, locked_until) VALUES (?, ?, 1, ?, 0)
 			 ON CONFLICT(scope, key) DO UPDATE SET
-			   failures     = CASE WHEN window_start < ?3 - ?4 THEN 1 ELSE failures + 1 END,
-			   window_start = CASE WHEN window_start < ?3 - ?4 THEN ?3 ELSE window_start END
+			   failures     = CASE WHEN login_attempts.window_start < ?3 - ?4 THEN 1 ELSE login_attempts.failures + 1 END,
+			   window_start = CASE WHEN login_attempts.window_start < ?3 - ?4 THEN ?3 ELSE login_attempts.window_start END
 			 RETURNING CASE WHEN failures >= ?5 THEN ?3 + ?6 ELSE 0 END`,
 			k[0], k[1], millis(now), loginWindow.Milliseconds(), loginMaxFailures, loginLockout.Milliseconds()).Scan(&lockedUntil)
 		if err != nil {
 			return time.Time{}, err
 		}
 		if lockedUntil > 0 {
-			if _, err := s.st.db.ExecContext(ctx,
+			if _, err := s.st.exec(ctx,
 				`UPDATE login_attempts SET failures = 0, window_start = ?, locked_until = ? WHERE scope = ? AND key = ?`,
 				millis(now), lockedUntil, k[0], k[1]); err != nil {
 				return time.Time{}, err
@@ -241,7 +243,7 @@ func (s *Server) recordLoginFailure(ctx context.Context, now time.Time, username
 }
 
 func (s *Server) clearLoginFailures(ctx context.Context, username, addr string) error {
-	_, err := s.st.db.ExecContext(ctx,
+	_, err := s.st.exec(ctx,
 		`DELETE FROM login_attempts WHERE (scope = ? AND key = ?) OR (scope = ? AND key = ?)`,
 		throttleAccount, username, throttleAddress, addr)
 	return err

@@ -75,35 +75,39 @@ func TestLoginBadPassword(t *testing.T) {
 }
 
 func TestLoginThrottlePerAccount(t *testing.T) {
-	e := newEnv(t)
-	for i := 1; i <= loginMaxFailures; i++ {
-		p := e.post("/login", url.Values{"username": {"admin"}, "password": {"wrong password " + string(rune('a'+i))}})
-		want := http.StatusUnauthorized
-		if i == loginMaxFailures {
-			want = http.StatusTooManyRequests
+	forEachStore(t, func(t *testing.T, db testDB) {
+		e := newEnv(t, withDB(db))
+		for i := 1; i <= loginMaxFailures; i++ {
+			p := e.post("/login", url.Values{"username": {"admin"}, "password": {"wrong password " + string(rune('a'+i))}})
+			want := http.StatusUnauthorized
+			if i == loginMaxFailures {
+				want = http.StatusTooManyRequests
+			}
+			wantStatus(t, p, want)
 		}
-		wantStatus(t, p, want)
-	}
-	// Now even the right password is refused, with a clear message.
-	p := e.post("/login", url.Values{"username": {"admin"}, "password": {testAdminPass}})
-	wantStatus(t, p, http.StatusTooManyRequests)
-	if got := p.text("login-error"); !strings.Contains(got, "Too many failed sign-in attempts") || !strings.Contains(got, "15 minutes") {
-		t.Fatalf("login-error = %q", got)
-	}
-	// After the lockout the right password works again.
-	e.srv.now = func() time.Time { return time.Now().Add(loginLockout + time.Minute) }
-	p = e.post("/login", url.Values{"username": {"admin"}, "password": {testAdminPass}})
-	wantStatus(t, p, http.StatusSeeOther)
+		// Now even the right password is refused, with a clear message.
+		p := e.post("/login", url.Values{"username": {"admin"}, "password": {testAdminPass}})
+		wantStatus(t, p, http.StatusTooManyRequests)
+		if got := p.text("login-error"); !strings.Contains(got, "Too many failed sign-in attempts") || !strings.Contains(got, "15 minutes") {
+			t.Fatalf("login-error = %q", got)
+		}
+		// After the lockout the right password works again.
+		e.srv.now = func() time.Time { return time.Now().Add(loginLockout + time.Minute) }
+		p = e.post("/login", url.Values{"username": {"admin"}, "password": {testAdminPass}})
+		wantStatus(t, p, http.StatusSeeOther)
+	})
 }
 
 func TestLoginThrottlePerAddress(t *testing.T) {
-	e := newEnv(t)
-	for i := range loginMaxFailures {
-		e.post("/login", url.Values{"username": {"guess" + string(rune('a'+i))}, "password": {"wrong password"}})
-	}
-	// A different, existing account from the same address is locked out too.
-	p := e.post("/login", url.Values{"username": {"admin"}, "password": {testAdminPass}})
-	wantStatus(t, p, http.StatusTooManyRequests)
+	forEachStore(t, func(t *testing.T, db testDB) {
+		e := newEnv(t, withDB(db))
+		for i := range loginMaxFailures {
+			e.post("/login", url.Values{"username": {"guess" + string(rune('a'+i))}, "password": {"wrong password"}})
+		}
+		// A different, existing account from the same address is locked out too.
+		p := e.post("/login", url.Values{"username": {"admin"}, "password": {testAdminPass}})
+		wantStatus(t, p, http.StatusTooManyRequests)
+	})
 }
 
 func TestHTMXRequestWithoutSessionGetsHXRedirect(t *testing.T) {
@@ -136,46 +140,48 @@ func sessionCookieOf(t *testing.T, e *env) *http.Cookie {
 }
 
 func TestSessionCookieFlagsAndRotation(t *testing.T) {
-	e := newEnv(t)
-	p := e.get("/login")
-	var raw string
-	for _, h := range p.Header.Values("Set-Cookie") {
-		if strings.HasPrefix(h, sessionCookie+"=") {
-			raw = h
+	forEachStore(t, func(t *testing.T, db testDB) {
+		e := newEnv(t, withDB(db))
+		p := e.get("/login")
+		var raw string
+		for _, h := range p.Header.Values("Set-Cookie") {
+			if strings.HasPrefix(h, sessionCookie+"=") {
+				raw = h
+			}
 		}
-	}
-	for _, want := range []string{"HttpOnly", "SameSite=Lax", "Path=/"} {
-		if !strings.Contains(raw, want) {
-			t.Errorf("Set-Cookie %q lacks %s", raw, want)
+		for _, want := range []string{"HttpOnly", "SameSite=Lax", "Path=/"} {
+			if !strings.Contains(raw, want) {
+				t.Errorf("Set-Cookie %q lacks %s", raw, want)
+			}
 		}
-	}
-	if strings.Contains(raw, "Secure") {
-		t.Errorf("plain-HTTP cookie marked Secure without SecureCookies: %q", raw)
-	}
-	before := sessionCookieOf(t, e).Value
-	e.login()
-	after := sessionCookieOf(t, e).Value
-	if before == after {
-		t.Fatal("session id not rotated on login")
-	}
-	// The pre-login session is gone: replaying its cookie is anonymous.
-	old := e.newBrowser()
-	u, _ := url.Parse(e.web.URL)
-	old.Jar.SetCookies(u, []*http.Cookie{{Name: sessionCookie, Value: before}})
-	if p := e.getWith(old, "/groups"); p.StatusCode != http.StatusSeeOther {
-		t.Fatalf("old session id still valid: %d", p.StatusCode)
-	}
-	// Logout deletes the row: replaying the signed-in cookie fails too.
-	e.post("/logout", nil)
-	stolen := e.newBrowser()
-	stolen.Jar.SetCookies(u, []*http.Cookie{{Name: sessionCookie, Value: after}})
-	if p := e.getWith(stolen, "/groups"); p.StatusCode != http.StatusSeeOther {
-		t.Fatalf("session valid after logout: %d", p.StatusCode)
-	}
-	var n int
-	if err := e.srv.st.db.QueryRow(`SELECT count(*) FROM sessions WHERE username = 'admin'`).Scan(&n); err != nil || n != 0 {
-		t.Fatalf("signed-in session rows after logout = %d (%v)", n, err)
-	}
+		if strings.Contains(raw, "Secure") {
+			t.Errorf("plain-HTTP cookie marked Secure without SecureCookies: %q", raw)
+		}
+		before := sessionCookieOf(t, e).Value
+		e.login()
+		after := sessionCookieOf(t, e).Value
+		if before == after {
+			t.Fatal("session id not rotated on login")
+		}
+		// The pre-login session is gone: replaying its cookie is anonymous.
+		old := e.newBrowser()
+		u, _ := url.Parse(e.web.URL)
+		old.Jar.SetCookies(u, []*http.Cookie{{Name: sessionCookie, Value: before}})
+		if p := e.getWith(old, "/groups"); p.StatusCode != http.StatusSeeOther {
+			t.Fatalf("old session id still valid: %d", p.StatusCode)
+		}
+		// Logout deletes the row: replaying the signed-in cookie fails too.
+		e.post("/logout", nil)
+		stolen := e.newBrowser()
+		stolen.Jar.SetCookies(u, []*http.Cookie{{Name: sessionCookie, Value: after}})
+		if p := e.getWith(stolen, "/groups"); p.StatusCode != http.StatusSeeOther {
+			t.Fatalf("session valid after logout: %d", p.StatusCode)
+		}
+		var n int
+		if err := e.srv.st.db.QueryRow(`SELECT count(*) FROM sessions WHERE username = 'admin'`).Scan(&n); err != nil || n != 0 {
+			t.Fatalf("signed-in session rows after logout = %d (%v)", n, err)
+		}
+	})
 }
 
 func TestSecureCookies(t *testing.T) {
@@ -187,26 +193,28 @@ func TestSecureCookies(t *testing.T) {
 }
 
 func TestSessionTimeouts(t *testing.T) {
-	e := newEnv(t).login()
-	start := time.Now()
-	clock := func(d time.Duration) { e.srv.sessions.now = func() time.Time { return start.Add(d) } }
+	forEachStore(t, func(t *testing.T, db testDB) {
+		e := newEnv(t, withDB(db)).login()
+		start := time.Now()
+		clock := func(d time.Duration) { e.srv.sessions.now = func() time.Time { return start.Add(d) } }
 
-	clock(sessionIdleTimeout - time.Minute)
-	wantStatus(t, e.get("/login"), http.StatusSeeOther) // still signed in: /login sends on
-	clock(2*sessionIdleTimeout - 2*time.Minute)         // active a moment ago, so not idle
-	wantStatus(t, e.get("/login"), http.StatusSeeOther)
-	clock(3*sessionIdleTimeout + time.Minute) // idle too long
-	wantStatus(t, e.get("/login"), http.StatusOK)
+		clock(sessionIdleTimeout - time.Minute)
+		wantStatus(t, e.get("/login"), http.StatusSeeOther) // still signed in: /login sends on
+		clock(2*sessionIdleTimeout - 2*time.Minute)         // active a moment ago, so not idle
+		wantStatus(t, e.get("/login"), http.StatusSeeOther)
+		clock(3*sessionIdleTimeout + time.Minute) // idle too long
+		wantStatus(t, e.get("/login"), http.StatusOK)
 
-	start = time.Now()
-	clock(0)
-	e.login()
-	for d := time.Duration(0); d < sessionAbsoluteTimeout; d += sessionIdleTimeout / 2 {
-		clock(d)
-		e.get("/login")
-	}
-	clock(sessionAbsoluteTimeout + time.Minute)
-	wantStatus(t, e.get("/login"), http.StatusOK) // signed out however active
+		start = time.Now()
+		clock(0)
+		e.login()
+		for d := time.Duration(0); d < sessionAbsoluteTimeout; d += sessionIdleTimeout / 2 {
+			clock(d)
+			e.get("/login")
+		}
+		clock(sessionAbsoluteTimeout + time.Minute)
+		wantStatus(t, e.get("/login"), http.StatusOK) // signed out however active
+	})
 }
 
 func TestForgedSessionCookieIsIgnored(t *testing.T) {

@@ -140,16 +140,13 @@ func groupDetailData(g *agora.Group, q string) views.GroupDetail {
 		EditURL:           groupEditURL(g.ID),
 		DeleteURL:         groupDeleteURL(g.ID),
 		CSVURL:            groupCSVURL(g.ID, q),
+		MemberURL:         userGroupsURL,
 		HistoryURL:        auditURL("/audit", views.AuditFilter{Target: g.ID}, "", 0),
 	}
 	members := sortedMembers(g, q)
-	d.Members = make([]views.Member, 0, len(members))
-	for _, a := range members {
-		d.Members = append(d.Members, views.Member{
-			Username: a.Username,
-			Owner:    a.Role == agora.RoleOwner,
-			URL:      userGroupsURL(a.Username),
-		})
+	d.Members = make([]views.Member, len(members))
+	for i, a := range members {
+		d.Members[i] = views.Member{Username: a.Username, Owner: a.Role == agora.RoleOwner}
 	}
 	return d
 }

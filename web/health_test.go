@@ -121,15 +121,17 @@ func TestReadyzReportsWhatFailed(t *testing.T) {
 }
 
 func TestReadyzDatabaseDown(t *testing.T) {
-	e := newEnv(t)
-	if err := e.srv.st.db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	p := e.get("/readyz")
-	wantStatus(t, p, http.StatusServiceUnavailable)
-	if r := readyBody(t, p); r.Status != "unavailable" || r.Checks["database"] == "ok" || r.Checks["agora"] != "ok" {
-		t.Errorf("report %+v, want the database check failed", r)
-	}
-	// Liveness does not depend on the database.
-	wantStatus(t, e.get("/healthz"), http.StatusOK)
+	forEachStore(t, func(t *testing.T, db testDB) {
+		e := newEnv(t, withDB(db))
+		if err := e.srv.st.db.Close(); err != nil {
+			t.Fatal(err)
+		}
+		p := e.get("/readyz")
+		wantStatus(t, p, http.StatusServiceUnavailable)
+		if r := readyBody(t, p); r.Status != "unavailable" || r.Checks["database"] == "ok" || r.Checks["agora"] != "ok" {
+			t.Errorf("report %+v, want the database check failed", r)
+		}
+		// Liveness does not depend on the database.
+		wantStatus(t, e.get("/healthz"), http.StatusOK)
+	})
 }

@@ -151,6 +151,7 @@ type envConfig struct {
 	cert       string
 	clientOpts []agora.Option
 	cfg        func(*Config)
+	db         *testDB // nil: a SQLite database of its own
 }
 
 func withAPI(u string) envOption     { return func(c *envConfig) { c.apiURL = u } }
@@ -168,7 +169,12 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	for _, o := range opts {
 		o(&ec)
 	}
-	e := &env{t: t, logs: &logBuffer{}, dir: t.TempDir()}
+	e := &env{t: t, logs: &logBuffer{}}
+	if ec.db != nil {
+		e.dir = ec.db.dir
+	} else {
+		e.dir = t.TempDir()
+	}
 	if ec.apiURL == "" {
 		e.sb, ec.apiURL = sharedSandbox(t)
 	}
@@ -187,6 +193,9 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 		AdminPassword: testAdminPass,
 		Mode:          ModeSandbox,
 		Logger:        slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	}
+	if ec.db != nil {
+		cfg.DatabaseURL = ec.db.url
 	}
 	if ec.cfg != nil {
 		ec.cfg(&cfg)

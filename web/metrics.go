@@ -158,7 +158,7 @@ func (m *Metrics) attach(s *Server) {
 func (s *Server) countActiveSessions(ctx context.Context) (int, error) {
 	now := s.now()
 	var n int
-	err := s.st.db.QueryRowContext(ctx,
+	err := s.st.queryRow(ctx,
 		`SELECT COUNT(*) FROM sessions WHERE last_seen >= ? AND created >= ? AND username != ''`,
 		millis(now.Add(-sessionIdleTimeout)), millis(now.Add(-sessionAbsoluteTimeout))).Scan(&n)
 	return n, err

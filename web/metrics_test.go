@@ -70,53 +70,55 @@ func wantMetric(t *testing.T, text, name, labels string, want float64) {
 }
 
 func TestMetricsCountRequestsAgoraCallsAndSessions(t *testing.T) {
-	m := NewMetrics()
-	e := newEnv(t, withMetrics(m, nil)...)
-	e.login()
-	id, _ := newTestGroup(t, e)
-	wantStatus(t, e.get("/groups"), http.StatusOK)
-	wantStatus(t, e.get("/groups/"+id), http.StatusOK)
-	wantStatus(t, e.get("/groups/99999999999"), http.StatusNotFound)
-	wantStatus(t, e.get("/no/such/page/"+id), http.StatusNotFound)
-	m.AuditWrite("ok")
-	m.AuditWrite("ok")
-	m.AuditWrite("error")
+	forEachStore(t, func(t *testing.T, db testDB) {
+		m := NewMetrics()
+		e := newEnv(t, append(withMetrics(m, nil), withDB(db))...)
+		e.login()
+		id, _ := newTestGroup(t, e)
+		wantStatus(t, e.get("/groups"), http.StatusOK)
+		wantStatus(t, e.get("/groups/"+id), http.StatusOK)
+		wantStatus(t, e.get("/groups/99999999999"), http.StatusNotFound)
+		wantStatus(t, e.get("/no/such/page/"+id), http.StatusNotFound)
+		m.AuditWrite("ok")
+		m.AuditWrite("ok")
+		m.AuditWrite("error")
 
-	status, text := scrape(t, e, "")
-	if status != http.StatusOK {
-		t.Fatalf("/metrics: %d\n%s", status, text)
-	}
-	wantMetric(t, text, "groupdesk_http_requests_total", `method="GET",route="/groups",status="200"`, 1)
-	wantMetric(t, text, "groupdesk_http_requests_total", `method="GET",route="/groups/:id",status="200"`, 1)
-	wantMetric(t, text, "groupdesk_http_requests_total", `method="GET",route="/groups/:id",status="404"`, 1)
-	wantMetric(t, text, "groupdesk_http_requests_total", `method="GET",route="unmatched",status="404"`, 1)
-	wantMetric(t, text, "groupdesk_http_requests_total", `method="POST",route="/login",status="303"`, 1)
-	if v, ok := metricValue(text, "groupdesk_http_request_duration_seconds_count", `method="GET",route="/groups"`); !ok || v != 1 {
-		t.Errorf("duration histogram count for GET /groups = %v (present %v), want 1", v, ok)
-	}
-	if v, ok := metricValue(text, "groupdesk_agora_requests_total", `endpoint="GET /chatgroups",status="200"`); !ok || v < 1 {
-		t.Errorf("agora list calls = %v, want ≥ 1", v)
-	}
-	if _, ok := metricValue(text, "groupdesk_agora_request_duration_seconds_count", `endpoint="GET /chatgroups/{group_id}"`); !ok {
-		t.Error("no duration for GET /chatgroups/{group_id}")
-	}
-	wantMetric(t, text, "groupdesk_agora_token_renewals_total", "", 1)
-	wantMetric(t, text, "groupdesk_active_sessions", "", 1)
-	wantMetric(t, text, "groupdesk_audit_writes_total", `outcome="ok"`, 2)
-	wantMetric(t, text, "groupdesk_audit_writes_total", `outcome="error"`, 1)
-	if !strings.Contains(text, "go_goroutines") || !strings.Contains(text, "process_") {
-		t.Error("runtime and process collectors missing")
-	}
-	for _, leak := range []string{id, "99999999999", "/no/such/page", "alice", testAppCert} {
-		if strings.Contains(text, leak) {
-			t.Errorf("metrics contain %q: labels must be templates", leak)
+		status, text := scrape(t, e, "")
+		if status != http.StatusOK {
+			t.Fatalf("/metrics: %d\n%s", status, text)
 		}
-	}
+		wantMetric(t, text, "groupdesk_http_requests_total", `method="GET",route="/groups",status="200"`, 1)
+		wantMetric(t, text, "groupdesk_http_requests_total", `method="GET",route="/groups/:id",status="200"`, 1)
+		wantMetric(t, text, "groupdesk_http_requests_total", `method="GET",route="/groups/:id",status="404"`, 1)
+		wantMetric(t, text, "groupdesk_http_requests_total", `method="GET",route="unmatched",status="404"`, 1)
+		wantMetric(t, text, "groupdesk_http_requests_total", `method="POST",route="/login",status="303"`, 1)
+		if v, ok := metricValue(text, "groupdesk_http_request_duration_seconds_count", `method="GET",route="/groups"`); !ok || v != 1 {
+			t.Errorf("duration histogram count for GET /groups = %v (present %v), want 1", v, ok)
+		}
+		if v, ok := metricValue(text, "groupdesk_agora_requests_total", `endpoint="GET /chatgroups",status="200"`); !ok || v < 1 {
+			t.Errorf("agora list calls = %v, want ≥ 1", v)
+		}
+		if _, ok := metricValue(text, "groupdesk_agora_request_duration_seconds_count", `endpoint="GET /chatgroups/{group_id}"`); !ok {
+			t.Error("no duration for GET /chatgroups/{group_id}")
+		}
+		wantMetric(t, text, "groupdesk_agora_token_renewals_total", "", 1)
+		wantMetric(t, text, "groupdesk_active_sessions", "", 1)
+		wantMetric(t, text, "groupdesk_audit_writes_total", `outcome="ok"`, 2)
+		wantMetric(t, text, "groupdesk_audit_writes_total", `outcome="error"`, 1)
+		if !strings.Contains(text, "go_goroutines") || !strings.Contains(text, "process_") {
+			t.Error("runtime and process collectors missing")
+		}
+		for _, leak := range []string{id, "99999999999", "/no/such/page", "alice", testAppCert} {
+			if strings.Contains(text, leak) {
+				t.Errorf("metrics contain %q: labels must be templates", leak)
+			}
+		}
 
-	// Signing out ends the session.
-	e.post("/logout", nil)
-	_, text = scrape(t, e, "")
-	wantMetric(t, text, "groupdesk_active_sessions", "", 0)
+		// Signing out ends the session.
+		e.post("/logout", nil)
+		_, text = scrape(t, e, "")
+		wantMetric(t, text, "groupdesk_active_sessions", "", 0)
+	})
 }
 
 func TestMetricsRetriesAndRateLimitWaits(t *testing.T) {

@@ -31,7 +31,8 @@ import (
 // Config is the dashboard's own configuration. Agora credentials are not
 // here: they live in the agora.Client that New receives.
 type Config struct {
-	DataDir       string // dashboard.db (accounts, sessions, login throttle) lives here; created if missing
+	DataDir       string // dashboard.db (accounts, sessions, login throttle, audit log) lives here unless DatabaseURL is set; created if missing
+	DatabaseURL   string // GROUPDESK_DATABASE_URL: a PostgreSQL database (postgres://…) that replicas share instead of dashboard.db; never logged with its password
 	SecureCookies bool   // GROUPDESK_SECURE_COOKIES; cookies are also Secure whenever the request is TLS
 	SessionKey    string // GROUPDESK_SESSION_KEY (≥32 bytes); "" → generated once and kept in DataDir/session.key (0600)
 	AdminPassword string // GROUPDESK_ADMIN_PASSWORD; used only when no account exists
@@ -61,6 +62,11 @@ const (
 func (c Config) Validate() error {
 	if strings.TrimSpace(c.DataDir) == "" {
 		return errors.New("web: DataDir is empty; set the directory where dashboard.db is kept")
+	}
+	if c.DatabaseURL != "" {
+		if err := CheckDatabaseURL(c.DatabaseURL); err != nil {
+			return fmt.Errorf("web: %w", err)
+		}
 	}
 	if c.SessionKey != "" && len(c.SessionKey) < minSessionKeyLen {
 		return fmt.Errorf("web: GROUPDESK_SESSION_KEY is %d bytes; use at least %d random bytes, or leave it empty to generate one", len(c.SessionKey), minSessionKeyLen)
@@ -133,9 +139,12 @@ func newServer(cfg Config, groups groupService) (*Server, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	st, err := openStore(cfg.DataDir)
+	st, err := openStore(cfg.DataDir, cfg.DatabaseURL)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.DatabaseURL != "" && cfg.SessionKey == "" {
+		log.Warn("GROUPDESK_DATABASE_URL is set but GROUPDESK_SESSION_KEY is not: this replica signs cookies with a key of its own, so its sessions work on no other replica; give every replica the same GROUPDESK_SESSION_KEY")
 	}
 	s := &Server{
 		cfg:         cfg,
@@ -238,15 +247,21 @@ func (s *Server) ensureFirstAccount(ctx context.Context) error {
 	if n > 0 {
 		return nil
 	}
+	// Replicas starting at once on a new database may all find no account;
+	// the first to create it wins and the others carry on.
 	if s.cfg.AdminPassword != "" {
-		if err := s.accounts.create(ctx, systemActor, firstAccount, s.cfg.AdminPassword, RoleAdmin); err != nil {
+		if err := s.accounts.create(ctx, systemActor, firstAccount, s.cfg.AdminPassword, RoleAdmin); errors.Is(err, errAccountExists) {
+			return nil
+		} else if err != nil {
 			return fmt.Errorf("web: create first account: %w", err)
 		}
 		s.log.Info("created the first dashboard account from GROUPDESK_ADMIN_PASSWORD", "username", firstAccount)
 		return nil
 	}
 	password := rand.Text()
-	if err := s.accounts.create(ctx, systemActor, firstAccount, password, RoleAdmin); err != nil {
+	if err := s.accounts.create(ctx, systemActor, firstAccount, password, RoleAdmin); errors.Is(err, errAccountExists) {
+		return nil
+	} else if err != nil {
 		return fmt.Errorf("web: create first account: %w", err)
 	}
 	s.log.Warn("created the first dashboard account with a random password; it is shown only this once — sign in and change it with `groupdesk users passwd admin`",

@@ -19,7 +19,8 @@ import (
 )
 
 // sessionCookie names the cookie; it holds only a signed random id, the
-// data stays in dashboard.db.
+// data stays in the dashboard database, so any replica that shares it (and
+// the session key) serves the session.
 const sessionCookie = "groupdesk_session"
 
 // Session timeouts, enforced on the server whatever the browser keeps.
@@ -103,7 +104,7 @@ func (ss *sessionStore) New(r *http.Request, name string) (*sessions.Session, er
 	ctx := r.Context()
 	var data string
 	var created, lastSeen int64
-	err = ss.st.db.QueryRowContext(ctx,
+	err = ss.st.queryRow(ctx,
 		`SELECT data, created, last_seen FROM sessions WHERE id_hash = ?`, hashSessionID(id)).
 		Scan(&data, &created, &lastSeen)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -114,7 +115,7 @@ func (ss *sessionStore) New(r *http.Request, name string) (*sessions.Session, er
 	}
 	now := ss.now()
 	if now.Sub(fromMillis(lastSeen)) > ss.idle || now.Sub(fromMillis(created)) > ss.absolute {
-		_, err := ss.st.db.ExecContext(ctx, `DELETE FROM sessions WHERE id_hash = ?`, hashSessionID(id))
+		_, err := ss.st.exec(ctx, `DELETE FROM sessions WHERE id_hash = ?`, hashSessionID(id))
 		return sess, err
 	}
 	values := map[string]string{}
@@ -127,7 +128,7 @@ func (ss *sessionStore) New(r *http.Request, name string) (*sessions.Session, er
 	sess.ID = id
 	sess.IsNew = false
 	if now.Sub(fromMillis(lastSeen)) > sessionTouchInterval {
-		if _, err := ss.st.db.ExecContext(ctx,
+		if _, err := ss.st.exec(ctx,
 			`UPDATE sessions SET last_seen = ? WHERE id_hash = ?`, millis(now), hashSessionID(id)); err != nil {
 			return sess, fmt.Errorf("touch session: %w", err)
 		}
@@ -140,7 +141,7 @@ func (ss *sessionStore) Save(r *http.Request, w http.ResponseWriter, sess *sessi
 	ctx := r.Context()
 	if sess.Options != nil && sess.Options.MaxAge < 0 {
 		if sess.ID != "" {
-			if _, err := ss.st.db.ExecContext(ctx, `DELETE FROM sessions WHERE id_hash = ?`, hashSessionID(sess.ID)); err != nil {
+			if _, err := ss.st.exec(ctx, `DELETE FROM sessions WHERE id_hash = ?`, hashSessionID(sess.ID)); err != nil {
 				return fmt.Errorf("delete session: %w", err)
 			}
 		}
@@ -156,7 +157,7 @@ func (ss *sessionStore) Save(r *http.Request, w http.ResponseWriter, sess *sessi
 	}
 	user, _ := sess.Values[sessUser].(string)
 	now := millis(ss.now())
-	_, err = ss.st.db.ExecContext(ctx,
+	_, err = ss.st.exec(ctx,
 		`INSERT INTO sessions (id_hash, username, data, created, last_seen) VALUES (?, ?, ?, ?, ?)
 		 ON CONFLICT(id_hash) DO UPDATE SET username = excluded.username, data = excluded.data, last_seen = excluded.last_seen`,
 		hashSessionID(sess.ID), user, data, now, now)
@@ -175,7 +176,7 @@ func (ss *sessionStore) Save(r *http.Request, w http.ResponseWriter, sess *sessi
 // id planted before login is worthless after it.
 func (ss *sessionStore) renew(ctx context.Context, sess *sessions.Session) error {
 	if sess.ID != "" {
-		if _, err := ss.st.db.ExecContext(ctx, `DELETE FROM sessions WHERE id_hash = ?`, hashSessionID(sess.ID)); err != nil {
+		if _, err := ss.st.exec(ctx, `DELETE FROM sessions WHERE id_hash = ?`, hashSessionID(sess.ID)); err != nil {
 			return fmt.Errorf("rotate session: %w", err)
 		}
 	}

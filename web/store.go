@@ -9,22 +9,31 @@ import (
 	"path/filepath"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // dbFile is the dashboard's own database inside Config.DataDir: accounts,
-// sessions, the login throttle and the audit log. Agora data is never
-// stored here (the audit log keeps names and counts of what was changed).
+// sessions, the login throttle and the audit log, unless Config.DatabaseURL
+// names a PostgreSQL database for them. Agora data is never stored here
+// (the audit log keeps names and counts of what was changed).
 const dbFile = "dashboard.db"
 
-// store is the dashboard database.
+// sqliteBusyRetry is how long opening dashboard.db tries again while
+// another process holds it busy.
+const sqliteBusyRetry = 5 * time.Second
+
+// store is the dashboard database, SQLite or PostgreSQL. Its statements go
+// through exec, query and queryRow (store_dialect.go), which adapt them.
 type store struct {
-	db *sql.DB
+	db      *sql.DB
+	dialect dialect
 }
 
-// migrations are applied in order; PRAGMA user_version records how many ran.
-// Append only: never edit a migration that has shipped.
-var migrations = []string{
+// sqliteMigrations are applied in order; PRAGMA user_version records how
+// many ran. Append only: never edit a migration that has shipped. A change
+// here needs its PostgreSQL counterpart in postgresMigrations.
+var sqliteMigrations = []string{
 	`CREATE TABLE accounts (
 		username      TEXT PRIMARY KEY,
 		password_hash TEXT NOT NULL,
@@ -91,8 +100,17 @@ var migrations = []string{
 	CREATE INDEX audit_outcomes_target ON audit_outcomes(target);`,
 }
 
-// openStore opens (creating if needed) dataDir/dashboard.db and migrates it.
-func openStore(dataDir string) (*store, error) {
+// sqliteMaxOpenConns bounds the connections to dashboard.db. Code holding
+// a transaction must not wait for another connection meanwhile (with this
+// many such waits at once, nothing could go on).
+const sqliteMaxOpenConns = 8
+
+// openStore opens the PostgreSQL database at databaseURL or, when that is
+// empty, dataDir/dashboard.db (creating it if needed), and migrates it.
+func openStore(dataDir, databaseURL string) (*store, error) {
+	if databaseURL != "" {
+		return openPostgres(databaseURL)
+	}
 	if dataDir == "" {
 		return nil, errors.New("web: data directory is empty; set it to where dashboard.db should live")
 	}
@@ -105,8 +123,25 @@ func openStore(dataDir string) (*store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: open %s: %w", path, err)
 	}
-	st := &store{db: db}
-	if err := st.migrate(context.Background()); err != nil {
+	// Unbounded, 100 concurrent requests opened some 70 connections, each
+	// with its own page cache, and closed all but two again (so the next
+	// burst ran the pragmas anew): about 15 MB for nothing, as SQLite
+	// serves one writer at a time anyway.
+	db.SetMaxOpenConns(sqliteMaxOpenConns)
+	db.SetMaxIdleConns(sqliteMaxOpenConns)
+	st := &store{db: db, dialect: dialectSQLite}
+	// Processes opening a new file at the same moment can find it busy
+	// while one of them turns WAL on, which the busy timeout does not
+	// cover: try again for a while.
+	for deadline := time.Now().Add(sqliteBusyRetry); ; {
+		err = st.migrateSQLite(context.Background())
+		var se *sqlite.Error
+		if err == nil || !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("web: prepare %s: %w", path, err)
 	}
@@ -115,7 +150,7 @@ func openStore(dataDir string) (*store, error) {
 	return st, nil
 }
 
-func (st *store) migrate(ctx context.Context) error {
+func (st *store) migrateSQLite(ctx context.Context) error {
 	tx, err := st.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -125,15 +160,15 @@ func (st *store) migrate(ctx context.Context) error {
 	if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&version); err != nil {
 		return err
 	}
-	if version > len(migrations) {
-		return fmt.Errorf("database schema version %d is newer than this build knows (%d); use a newer groupdesk", version, len(migrations))
+	if version > len(sqliteMigrations) {
+		return fmt.Errorf("database schema version %d is newer than this build knows (%d); use a newer groupdesk", version, len(sqliteMigrations))
 	}
-	for i := version; i < len(migrations); i++ {
-		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+	for i := version; i < len(sqliteMigrations); i++ {
+		if _, err := tx.ExecContext(ctx, sqliteMigrations[i]); err != nil {
 			return fmt.Errorf("migration %d: %w", i+1, err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, len(migrations))); err != nil {
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, len(sqliteMigrations))); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -159,13 +194,13 @@ func fromMillis(ms int64) time.Time {
 // deleteExpired removes sessions past either timeout and throttle rows whose
 // window and lockout have both ended.
 func (st *store) deleteExpired(ctx context.Context, now time.Time, idle, absolute, window time.Duration) error {
-	_, err := st.db.ExecContext(ctx,
+	_, err := st.exec(ctx,
 		`DELETE FROM sessions WHERE last_seen < ? OR created < ?`,
 		millis(now.Add(-idle)), millis(now.Add(-absolute)))
 	if err != nil {
 		return err
 	}
-	_, err = st.db.ExecContext(ctx,
+	_, err = st.exec(ctx,
 		`DELETE FROM login_attempts WHERE window_start < ? AND locked_until < ?`,
 		millis(now.Add(-window)), millis(now))
 	return err

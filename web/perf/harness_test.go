@@ -58,9 +58,9 @@ func configFor(mode string) benchConfig {
 		}
 	}
 	return benchConfig{
-		rounds: 1, warmup: 50 * time.Millisecond, duration: 250 * time.Millisecond,
-		concurrency: 2, sessions: 2, loadSessions: 6, loadDuration: 250 * time.Millisecond, restarts: 1,
-		deepGroups: 20_000, joinedGroups: 1_000, samples: 10, createClients: 4, createDuration: 250 * time.Millisecond,
+		rounds: 1, warmup: 50 * time.Millisecond, duration: 300 * time.Millisecond,
+		concurrency: 2, sessions: 1, loadSessions: 2, loadDuration: 300 * time.Millisecond, restarts: 1,
+		deepGroups: 20_000, joinedGroups: 1_000, samples: 5, createClients: 4, createDuration: 250 * time.Millisecond,
 	}
 }
 
@@ -105,12 +105,12 @@ func TestBenchHarness(t *testing.T) {
 	bigGroup := prepareEmbeddedSandbox(t, sandboxData)
 
 	modes := []*dashboard{
-		{name: "fake", label: "in-memory upstream", bigGroup: fakeBigGroupID, env: []string{
+		{name: "fake", bigGroup: fakeBigGroupID, env: []string{
 			"GROUPDESK_DATA=" + filepath.Join(tmp, "fake-mode"),
 			"AGORA_HOST=" + fakeHost, "AGORA_ORG=" + fakeOrg, "AGORA_APP=" + fakeApp,
 			"AGORA_APP_ID=" + fakeAppID, "AGORA_APP_CERTIFICATE=" + fakeAppCert,
 		}},
-		{name: "sandbox", label: "embedded sandbox", bigGroup: bigGroup, env: []string{"GROUPDESK_DATA=" + sandboxData}},
+		{name: "sandbox", bigGroup: bigGroup, env: []string{"GROUPDESK_DATA=" + sandboxData}},
 	}
 	for _, d := range modes {
 		d.start(t, bin, tmp, cfg.restarts)
@@ -198,12 +198,12 @@ const listPath = "/groups?limit=50"
 
 // dashboard is one groupdesk serve process and what was measured of it.
 type dashboard struct {
-	name, label string
-	env         []string
-	bigGroup    string
-	base        string
-	proc        *child
-	listBytes   int // size of the list page
+	name      string // "fake" (the in-memory upstream) or "sandbox" (embedded)
+	env       []string
+	bigGroup  string
+	base      string
+	proc      *child
+	listBytes int // size of the list page
 
 	coldStart      time.Duration   // first start: creates dashboard.db and the admin account
 	warmStarts     []time.Duration // restarts on the same data

@@ -170,7 +170,8 @@ func login(base, user, password string) (string, error) {
 }
 
 // run keeps cmd.Concurrency requests in flight for the warm-up and then the
-// measured duration. Only requests started inside the measured window count.
+// measured duration. Throughput and latencies are those of the requests
+// that completed inside the measured window.
 func (lg *loadGen) run(cmd loadCommand) loadStats {
 	sessions := lg.sessions[cmd.Target]
 	hc := &http.Client{Transport: lg.tr, Timeout: 30 * time.Second,
@@ -184,7 +185,6 @@ func (lg *loadGen) run(cmd loadCommand) loadStats {
 		lat      []time.Duration
 		errors   int
 		firstErr string
-		lastEnd  time.Time
 	}
 	results := make([]workerStats, cmd.Concurrency)
 	var wg sync.WaitGroup
@@ -203,11 +203,10 @@ func (lg *loadGen) run(cmd loadCommand) loadStats {
 				path := cmd.Paths[i%len(cmd.Paths)]
 				err := fetch(ctx, hc, cmd.Base+path, cookie)
 				end := time.Now()
-				if start.Before(measureFrom) {
+				if end.Before(measureFrom) || end.After(stop) {
 					continue
 				}
 				ws.lat = append(ws.lat, end.Sub(start))
-				ws.lastEnd = end
 				if err != nil {
 					ws.errors++
 					if ws.firstErr == "" {
@@ -221,20 +220,16 @@ func (lg *loadGen) run(cmd loadCommand) loadStats {
 
 	var all []time.Duration
 	st := loadStats{}
-	end := stop
 	for _, ws := range results {
 		all = append(all, ws.lat...)
 		st.Errors += ws.errors
 		if st.FirstError == "" {
 			st.FirstError = ws.firstErr
 		}
-		if ws.lastEnd.After(end) {
-			end = ws.lastEnd
-		}
 	}
 	slices.Sort(all)
 	st.Requests = len(all)
-	st.Seconds = end.Sub(measureFrom).Seconds()
+	st.Seconds = cmd.Duration.Seconds()
 	st.RPS = float64(st.Requests) / st.Seconds
 	st.P50ms, st.P90ms, st.P99ms = percentileMs(all, 50), percentileMs(all, 90), percentileMs(all, 99)
 	return st

@@ -206,8 +206,13 @@ func waitReady(t *testing.T, c *child, base string) time.Duration {
 }
 
 // procMemory is a process's resident memory from /proc/PID/status, in KiB.
+// Anon is the process's own memory; File is mostly the binary's mapped
+// code, clean pages shared with the page cache.
 type procMemory struct {
-	RSS, HWM int64 // VmRSS now, VmHWM (the peak so far)
+	RSS  int64 `json:"rss"`  // VmRSS
+	HWM  int64 `json:"hwm"`  // VmHWM, the peak so far
+	Anon int64 `json:"anon"` // RssAnon
+	File int64 `json:"file"` // RssFile
 }
 
 func readProcMemory(pid int) (procMemory, error) {
@@ -227,6 +232,10 @@ func readProcMemory(pid int) (procMemory, error) {
 			m.RSS = n
 		case "VmHWM:":
 			m.HWM = n
+		case "RssAnon:":
+			m.Anon = n
+		case "RssFile:":
+			m.File = n
 		}
 	}
 	if m.RSS == 0 {
@@ -247,6 +256,8 @@ func sampleMemory(ctx context.Context, pid int) <-chan procMemory {
 			if m, err := readProcMemory(pid); err == nil {
 				peak.RSS = max(peak.RSS, m.RSS)
 				peak.HWM = max(peak.HWM, m.HWM)
+				peak.Anon = max(peak.Anon, m.Anon)
+				peak.File = max(peak.File, m.File)
 			}
 			select {
 			case <-ctx.Done():
