@@ -139,17 +139,17 @@ func parseServeConfig(args []string) (serveConfig, error) {
 	fs := newFlags("serve")
 	fs.StringVar(&c.addr, "addr", envString("GROUPDESK_ADDR", "127.0.0.1:8080"), "listen address (GROUPDESK_ADDR)")
 	fs.StringVar(&c.dataDir, "data", envString("GROUPDESK_DATA", "./data"), "data directory (GROUPDESK_DATA)")
-	databaseURLFlag(fs, &c.databaseURL)
+	databaseURL := envSecret("GROUPDESK_DATABASE_URL", fs, "database-url", databaseURLUsage)
 	fs.StringVar(&c.agoraHost, "agora-host", os.Getenv("AGORA_HOST"), "Agora Chat REST host with scheme; empty runs the embedded sandbox (AGORA_HOST)")
 	fs.StringVar(&c.agoraOrg, "agora-org", os.Getenv("AGORA_ORG"), "Agora org_name (AGORA_ORG)")
 	fs.StringVar(&c.agoraApp, "agora-app", os.Getenv("AGORA_APP"), "Agora app_name (AGORA_APP)")
 	fs.StringVar(&c.appID, "app-id", os.Getenv("AGORA_APP_ID"), "Agora App ID (AGORA_APP_ID)")
-	fs.StringVar(&c.appCertificate, "app-cert", os.Getenv("AGORA_APP_CERTIFICATE"), "Agora App Certificate; prefer the environment variable (AGORA_APP_CERTIFICATE)")
-	fs.StringVar(&c.appToken, "app-token", os.Getenv("AGORA_APP_TOKEN"), "fixed Agora app token instead of App ID and certificate (AGORA_APP_TOKEN)")
+	appCertificate := envSecret("AGORA_APP_CERTIFICATE", fs, "app-cert", "Agora App Certificate; prefer the environment variable")
+	appToken := envSecret("AGORA_APP_TOKEN", fs, "app-token", "fixed Agora app token instead of App ID and certificate")
 	fs.BoolVar(&c.secureCookies, "secure-cookies", envBool("GROUPDESK_SECURE_COOKIES"), "mark session cookies Secure (GROUPDESK_SECURE_COOKIES)")
-	fs.StringVar(&c.sessionKey, "session-key", os.Getenv("GROUPDESK_SESSION_KEY"), "session signing key, at least 32 bytes; generated and kept under the data directory when empty (GROUPDESK_SESSION_KEY)")
-	fs.StringVar(&c.adminPassword, "admin-password", os.Getenv("GROUPDESK_ADMIN_PASSWORD"), "password of the first admin account, used only when no account exists (GROUPDESK_ADMIN_PASSWORD)")
-	fs.StringVar(&c.metricsToken, "metrics-token", os.Getenv("GROUPDESK_METRICS_TOKEN"), "Bearer token that GET /metrics requires; empty leaves /metrics open; prefer the environment variable (GROUPDESK_METRICS_TOKEN)")
+	sessionKey := envSecret("GROUPDESK_SESSION_KEY", fs, "session-key", "session signing key, at least 32 bytes; generated and kept under the data directory when empty")
+	adminPassword := envSecret("GROUPDESK_ADMIN_PASSWORD", fs, "admin-password", "password of the first admin account, used only when no account exists")
+	metricsToken := envSecret("GROUPDESK_METRICS_TOKEN", fs, "metrics-token", "Bearer token that GET /metrics requires; empty leaves /metrics open; prefer the environment variable")
 	rateLimit := fs.String("agora-rate-limit", envString("AGORA_RATE_LIMIT", "100"), "Agora calls per second the dashboard allows itself (joined-groups lookups get half); 100 is Agora's default per-app limit, raise it if your plan allows more; 0 turns the client-side limit off (AGORA_RATE_LIMIT)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -163,7 +163,8 @@ func parseServeConfig(args []string) (serveConfig, error) {
 	if c.dataDir == "" {
 		return c, errors.New("GROUPDESK_DATA must name a directory")
 	}
-	c.databaseURL = databaseURLOrEnv(c.databaseURL)
+	c.appCertificate, c.appToken, c.databaseURL = appCertificate(), appToken(), databaseURL()
+	c.sessionKey, c.adminPassword, c.metricsToken = sessionKey(), adminPassword(), metricsToken()
 	if c.databaseURL != "" {
 		if err := web.CheckDatabaseURL(c.databaseURL); err != nil {
 			return c, err
@@ -361,22 +362,23 @@ func runSandbox(ctx context.Context, args []string, stdout io.Writer, logger *sl
 	org := fs.String("org", envString("AGORA_ORG", defaultOrg), "org_name to serve (AGORA_ORG)")
 	app := fs.String("app", envString("AGORA_APP", defaultApp), "app_name to serve (AGORA_APP)")
 	appID := fs.String("app-id", os.Getenv("AGORA_APP_ID"), "App ID that tokens must carry; generated and kept when empty (AGORA_APP_ID)")
-	appCert := fs.String("app-cert", os.Getenv("AGORA_APP_CERTIFICATE"), "App Certificate that signs tokens; generated and kept when empty (AGORA_APP_CERTIFICATE)")
+	appCertFlag := envSecret("AGORA_APP_CERTIFICATE", fs, "app-cert", "App Certificate that signs tokens; generated and kept when empty")
 	demo := fs.Bool("demo", false, "seed demo users and groups when the sandbox is empty")
 	rateLimit := fs.Float64("rate-limit", 0, "requests per second before answering 429 reach_limit; 0 = no limit")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	appCert := appCertFlag()
 	dir := filepath.Join(*dataDir, "sandbox")
 	creds, err := sandbox.LoadOrCreateCredentials(dir)
 	if err != nil {
 		return err
 	}
-	if (*appID == "") != (*appCert == "") {
+	if (*appID == "") != (appCert == "") {
 		return errors.New("give both --app-id and --app-cert (AGORA_APP_ID, AGORA_APP_CERTIFICATE), or neither to use the generated pair")
 	}
 	if *appID != "" {
-		creds = sandbox.Credentials{AppID: *appID, AppCertificate: *appCert}
+		creds = sandbox.Credentials{AppID: *appID, AppCertificate: appCert}
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -420,18 +422,19 @@ Try it (the token is valid for 24 hours; "groupdesk token" makes more):
 func runToken(args []string, stdout io.Writer) error {
 	fs := newFlags("token")
 	appID := fs.String("app-id", os.Getenv("AGORA_APP_ID"), "Agora App ID (AGORA_APP_ID)")
-	appCert := fs.String("app-cert", os.Getenv("AGORA_APP_CERTIFICATE"), "Agora App Certificate (AGORA_APP_CERTIFICATE)")
+	appCertFlag := envSecret("AGORA_APP_CERTIFICATE", fs, "app-cert", "Agora App Certificate")
 	expire := fs.Int("expire", 3600, "validity in seconds, 1 to 86400")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *appID == "" || *appCert == "" {
+	appCert := appCertFlag()
+	if *appID == "" || appCert == "" {
 		return errors.New("token needs --app-id and --app-cert (or AGORA_APP_ID and AGORA_APP_CERTIFICATE)")
 	}
 	if *expire < 1 || *expire > int(agora.MaxTokenExpire/time.Second) {
 		return fmt.Errorf("--expire must be between 1 and 86400 seconds, got %d", *expire)
 	}
-	token, err := agora.BuildAppToken(*appID, *appCert, time.Duration(*expire)*time.Second)
+	token, err := agora.BuildAppToken(*appID, appCert, time.Duration(*expire)*time.Second)
 	if err != nil {
 		return err
 	}
@@ -442,8 +445,7 @@ func runToken(args []string, stdout io.Writer) error {
 func runUsers(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
 	fs := newFlags("users")
 	dataDir := fs.String("data", envString("GROUPDESK_DATA", "./data"), "data directory (GROUPDESK_DATA)")
-	var databaseURL string
-	databaseURLFlag(fs, &databaseURL)
+	databaseURLFlag := envSecret("GROUPDESK_DATABASE_URL", fs, "database-url", databaseURLUsage)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -451,7 +453,7 @@ func runUsers(ctx context.Context, args []string, stdin io.Reader, stdout io.Wri
 	if len(args) == 0 {
 		return errors.New("users needs a subcommand: add NAME, passwd NAME or list")
 	}
-	accounts, err := web.OpenAccounts(*dataDir, databaseURLOrEnv(databaseURL))
+	accounts, err := web.OpenAccounts(*dataDir, databaseURLFlag())
 	if err != nil {
 		return err
 	}
@@ -501,18 +503,19 @@ func runUsers(ctx context.Context, args []string, stdin io.Reader, stdout io.Wri
 	}
 }
 
-// databaseURLFlag defines --database-url. Its default is not the
-// environment variable, as for the other flags, so that -h never prints a
-// password; databaseURLOrEnv falls back to it after parsing.
-func databaseURLFlag(fs *flag.FlagSet, p *string) {
-	fs.StringVar(p, "database-url", "", "PostgreSQL URL (postgres://USER:PASSWORD@HOST:5432/DATABASE?sslmode=require) that keeps accounts, sessions, the login throttle and the audit log, shared by every replica; empty keeps them in the data directory's dashboard.db; prefer the environment variable (GROUPDESK_DATABASE_URL)")
-}
+// databaseURLUsage explains --database-url (GROUPDESK_DATABASE_URL).
+const databaseURLUsage = "PostgreSQL URL (postgres://USER:PASSWORD@HOST:5432/DATABASE?sslmode=require) that keeps accounts, sessions, the login throttle and the audit log, shared by every replica; empty keeps them in the data directory's dashboard.db; prefer the environment variable"
 
-func databaseURLOrEnv(flagValue string) string {
-	if flagValue != "" {
-		return flagValue
+// envSecret defines a flag for a secret whose environment variable is read
+// only after parsing, so that "-h" never prints the secret as a default.
+func envSecret(env string, fs *flag.FlagSet, name, usage string) func() string {
+	v := fs.String(name, "", usage+" ("+env+")")
+	return func() string {
+		if *v != "" {
+			return *v
+		}
+		return os.Getenv(env)
 	}
-	return os.Getenv("GROUPDESK_DATABASE_URL")
 }
 
 // parseUsersArgs reads "NAME" of users add and passwd, and add's --role

@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -165,5 +166,44 @@ func TestHelpListsCommands(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"bogus"}, &out, nil); err == nil {
 		t.Error("unknown command accepted")
+	}
+}
+
+// Flags default to the environment, but a secret's value must never show up
+// as a default in "-h" output.
+func TestHelpNeverPrintsSecrets(t *testing.T) {
+	secrets := map[string]string{
+		"AGORA_APP_CERTIFICATE":    testAppCert,
+		"AGORA_APP_TOKEN":          "007secret-token-value",
+		"GROUPDESK_SESSION_KEY":    "session-key-0123456789abcdef0123456789",
+		"GROUPDESK_ADMIN_PASSWORD": "admin-password-value",
+		"GROUPDESK_METRICS_TOKEN":  "metrics-token-value",
+		"GROUPDESK_DATABASE_URL":   "postgres://u:db-password-value@127.0.0.1/x",
+	}
+	for k, v := range secrets {
+		t.Setenv(k, v)
+	}
+	for _, cmd := range [][]string{{"serve", "-h"}, {"sandbox", "-h"}, {"token", "-h"}, {"users", "-h"}} {
+		// The flag package prints help to os.Stderr: capture it.
+		var out bytes.Buffer
+		old := os.Stderr
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.Stderr = w
+		_ = run(context.Background(), cmd, &out, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		w.Close()
+		os.Stderr = old
+		printed, _ := io.ReadAll(r)
+		printed = append(printed, out.Bytes()...)
+		if !bytes.Contains(printed, []byte("-app-cert")) && cmd[0] != "users" {
+			t.Fatalf("%v printed no flag help:\n%s", cmd, printed)
+		}
+		for k, v := range secrets {
+			if bytes.Contains(printed, []byte(v)) || (k == "GROUPDESK_DATABASE_URL" && bytes.Contains(printed, []byte("db-password-value"))) {
+				t.Errorf("%v help shows the value of %s", cmd, k)
+			}
+		}
 	}
 }
