@@ -51,7 +51,7 @@ assets-check:
 
 ## bench: the performance harness (web/perf) against its budget: one table, results as JSON in
 ## bench-results/; then the hot-path micro-benchmarks into bench-results/micro.txt (compare two
-## runs with benchstat). About 3 minutes. make test runs the harness's short smoke version.
+## runs with benchstat). 2-3 minutes. make test runs the harness's short smoke version.
 bench:
 	GROUPDESK_BENCH=full $(GO) test ./web/perf/ -run TestBenchHarness -count=1 -timeout 10m -v
 	@$(GO) test ./agora/ ./views/ ./web/perf/ -run '^$$' -bench . -benchmem -count 1 -timeout 5m > bench-results/micro.txt; \
