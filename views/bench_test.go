@@ -55,16 +55,15 @@ func BenchmarkGroupDetailPage2000(b *testing.B) {
 
 // BenchmarkGroupListPage50 renders the list page with 50 rows.
 func BenchmarkGroupListPage50(b *testing.B) {
-	d := GroupList{Limit: 50, PageSizes: []int{10, 25, 50, 100}, PageNumber: 1, DetailsShown: true,
+	d := GroupList{Limit: 50, PageSizes: []int{10, 25, 50, 100}, PageNumber: 1,
 		NextURL: "/groups?cursor=abc&limit=50"}
 	for i := range 50 {
 		id := fmt.Sprint(1700000000000000 + i)
-		public := i%2 == 0
 		d.Rows = append(d.Rows, GroupRow{
-			ID: id, Name: fmt.Sprintf("Group %d 群组 <%d>", i, i%7), Owner: "owner", Members: 3 + i, MaxUsers: 200,
-			Public: &public, LastModified: time.Unix(1_700_000_000+int64(i)*60, 0),
-			URL: templ.SafeURL("/groups/" + id), EditURL: templ.SafeURL("/groups/" + id + "/edit"),
-			DeleteURL: templ.SafeURL("/groups/" + id + "/delete"), OwnerURL: "/users/owner/groups",
+			ID: id, Name: fmt.Sprintf("Group %d 群组 <%d>", i, i%7), Owner: "owner", Members: 3 + i,
+			URL: templ.SafeURL("/groups/" + id), LastModified: time.Unix(1_700_000_000+int64(i)*60, 0),
+			EditURL: templ.SafeURL("/groups/" + id + "/edit"), DeleteURL: templ.SafeURL("/groups/" + id + "/delete"),
+			OwnerURL: "/users/owner/groups",
 		})
 	}
 	benchRender(b, GroupListPage(benchPage(), d))

@@ -67,8 +67,6 @@ type GroupRow struct {
 	Name         string
 	Owner        string
 	Members      int
-	MaxUsers     int   // 0 when the batched detail call was not made or failed
-	Public       *bool // nil when unknown
 	LastModified time.Time
 	URL          templ.SafeURL
 	EditURL      templ.SafeURL
@@ -78,14 +76,12 @@ type GroupRow struct {
 
 // GroupList is the data of GET /groups.
 type GroupList struct {
-	Rows         []GroupRow
-	Limit        int
-	PageSizes    []int
-	PageNumber   int           // 1-based, from the depth of the cursor stack
-	NextURL      templ.SafeURL // "" on the last page
-	PrevURL      templ.SafeURL // "" on the first page
-	DetailsShown bool          // public/maxusers columns are filled
-	DetailsError string        // translated note when the extra detail call failed
+	Rows       []GroupRow
+	Limit      int
+	PageSizes  []int
+	PageNumber int           // 1-based, from the depth of the cursor stack
+	NextURL    templ.SafeURL // "" on the last page
+	PrevURL    templ.SafeURL // "" on the first page
 }
 
 // Member is one row of a group's member table.

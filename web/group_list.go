@@ -22,10 +22,11 @@ const (
 	maxCursorStack = 50
 )
 
-// groupList is GET /groups: one page of all groups, at most two Agora
-// calls (the list, then one batched detail call for visibility and
-// capacity). With HX-Request it returns only the rows of that page, for the
-// "Load more" button.
+// groupList is GET /groups: one page of all groups from one Agora call,
+// list-all. Visibility and capacity stay on the detail page: only Agora's
+// detail call has them, and it returns every member of every group, up to
+// 10,000 each. With HX-Request it returns only the rows of that page, for
+// the "Load more" button.
 func (s *Server) groupList(c echo.Context) error {
 	ctx := c.Request().Context()
 	q := c.QueryParams()
@@ -49,7 +50,6 @@ func (s *Server) groupList(c echo.Context) error {
 		PageSizes:  listPageSizes,
 		PageNumber: len(prev) + 1,
 	}
-	ids := make([]string, 0, len(summaries))
 	for _, g := range summaries {
 		d.Rows = append(d.Rows, views.GroupRow{
 			ID:           g.ID,
@@ -62,10 +62,6 @@ func (s *Server) groupList(c echo.Context) error {
 			DeleteURL:    groupDeleteURL(g.ID),
 			OwnerURL:     userGroupsURL(g.Owner),
 		})
-		ids = append(ids, g.ID)
-	}
-	if len(ids) > 0 {
-		s.addGroupDetails(c, &d, ids, p.L)
 	}
 	if resp != nil && resp.Cursor != "" {
 		d.NextURL = listURL(limit, resp.Cursor, append(slices.Clone(prev), cursor))
@@ -82,28 +78,6 @@ func (s *Server) groupList(c echo.Context) error {
 		return render(c, http.StatusOK, views.GroupRowsFragment(p, d))
 	}
 	return render(c, http.StatusOK, views.GroupListPage(p, d))
-}
-
-// addGroupDetails fills the public/maxusers columns with one batched call.
-// The list is still useful without them, so a failure only adds a note.
-func (s *Server) addGroupDetails(c echo.Context, d *views.GroupList, ids []string, l views.Localizer) {
-	groups, _, err := s.groups.GetWithoutMembers(c.Request().Context(), ids...)
-	if err != nil {
-		s.log.Warn("group list: detail call failed; showing the list without visibility", "err", err)
-		d.DetailsError = l.T("list.details_failed")
-		return
-	}
-	byID := make(map[string]*agora.Group, len(groups))
-	for _, g := range groups {
-		byID[g.ID] = g
-	}
-	for i := range d.Rows {
-		if g, ok := byID[d.Rows[i].ID]; ok {
-			d.Rows[i].MaxUsers = g.MaxUsers
-			d.Rows[i].Public = &g.Public
-		}
-	}
-	d.DetailsShown = true
 }
 
 // listURL is the address of a page of the list. prev is the stack of the

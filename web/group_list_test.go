@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"groupdesk/agora"
+	"groupdesk/views"
 )
 
 // rowIDs returns the group ids of the list rows in page order.
@@ -21,6 +22,17 @@ func rowIDs(p *page) []string {
 		ids = append(ids, id)
 	})
 	return ids
+}
+
+// wantOnlyListAll checks that a list page cost one Agora call, list-all:
+// visibility and capacity would take the detail call, which returns every
+// member of every group on the page.
+func wantOnlyListAll(t *testing.T, e *env, what string) {
+	t.Helper()
+	calls := e.upstreamCalls()
+	if len(calls) != 1 || calls[0].Method != http.MethodGet || !strings.HasSuffix(calls[0].Path, "/chatgroups") {
+		t.Errorf("%s made upstream calls %v, want exactly one, GET …/chatgroups", what, calls)
+	}
 }
 
 // pageOfIDs is what the API itself says a page holds.
@@ -46,9 +58,7 @@ func TestGroupListPaging(t *testing.T) {
 	e.rec.reset()
 	p := e.get("/groups?limit=10")
 	wantStatus(t, p, http.StatusOK)
-	if n := len(e.upstreamCalls()); n > 2 {
-		t.Errorf("list page made %d upstream calls, want ≤ 2: %v", n, e.upstreamCalls())
-	}
+	wantOnlyListAll(t, e, "list page")
 	if diff := cmp.Diff(page1, rowIDs(p)); diff != "" {
 		t.Fatalf("page 1 rows (-api +page):\n%s", diff)
 	}
@@ -61,19 +71,37 @@ func TestGroupListPaging(t *testing.T) {
 	if sel, _ := p.find("page-size").Find("option[selected]").Attr("value"); sel != "10" {
 		t.Errorf("selected page size = %q", sel)
 	}
-	// Columns: id, name, owner, member count against maxusers, visibility, time.
+	// Columns: what list-all gives, id, name, owner, member count and last
+	// modified; visibility and capacity are on the detail page only.
+	gs, _, err := e.client.Groups.List(context.Background(), &agora.ListOptions{Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := gs[0]
 	row := p.find("group-row").First()
-	if row.Find(`[data-testid="group-id"]`).Text() != page1[0] {
-		t.Error("group-id cell")
+	cell := func(testid string) string {
+		return strings.TrimSpace(row.Find(`[data-testid="` + testid + `"]`).Text())
 	}
-	if !strings.Contains(row.Find(`[data-testid="group-members"]`).Text(), " / ") {
-		t.Errorf("members cell %q lacks the maximum", row.Find(`[data-testid="group-members"]`).Text())
+	if got := cell("group-id"); got != want.ID {
+		t.Errorf("group-id cell %q, want %q", got, want.ID)
 	}
-	if row.Find(`[data-testid="badge-public"], [data-testid="badge-private"]`).Length() != 1 {
-		t.Error("no visibility badge")
+	if got := cell("group-name"); want.Name != "" && got != want.Name {
+		t.Errorf("group-name cell %q, want %q", got, want.Name)
+	}
+	if got := cell("group-owner"); got != want.Owner {
+		t.Errorf("group-owner cell %q, want %q", got, want.Owner)
+	}
+	if got, wantMembers := cell("group-members"), views.NewLocalizer(views.English).Number(want.MemberCount); got != wantMembers {
+		t.Errorf("group-members cell %q, want the member count %q and no maximum", got, wantMembers)
 	}
 	if dt, _ := row.Find("time").Attr("datetime"); dt == "" {
 		t.Error("no <time datetime>")
+	}
+	if n := p.find("groups-table").Find("thead th").Length(); n != 6 {
+		t.Errorf("the table has %d columns, want 6 (id, name, owner, members, last modified, actions)", n)
+	}
+	if n := p.find("groups-table").Find(`[data-testid="badge-public"], [data-testid="badge-private"]`).Length(); n != 0 {
+		t.Errorf("the list shows %d visibility badges; visibility is on the detail page only", n)
 	}
 
 	// Next carries the cursor.
@@ -151,9 +179,7 @@ func TestGroupListLoadMoreFragment(t *testing.T) {
 	e.rec.reset()
 	frag := e.get(hxGet, "HX-Request", "true")
 	wantStatus(t, frag, http.StatusOK)
-	if n := len(e.upstreamCalls()); n > 2 {
-		t.Errorf("load-more made %d upstream calls", n)
-	}
+	wantOnlyListAll(t, e, "load-more")
 	if strings.Contains(frag.body, "<html") || strings.Contains(frag.body, "<header") {
 		t.Fatal("load-more returned a whole page")
 	}
@@ -162,6 +188,13 @@ func TestGroupListLoadMoreFragment(t *testing.T) {
 	}
 	if frag.find("load-more-row").Length() != 1 {
 		t.Error("fragment has no next load-more row")
+	}
+	// The fragment's rows have the page's columns.
+	if n := frag.find("group-row").First().Children().Length(); n != 6 {
+		t.Errorf("a fragment row has %d cells, want the page's 6", n)
+	}
+	if got, _ := frag.find("load-more-row").Find("td").Attr("colspan"); got != "6" {
+		t.Errorf("load-more row spans %q columns, want 6", got)
 	}
 	// The pager is replaced out of band, wrapped in a template for the parser.
 	if !strings.Contains(frag.body, `<template><nav class="pager" id="pager"`) || !strings.Contains(frag.body, `hx-swap-oob="true"`) {

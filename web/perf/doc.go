@@ -17,12 +17,11 @@
 //   - groupdesk serve, built with go build from the repository root, once
 //     against the fake upstream and once on its embedded sandbox;
 //   - the fake upstream (TestFakeUpstreamProcess): an Agora stand-in that
-//     answers list-all, batched detail and a 2,000-member detail from canned
-//     JSON without checking tokens, so the dashboard's own cost is what is
-//     left;
+//     answers list-all and a 2,000-member detail from canned JSON without
+//     checking tokens, so the dashboard's own cost is what is left;
 //   - the bare Echo server (TestBareEchoProcess): echo.New and one GET
-//     handler, the baseline; its /floor makes the list page's two upstream
-//     calls and writes as many bytes, nothing else, to show how close to
+//     handler, the baseline; its /floor makes the list page's one upstream
+//     call and writes as many bytes, nothing else, to show how close to
 //     bare Echo any list page can come against this upstream;
 //   - the load generator (TestLoadGeneratorProcess): signs in sessions
 //     through the login form, then keeps a fixed number of requests in

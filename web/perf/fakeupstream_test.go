@@ -24,9 +24,10 @@ const (
 	bigGroupMembers = 2000
 )
 
-// fakeUpstream answers the three calls the list and detail pages make from
-// canned JSON: list-all, batched detail, and the big group's detail. It
-// checks no token, so the dashboard's own cost is all that is measured.
+// fakeUpstream answers the calls the list and detail pages make from canned
+// JSON: list-all and the big group's detail (and the detail of any listed
+// group, alone or batched, as Agora would). It checks no token, so the
+// dashboard's own cost is all that is measured.
 type fakeUpstream struct {
 	prefix string                // /{org}/{app}
 	lists  map[int][]byte        // list-all body by limit

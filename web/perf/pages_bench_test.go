@@ -62,7 +62,7 @@ func (pb *pageBench) run(b *testing.B, path string) {
 }
 
 // BenchmarkListPage is GET /groups?limit=50 on an instant upstream: the
-// dashboard's whole cost of a list page, the two Agora calls included.
+// dashboard's whole cost of a list page, its one Agora call included.
 func BenchmarkListPage(b *testing.B) {
 	newPageBench(b).run(b, listPath)
 }
