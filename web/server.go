@@ -44,6 +44,10 @@ type Config struct {
 	// Metrics receives the dashboard's metrics; nil creates a fresh set
 	// (the Agora client's calls are then not counted: see NewMetrics).
 	Metrics *Metrics
+	// MaxConcurrentPages is how many requests the handlers serve at once;
+	// the others wait their turn (see limitInFlight). Zero means
+	// 4 × GOMAXPROCS.
+	MaxConcurrentPages int
 }
 
 // Modes.
@@ -75,6 +79,9 @@ func (c Config) Validate() error {
 		if err := checkPasswordRules(c.AdminPassword); err != nil {
 			return fmt.Errorf("web: GROUPDESK_ADMIN_PASSWORD: %w", err)
 		}
+	}
+	if c.MaxConcurrentPages < 0 {
+		return fmt.Errorf("web: MaxConcurrentPages is %d; use a positive number, or 0 for 4 × GOMAXPROCS", c.MaxConcurrentPages)
 	}
 	switch c.Mode {
 	case ModeSandbox, ModeAgora:
@@ -308,6 +315,7 @@ func (s *Server) newEcho() *echo.Echo {
 		},
 	}))
 	e.Use(middleware.BodyLimit("256K"))
+	e.Use(limitInFlight(s.cfg.maxConcurrentPages()))
 	e.Use(s.loadSessionExceptStatic)
 	e.Use(s.checkCSRF)
 	s.routes(e)
