@@ -1,8 +1,6 @@
 package web
 
 import (
-	"encoding/csv"
-	"net/http"
 	"strconv"
 	"strings"
 
@@ -20,35 +18,19 @@ const auditCSVFlushEvery = 200
 func (s *Server) auditCSV(c echo.Context) error {
 	l := localizer(c)
 	f, _, _ := parseAuditFilter(c.QueryParams(), l)
-	res := c.Response()
-	w := csv.NewWriter(res)
-	started := false
-	start := func() {
-		if started {
-			return
-		}
-		started = true
-		res.Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-		res.Header().Set(echo.HeaderContentDisposition, `attachment; filename="audit-log.csv"`)
-		res.WriteHeader(http.StatusOK)
-		_ = w.Write([]string{"id", "time_utc", "actor", "address", "action", "target_type", "target", "summary", "outcome", "error_code", "error_message"})
-	}
+	out := newCSVDownload(c.Response(), "audit-log.csv",
+		"id", "time_utc", "actor", "address", "action", "target_type", "target", "summary", "outcome", "error_code", "error_message")
 	n := 0
 	err := s.st.eachAudit(c.Request().Context(), f, func(e *auditEntry) error {
-		start()
-		_ = w.Write([]string{
+		out.Row(
 			strconv.FormatInt(e.ID, 10),
 			e.At.UTC().Format("2006-01-02T15:04:05.000Z"),
 			csvCell(e.Actor), csvCell(e.Addr), csvCell(e.Action), csvCell(e.TargetType), csvCell(e.Target),
 			csvCell(strings.Join(auditSummaryLines(l, e), "; ")),
 			csvCell(e.Outcome), csvCell(e.ErrorCode), csvCell(e.ErrorMsg),
-		})
+		)
 		if n++; n%auditCSVFlushEvery == 0 {
-			w.Flush()
-			if err := w.Error(); err != nil {
-				return err // the client went away
-			}
-			res.Flush()
+			return out.Flush()
 		}
 		return nil
 	})
@@ -56,7 +38,5 @@ func (s *Server) auditCSV(c echo.Context) error {
 		// Once rows have gone out only the log can tell; the file ends early.
 		return err
 	}
-	start()
-	w.Flush()
-	return w.Error()
+	return out.Close()
 }

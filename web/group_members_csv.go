@@ -34,13 +34,3 @@ func (s *Server) groupMembersCSV(c echo.Context) error {
 	c.Response().Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, name))
 	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
 }
-
-// csvCell defuses formula injection: a spreadsheet would run a cell that
-// starts with = + - @ (or a tab or carriage return), so such a cell gets a
-// leading single quote.
-func csvCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"net/http"
@@ -30,19 +29,8 @@ func (s *Server) userGroupsCSV(c echo.Context) error {
 		return newPageError(http.StatusNotFound, "error.user_not_found", c.Param("username"))
 	}
 	ctx := c.Request().Context()
-	res := c.Response()
-	w := csv.NewWriter(res)
-	started := false
-	start := func() {
-		if started {
-			return
-		}
-		started = true
-		res.Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-		res.Header().Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="user-%s-groups.csv"`, username))
-		res.WriteHeader(http.StatusOK)
-		_ = w.Write([]string{"username", "group_id", "group_name", "role"})
-	}
+	out := newCSVDownload(c.Response(), fmt.Sprintf("user-%s-groups.csv", username),
+		"username", "group_id", "group_name", "role")
 	var batch []*agora.JoinedGroup
 	flush := func() error {
 		if len(batch) == 0 {
@@ -56,7 +44,6 @@ func (s *Server) userGroupsCSV(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		start()
 		for _, g := range batch {
 			owner, ok := owners[g.ID]
 			if !ok {
@@ -66,16 +53,14 @@ func (s *Server) userGroupsCSV(c echo.Context) error {
 			if strings.EqualFold(owner, username) {
 				role = string(agora.RoleOwner)
 			}
-			_ = w.Write([]string{csvCell(username), csvCell(g.ID), csvCell(g.Name), role})
+			out.Row(csvCell(username), csvCell(g.ID), csvCell(g.Name), role)
 		}
 		batch = batch[:0]
-		w.Flush()
-		res.Flush()
-		return w.Error()
+		return out.Flush()
 	}
 	for num := 1; num <= maxJoinedCSVPages; num++ {
 		groups, _, err := s.groups.ListJoined(ctx, username, &agora.JoinedOptions{PageNum: num, PageSize: joinedCSVPageSize})
-		if errors.Is(err, agora.ErrNotFound) && !started {
+		if errors.Is(err, agora.ErrNotFound) && !out.Started() {
 			return &pageError{status: http.StatusNotFound, key: "error.user_not_found", args: []any{username}, cause: err}
 		}
 		if err != nil {
@@ -94,7 +79,5 @@ func (s *Server) userGroupsCSV(c echo.Context) error {
 	if err := flush(); err != nil {
 		return err
 	}
-	start()
-	w.Flush()
-	return w.Error()
+	return out.Close()
 }
