@@ -130,6 +130,7 @@ type serveConfig struct {
 	secureCookies                   bool
 	sessionKey, adminPassword       string
 	metricsToken                    string
+	trustedProxies                  []*net.IPNet
 	agoraRateLimit                  float64 // calls/s the client allows itself; 0 = no client-side limit
 	embedded                        bool
 }
@@ -150,6 +151,7 @@ func parseServeConfig(args []string) (serveConfig, error) {
 	sessionKey := envSecret("GROUPDESK_SESSION_KEY", fs, "session-key", "session signing key, at least 32 bytes; generated and kept under the data directory when empty")
 	adminPassword := envSecret("GROUPDESK_ADMIN_PASSWORD", fs, "admin-password", "password of the first admin account, used only when no account exists")
 	metricsToken := envSecret("GROUPDESK_METRICS_TOKEN", fs, "metrics-token", "Bearer token that GET /metrics requires; empty leaves /metrics open; prefer the environment variable")
+	trustedProxies := fs.String("trusted-proxies", envString("GROUPDESK_TRUSTED_PROXIES", ""), "reverse proxies whose X-Forwarded-For names the client, as comma-separated CIDR ranges or addresses; empty trusts none (GROUPDESK_TRUSTED_PROXIES)")
 	rateLimit := fs.String("agora-rate-limit", envString("AGORA_RATE_LIMIT", "100"), "Agora calls per second the dashboard allows itself (joined-groups lookups get half); 100 is Agora's default per-app limit, raise it if your plan allows more; 0 turns the client-side limit off (AGORA_RATE_LIMIT)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -165,6 +167,10 @@ func parseServeConfig(args []string) (serveConfig, error) {
 	}
 	c.appCertificate, c.appToken, c.databaseURL = appCertificate(), appToken(), databaseURL()
 	c.sessionKey, c.adminPassword, c.metricsToken = sessionKey(), adminPassword(), metricsToken()
+	var err error
+	if c.trustedProxies, err = web.ParseTrustedProxies(*trustedProxies); err != nil {
+		return c, err
+	}
 	if c.databaseURL != "" {
 		if err := web.CheckDatabaseURL(c.databaseURL); err != nil {
 			return c, err
@@ -231,15 +237,16 @@ func runServe(ctx context.Context, args []string, logger *slog.Logger) error {
 	}
 
 	srv, err := web.New(web.Config{
-		DataDir:       cfg.dataDir,
-		DatabaseURL:   cfg.databaseURL,
-		SecureCookies: cfg.secureCookies,
-		SessionKey:    cfg.sessionKey,
-		AdminPassword: cfg.adminPassword,
-		Mode:          mode,
-		Logger:        logger,
-		MetricsToken:  cfg.metricsToken,
-		Metrics:       metrics,
+		DataDir:        cfg.dataDir,
+		DatabaseURL:    cfg.databaseURL,
+		SecureCookies:  cfg.secureCookies,
+		SessionKey:     cfg.sessionKey,
+		AdminPassword:  cfg.adminPassword,
+		Mode:           mode,
+		Logger:         logger,
+		MetricsToken:   cfg.metricsToken,
+		TrustedProxies: cfg.trustedProxies,
+		Metrics:        metrics,
 	}, client)
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -48,6 +49,40 @@ type Config struct {
 	// the others wait their turn (see limitInFlight). Zero means
 	// 4 × GOMAXPROCS.
 	MaxConcurrentPages int
+	// TrustedProxies (GROUPDESK_TRUSTED_PROXIES) are the reverse proxies
+	// whose X-Forwarded-For names the client. Empty: the direct peer is the
+	// client, which behind a proxy puts every user at one address for the
+	// login throttle and the audit log.
+	TrustedProxies []*net.IPNet
+}
+
+// ParseTrustedProxies reads GROUPDESK_TRUSTED_PROXIES: comma-separated
+// CIDR ranges or single addresses, e.g. "10.0.0.0/8, 192.0.2.10".
+func ParseTrustedProxies(list string) ([]*net.IPNet, error) {
+	var nets []*net.IPNet
+	for _, f := range strings.Split(list, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if !strings.Contains(f, "/") {
+			ip := net.ParseIP(f)
+			if ip == nil {
+				return nil, fmt.Errorf("GROUPDESK_TRUSTED_PROXIES: %q is neither an IP address nor a CIDR range like 10.0.0.0/8", f)
+			}
+			bits := 32
+			if ip.To4() == nil {
+				bits = 128
+			}
+			f = fmt.Sprintf("%s/%d", ip, bits)
+		}
+		_, n, err := net.ParseCIDR(f)
+		if err != nil {
+			return nil, fmt.Errorf("GROUPDESK_TRUSTED_PROXIES: %q is neither an IP address nor a CIDR range like 10.0.0.0/8", f)
+		}
+		nets = append(nets, n)
+	}
+	return nets, nil
 }
 
 // Modes.
@@ -301,9 +336,19 @@ func (s *Server) newEcho() *echo.Echo {
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
-	// The direct peer address: X-Forwarded-For is client-controlled and would
-	// let anyone escape the per-address login throttle.
+	// The direct peer address, unless it is a configured proxy: an
+	// X-Forwarded-For from anyone else is client-controlled and would let
+	// anyone escape the per-address login throttle.
 	e.IPExtractor = echo.ExtractIPDirect()
+	if len(s.cfg.TrustedProxies) > 0 {
+		// Echo trusts loopback, link-local and private ranges by default;
+		// only the configured ranges are trusted here.
+		opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+		for _, n := range s.cfg.TrustedProxies {
+			opts = append(opts, echo.TrustIPRange(n))
+		}
+		e.IPExtractor = echo.ExtractIPFromXFFHeader(opts...)
+	}
 	e.HTTPErrorHandler = s.handleError
 	e.Pre(s.securityHeaders)
 	e.Use(s.observeRequests)
