@@ -25,7 +25,7 @@ func (s *Server) groupDetail(c echo.Context) error {
 	d := groupDetailData(g, q)
 	p := s.page(c, views.NavGroups, "detail.title", displayGroupName(g))
 	if isHTMX(c) {
-		return render(c, http.StatusOK, views.MemberTable(p, d))
+		return render(c, http.StatusOK, views.MemberFilterResult(p, d))
 	}
 	d.History = s.groupHistory(c, g.ID)
 	return render(c, http.StatusOK, views.GroupDetailPage(p, d))

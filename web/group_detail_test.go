@@ -131,6 +131,19 @@ func TestGroupDetailFilter(t *testing.T) {
 	if href := frag.find("members-csv").AttrOr("href", ""); href != "/groups/"+id+"/members.csv?q=o" {
 		t.Errorf("CSV link %q does not carry the filter", href)
 	}
+	// The count is announced through the live region that stays on the page
+	// (outside the swapped table), updated out of band.
+	oob := frag.doc.Find(`#member-filter-status[hx-swap-oob="innerHTML"]`)
+	if oob.Length() != 1 || !strings.Contains(oob.Text(), "2") {
+		t.Errorf("fragment lacks the out-of-band live-region update: %q", oob.Text())
+	}
+	if frag.doc.Find(`#member-table [role="status"]`).Length() != 0 {
+		t.Error("a live region inside the swapped table would be replaced, not announced")
+	}
+	full := e.get("/groups/" + id)
+	if live := full.doc.Find(`#member-filter-status[role="status"]`); live.Length() != 1 || live.ParentsFiltered("#member-table").Length() != 0 {
+		t.Error("the page has no persistent live region outside the member table")
+	}
 
 	none := e.get("/groups/" + id + "?q=zzz")
 	if none.find("members-empty").Length() != 1 {

@@ -295,6 +295,9 @@ func TestGroupDetailAndMemberFilter(t *testing.T) {
 	if got := tb.text(tid("member-summary")); !strings.Contains(got, "match “"+someone+"”") {
 		t.Errorf("summary %q does not say what matched", got)
 	}
+	if got := tb.text(tid("member-filter-status")); !strings.Contains(got, "match “"+someone+"”") {
+		t.Errorf("the live region says %q, not what matched", got)
+	}
 	if after := tb.url().String(); after != before {
 		t.Errorf("filtering changed the address from %s to %s", before, after)
 	}
