@@ -578,3 +578,82 @@ func formatTime(t time.Time) string {
 	}
 	return t.UTC().Format(time.RFC3339)
 }
+
+// newLogger builds the process logger from GROUPDESK_LOG_FORMAT ("text",
+// the default, or "json") and GROUPDESK_LOG_LEVEL ("debug", "info" (the
+// default), "warn" or "error"). A value it does not know is an error, so a
+// typo does not silently change what gets logged.
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lvl slog.Level
+	if level != "" {
+		if err := lvl.UnmarshalText([]byte(level)); err != nil {
+			return nil, fmt.Errorf("GROUPDESK_LOG_LEVEL %q is not a level: use debug, info, warn or error", level)
+		}
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	switch strings.ToLower(format) {
+	case "", "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	default:
+		return nil, fmt.Errorf("GROUPDESK_LOG_FORMAT %q is not known: use text or json", format)
+	}
+}
+
+// errUnhealthy makes main exit with status 1, which is what Docker's
+// HEALTHCHECK and other probes understand as "unhealthy".
+var errUnhealthy = errors.New("unhealthy")
+
+// runHealthcheck is `groupdesk healthcheck`: it asks a running dashboard's
+// /healthz and succeeds only on 200. It exists because the container image
+// has no shell and no curl.
+func runHealthcheck(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlags("healthcheck")
+	addr := fs.String("addr", envString("GROUPDESK_ADDR", "127.0.0.1:8080"), "address the dashboard listens on (GROUPDESK_ADDR)")
+	timeout := fs.Duration("timeout", 3*time.Second, "how long to wait for the answer")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("healthcheck takes no arguments, got %q", fs.Args())
+	}
+	target, err := healthURL(*addr)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUnhealthy, err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%w: GET %s answered %s", errUnhealthy, target, resp.Status)
+	}
+	fmt.Fprintln(stdout, "ok")
+	return nil
+}
+
+// healthURL is the /healthz URL of a dashboard listening on addr; a
+// wildcard listen address (0.0.0.0:8080, :8080, [::]:8080) is asked on
+// loopback.
+func healthURL(addr string) (string, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", fmt.Errorf("GROUPDESK_ADDR %q is not a host:port address", addr)
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+		if ip != nil && ip.To4() == nil {
+			host = "::1"
+		}
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/healthz", nil
+}
