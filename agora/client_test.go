@@ -259,7 +259,7 @@ func TestBuiltTokenLifetime(t *testing.T) {
 }
 
 func TestFixedToken(t *testing.T) {
-	client, mux, srv := setupApp(t, testOrg, testApp)
+	_, mux, srv := setupApp(t, testOrg, testApp)
 	cfg := Config{Host: srv.URL, OrgName: testOrg, AppName: testApp, AppToken: testFixedToken}
 	client, err := NewClient(cfg, WithRateLimits(0, 0))
 	if err != nil {

@@ -420,11 +420,8 @@ func stripAppKeyPrefix(owner, prefix string) string {
 	return owner
 }
 
-// JoinedOptions pages through a user's groups. 0 omits the parameter
-// (server default). PageNum starts at 1.
-type JoinedOptions struct {
-	PageNum, PageSize int
-}
+// JoinedOptions pages through a user's groups, like PageOptions.
+type JoinedOptions = PageOptions
 
 // ListJoined returns the groups username belongs to. A page past the end is
 // an empty list, not an error. These calls use the joined-groups rate
@@ -437,12 +434,9 @@ func (s *GroupsService) ListJoined(ctx context.Context, username string, opts *J
 	if err := checkUsername("username", username); err != nil {
 		return nil, nil, err
 	}
-	q := url.Values{}
-	if opts != nil {
-		if err := checkPage(opts.PageNum, opts.PageSize); err != nil {
-			return nil, nil, err
-		}
-		setPage(q, opts.PageNum, opts.PageSize)
+	q, err := opts.query()
+	if err != nil {
+		return nil, nil, err
 	}
 	cl := s.client.get("/users/"+url.PathEscape(username)+"/joined_chatgroups", q)
 	cl.joined = true
@@ -453,13 +447,4 @@ func (s *GroupsService) ListJoined(ctx context.Context, username string, opts *J
 		return nil, resp, err
 	}
 	return groups, resp, nil
-}
-
-func setPage(q url.Values, pageNum, pageSize int) {
-	if pageNum > 0 {
-		q.Set("pagenum", strconv.Itoa(pageNum))
-	}
-	if pageSize > 0 {
-		q.Set("pagesize", strconv.Itoa(pageSize))
-	}
 }

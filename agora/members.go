@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -16,10 +17,28 @@ import (
 // Agora docs: https://docs.agora.io/en/api-reference/api-ref/im/chat-group-management/manage-group-members
 type MembersService service
 
-// PageOptions pages through a group's members. 0 omits the parameter
-// (server default). PageNum starts at 1.
+// PageOptions pages through a numbered list (a group's members, a user's
+// groups). 0 omits the parameter (server default). PageNum starts at 1.
 type PageOptions struct {
 	PageNum, PageSize int
+}
+
+// query is the pagenum/pagesize query string; nil options send neither.
+func (o *PageOptions) query() (url.Values, error) {
+	q := url.Values{}
+	if o == nil {
+		return q, nil
+	}
+	if err := checkPage(o.PageNum, o.PageSize); err != nil {
+		return nil, err
+	}
+	if o.PageNum > 0 {
+		q.Set("pagenum", strconv.Itoa(o.PageNum))
+	}
+	if o.PageSize > 0 {
+		q.Set("pagesize", strconv.Itoa(o.PageSize))
+	}
+	return q, nil
 }
 
 // List returns one page of a group's members and owner. Admins are listed as
@@ -31,12 +50,9 @@ func (s *MembersService) List(ctx context.Context, groupID string, opts *PageOpt
 	if err := checkGroupID("groupid", groupID); err != nil {
 		return nil, nil, err
 	}
-	q := url.Values{}
-	if opts != nil {
-		if err := checkPage(opts.PageNum, opts.PageSize); err != nil {
-			return nil, nil, err
-		}
-		setPage(q, opts.PageNum, opts.PageSize)
+	q, err := opts.query()
+	if err != nil {
+		return nil, nil, err
 	}
 	env, resp, err := s.client.do(ctx, s.client.get(groupPath(groupID)+"/users", q))
 	if err != nil {

@@ -31,21 +31,20 @@ const (
 
 // benchConfig is how long and how hard each part runs.
 type benchConfig struct {
-	full                bool
-	rounds              int           // interleaved throughput rounds; the median round is reported
-	warmup, duration    time.Duration // per throughput measurement
-	concurrency         int           // requests in flight for throughput
-	sessions            int           // signed-in sessions for throughput
-	loadSessions        int           // sessions (and requests in flight) for the memory figure
-	loadDuration        time.Duration
-	restarts            int // warm restarts timed for start-to-ready
-	deepGroups          int
-	joinedGroups        int
-	samples             int // sequential requests per sandbox latency
-	createClients       int
-	createDuration      time.Duration
-	checkBudget         bool
-	throughputBudgetMin float64
+	full             bool
+	rounds           int           // interleaved throughput rounds; the median round is reported
+	warmup, duration time.Duration // per throughput measurement
+	concurrency      int           // requests in flight for throughput
+	sessions         int           // signed-in sessions for throughput
+	loadSessions     int           // sessions (and requests in flight) for the memory figure
+	loadDuration     time.Duration
+	restarts         int // warm restarts timed for start-to-ready
+	deepGroups       int
+	joinedGroups     int
+	samples          int // sequential requests per sandbox latency
+	createClients    int
+	createDuration   time.Duration
+	checkBudget      bool
 }
 
 func configFor(mode string) benchConfig {
@@ -327,9 +326,13 @@ func buildBinary(t *testing.T, root, dir string) string {
 	return bin
 }
 
+// goTool is the go command that runs this test: go test puts its GOROOT in
+// the environment; PATH is the fallback.
 func goTool() string {
-	if p := filepath.Join(runtime.GOROOT(), "bin", "go"); fileExists(p) {
-		return p
+	if root := os.Getenv("GOROOT"); root != "" {
+		if p := filepath.Join(root, "bin", "go"); fileExists(p) {
+			return p
+		}
 	}
 	return "go"
 }
