@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"groupdesk/web/store"
 )
 
 // auditCSVFlushEvery is how many rows are buffered before the CSV is
@@ -21,7 +23,7 @@ func (s *Server) auditCSV(c echo.Context) error {
 	out := newCSVDownload(c.Response(), "audit-log.csv",
 		"id", "time_utc", "actor", "address", "action", "target_type", "target", "summary", "outcome", "error_code", "error_message")
 	n := 0
-	err := s.st.eachAudit(c.Request().Context(), f, func(e *auditEntry) error {
+	err := s.st.EachAudit(c.Request().Context(), f, func(e *store.AuditEntry) error {
 		out.Row(
 			strconv.FormatInt(e.ID, 10),
 			e.At.UTC().Format("2006-01-02T15:04:05.000Z"),

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"groupdesk/web/store"
 )
 
 func TestLoginSucceedsAndRedirectsToNext(t *testing.T) {
@@ -77,10 +79,10 @@ func TestLoginBadPassword(t *testing.T) {
 func TestLoginThrottlePerAccount(t *testing.T) {
 	forEachStore(t, func(t *testing.T, db testDB) {
 		e := newEnv(t, withDB(db))
-		for i := 1; i <= loginMaxFailures; i++ {
+		for i := 1; i <= store.LoginMaxFailures; i++ {
 			p := e.post("/login", url.Values{"username": {"admin"}, "password": {"wrong password " + string(rune('a'+i))}})
 			want := http.StatusUnauthorized
-			if i == loginMaxFailures {
+			if i == store.LoginMaxFailures {
 				want = http.StatusTooManyRequests
 			}
 			wantStatus(t, p, want)
@@ -92,7 +94,7 @@ func TestLoginThrottlePerAccount(t *testing.T) {
 			t.Fatalf("login-error = %q", got)
 		}
 		// After the lockout the right password works again.
-		e.srv.now = func() time.Time { return time.Now().Add(loginLockout + time.Minute) }
+		e.srv.now = func() time.Time { return time.Now().Add(store.LoginLockout + time.Minute) }
 		p = e.post("/login", url.Values{"username": {"admin"}, "password": {testAdminPass}})
 		wantStatus(t, p, http.StatusSeeOther)
 	})
@@ -101,7 +103,7 @@ func TestLoginThrottlePerAccount(t *testing.T) {
 func TestLoginThrottlePerAddress(t *testing.T) {
 	forEachStore(t, func(t *testing.T, db testDB) {
 		e := newEnv(t, withDB(db))
-		for i := range loginMaxFailures {
+		for i := range store.LoginMaxFailures {
 			e.post("/login", url.Values{"username": {"guess" + string(rune('a'+i))}, "password": {"wrong password"}})
 		}
 		// A different, existing account from the same address is locked out too.
@@ -178,7 +180,7 @@ func TestSessionCookieFlagsAndRotation(t *testing.T) {
 			t.Fatalf("session valid after logout: %d", p.StatusCode)
 		}
 		var n int
-		if err := e.srv.st.db.QueryRow(`SELECT count(*) FROM sessions WHERE username = 'admin'`).Scan(&n); err != nil || n != 0 {
+		if err := e.srv.st.DB().QueryRow(`SELECT count(*) FROM sessions WHERE username = 'admin'`).Scan(&n); err != nil || n != 0 {
 			t.Fatalf("signed-in session rows after logout = %d (%v)", n, err)
 		}
 	})

@@ -4,14 +4,14 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"time"
+
+	"groupdesk/web/store"
 
 	"github.com/gorilla/securecookie"
 	"github.com/gorilla/sessions"
@@ -41,7 +41,7 @@ const (
 
 // sessionStore is a gorilla sessions.Store backed by the sessions table.
 type sessionStore struct {
-	st       *store
+	st       *store.Store
 	codec    *securecookie.SecureCookie
 	secure   bool // Config.SecureCookies; TLS requests get Secure anyway
 	idle     time.Duration
@@ -51,7 +51,7 @@ type sessionStore struct {
 
 var _ sessions.Store = (*sessionStore)(nil)
 
-func newSessionStore(st *store, key []byte, secure bool) *sessionStore {
+func newSessionStore(st *store.Store, key []byte, secure bool) *sessionStore {
 	codec := securecookie.New(key, nil)
 	codec.MaxAge(int(sessionAbsoluteTimeout / time.Second))
 	return &sessionStore{
@@ -102,24 +102,16 @@ func (ss *sessionStore) New(r *http.Request, name string) (*sessions.Session, er
 		return sess, nil // forged, from an old key, or too old: start over
 	}
 	ctx := r.Context()
-	var data string
-	var created, lastSeen int64
-	err = ss.st.queryRow(ctx,
-		`SELECT data, created, last_seen FROM sessions WHERE id_hash = ?`, hashSessionID(id)).
-		Scan(&data, &created, &lastSeen)
-	if errors.Is(err, sql.ErrNoRows) {
-		return sess, nil
-	}
-	if err != nil {
-		return sess, fmt.Errorf("load session: %w", err)
-	}
-	now := ss.now()
-	if now.Sub(fromMillis(lastSeen)) > ss.idle || now.Sub(fromMillis(created)) > ss.absolute {
-		_, err := ss.st.exec(ctx, `DELETE FROM sessions WHERE id_hash = ?`, hashSessionID(id))
+	row, err := ss.st.Session(ctx, hashSessionID(id))
+	if err != nil || row == nil {
 		return sess, err
 	}
+	now := ss.now()
+	if now.Sub(row.LastSeen) > ss.idle || now.Sub(row.Created) > ss.absolute {
+		return sess, ss.st.DeleteSession(ctx, hashSessionID(id))
+	}
 	values := map[string]string{}
-	if err := json.Unmarshal([]byte(data), &values); err != nil {
+	if err := json.Unmarshal([]byte(row.Data), &values); err != nil {
 		return sess, nil // unreadable: treat as gone
 	}
 	for k, v := range values {
@@ -127,10 +119,9 @@ func (ss *sessionStore) New(r *http.Request, name string) (*sessions.Session, er
 	}
 	sess.ID = id
 	sess.IsNew = false
-	if now.Sub(fromMillis(lastSeen)) > sessionTouchInterval {
-		if _, err := ss.st.exec(ctx,
-			`UPDATE sessions SET last_seen = ? WHERE id_hash = ?`, millis(now), hashSessionID(id)); err != nil {
-			return sess, fmt.Errorf("touch session: %w", err)
+	if now.Sub(row.LastSeen) > sessionTouchInterval {
+		if err := ss.st.TouchSession(ctx, hashSessionID(id), now); err != nil {
+			return sess, err
 		}
 	}
 	return sess, nil
@@ -141,8 +132,8 @@ func (ss *sessionStore) Save(r *http.Request, w http.ResponseWriter, sess *sessi
 	ctx := r.Context()
 	if sess.Options != nil && sess.Options.MaxAge < 0 {
 		if sess.ID != "" {
-			if _, err := ss.st.exec(ctx, `DELETE FROM sessions WHERE id_hash = ?`, hashSessionID(sess.ID)); err != nil {
-				return fmt.Errorf("delete session: %w", err)
+			if err := ss.st.DeleteSession(ctx, hashSessionID(sess.ID)); err != nil {
+				return err
 			}
 		}
 		http.SetCookie(w, sessions.NewCookie(sess.Name(), "", sess.Options))
@@ -156,13 +147,8 @@ func (ss *sessionStore) Save(r *http.Request, w http.ResponseWriter, sess *sessi
 		sess.ID = newSessionID()
 	}
 	user, _ := sess.Values[sessUser].(string)
-	now := millis(ss.now())
-	_, err = ss.st.exec(ctx,
-		`INSERT INTO sessions (id_hash, username, data, created, last_seen) VALUES (?, ?, ?, ?, ?)
-		 ON CONFLICT(id_hash) DO UPDATE SET username = excluded.username, data = excluded.data, last_seen = excluded.last_seen`,
-		hashSessionID(sess.ID), user, data, now, now)
-	if err != nil {
-		return fmt.Errorf("save session: %w", err)
+	if err := ss.st.SaveSession(ctx, hashSessionID(sess.ID), user, data, ss.now()); err != nil {
+		return err
 	}
 	encoded, err := ss.codec.Encode(sess.Name(), sess.ID)
 	if err != nil {
@@ -176,7 +162,7 @@ func (ss *sessionStore) Save(r *http.Request, w http.ResponseWriter, sess *sessi
 // id planted before login is worthless after it.
 func (ss *sessionStore) renew(ctx context.Context, sess *sessions.Session) error {
 	if sess.ID != "" {
-		if _, err := ss.st.exec(ctx, `DELETE FROM sessions WHERE id_hash = ?`, hashSessionID(sess.ID)); err != nil {
+		if err := ss.st.DeleteSession(ctx, hashSessionID(sess.ID)); err != nil {
 			return fmt.Errorf("rotate session: %w", err)
 		}
 	}

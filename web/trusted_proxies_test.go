@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 	"testing"
+
+	"groupdesk/web/store"
 )
 
 func TestParseTrustedProxies(t *testing.T) {
@@ -58,7 +60,7 @@ func TestTrustedProxiesDecideTheThrottledAddress(t *testing.T) {
 
 	t.Run("trusted proxy: clients are told apart", func(t *testing.T) {
 		e := newEnv(t, withConfig(func(c *Config) { c.TrustedProxies = []*net.IPNet{loopback} }))
-		for range loginMaxFailures {
+		for range store.LoginMaxFailures {
 			fail(e, "203.0.113.7")
 		}
 		p := e.post("/login", url.Values{"username": {"admin"}, "password": {testAdminPass}}, "X-Forwarded-For", "203.0.113.7")
@@ -69,7 +71,7 @@ func TestTrustedProxiesDecideTheThrottledAddress(t *testing.T) {
 
 	t.Run("no trusted proxy: the header is ignored", func(t *testing.T) {
 		e := newEnv(t)
-		for range loginMaxFailures {
+		for range store.LoginMaxFailures {
 			fail(e, "203.0.113.7")
 		}
 		// A forged header does not escape the throttle of the real peer.

@@ -1,4 +1,4 @@
-package web
+package store
 
 import (
 	"context"
@@ -175,26 +175,26 @@ func redact(err error, secrets []string) error {
 
 // openPostgres connects to databaseURL through pgx's database/sql driver
 // and migrates the schema.
-func openPostgres(databaseURL string) (*store, error) {
+func openPostgres(databaseURL string) (*Store, error) {
 	if err := CheckDatabaseURL(databaseURL); err != nil {
-		return nil, fmt.Errorf("web: %w", err)
+		return nil, fmt.Errorf("store: %w", err)
 	}
 	secrets := databasePasswords(databaseURL)
 	where := RedactDatabaseURL(databaseURL)
 	cfg, err := pgx.ParseConfig(databaseURL)
 	if err != nil {
-		return nil, fmt.Errorf("web: GROUPDESK_DATABASE_URL %s: %w", where, redact(err, secrets))
+		return nil, fmt.Errorf("store: GROUPDESK_DATABASE_URL %s: %w", where, redact(err, secrets))
 	}
 	db := stdlib.OpenDB(*cfg)
 	db.SetMaxOpenConns(postgresMaxOpenConns)
 	db.SetMaxIdleConns(postgresMaxIdleConns)
 	db.SetConnMaxLifetime(postgresConnMaxLifetime)
-	st := &store{db: db, dialect: dialectPostgres}
+	st := &Store{db: db, dialect: Postgres, databaseURL: databaseURL}
 	ctx, cancel := context.WithTimeout(context.Background(), postgresOpenTimeout)
 	defer cancel()
 	if err := st.migratePostgres(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("web: prepare the database at %s: %w", where, redact(err, secrets))
+		return nil, fmt.Errorf("store: prepare the database at %s: %w", where, redact(err, secrets))
 	}
 	return st, nil
 }
@@ -204,7 +204,7 @@ func openPostgres(databaseURL string) (*store, error) {
 // at once take turns, and each after the first finds the schema up to
 // date. PostgreSQL's DDL is transactional, so a failed migration leaves
 // nothing half done, and the lock ends with the transaction.
-func (st *store) migratePostgres(ctx context.Context) error {
+func (st *Store) migratePostgres(ctx context.Context) error {
 	tx, err := st.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
