@@ -84,21 +84,30 @@ func (s *Server) login(c echo.Context) error {
 		p := s.page(c, "", "login.title")
 		return render(c, status, views.LoginPage(p, views.Login{Username: username, Next: next, Error: p.L.T(key, args...)}))
 	}
+	if len(username) > store.MaxAccountNameLen {
+		// No account has such a name: refused before anything is written
+		// or logged, so that huge names cannot fill the disk.
+		username = ""
+		return fail(http.StatusUnauthorized, "login.failed")
+	}
 	// Every attempt is audited before the answer; nobody is signed in yet,
 	// so the actor is empty until the password is right.
 	attempt := s.newAuditEntry(c, store.ActionLogin, store.TargetAccount, username)
 	attempt.Actor = ""
-	if until, err := s.st.LoginLockedUntil(ctx, now, username, addr); err != nil {
+	// The attempt is counted before the password is checked, so parallel
+	// guesses check no more passwords than sequential ones.
+	throttle, err := s.st.ReserveLoginAttempt(ctx, now, username, addr)
+	if err != nil {
 		return err
-	} else if !until.IsZero() {
+	}
+	if !throttle.Allowed {
 		if err := s.auditLocal(c, attempt, &store.AuditFailure{Code: "locked", Msg: "refused while locked out after repeated failures"}); err != nil {
 			return err
 		}
-		return fail(http.StatusTooManyRequests, "login.locked", minutesUntil(now, until))
+		return fail(http.StatusTooManyRequests, "login.locked", minutesUntil(now, throttle.LockedUntil))
 	}
 	ok := false
 	if username != "" && password != "" {
-		var err error
 		if ok, err = s.st.Authenticate(ctx, username, password); err != nil {
 			return err
 		}
@@ -117,19 +126,16 @@ func (s *Server) login(c echo.Context) error {
 		}
 	}
 	if !ok {
-		until, err := s.st.RecordLoginFailure(ctx, now, username, addr)
-		if err != nil {
-			return err
-		}
-		if !until.IsZero() {
+		locked := !throttle.LockedUntil.IsZero()
+		if locked {
 			reason.Msg += "; now locked out"
 		}
 		if err := s.auditLocal(c, attempt, reason); err != nil {
 			return err
 		}
 		s.log.Info("failed sign-in", "username", username, "addr", addr)
-		if !until.IsZero() {
-			return fail(http.StatusTooManyRequests, "login.locked", minutesUntil(now, until))
+		if locked {
+			return fail(http.StatusTooManyRequests, "login.locked", minutesUntil(now, throttle.LockedUntil))
 		}
 		return fail(http.StatusUnauthorized, "login.failed")
 	}

@@ -1,9 +1,12 @@
 package web
 
 import (
+	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -103,8 +106,8 @@ func TestLoginThrottlePerAccount(t *testing.T) {
 func TestLoginThrottlePerAddress(t *testing.T) {
 	forEachStore(t, func(t *testing.T, db testDB) {
 		e := newEnv(t, withDB(db))
-		for i := range store.LoginMaxFailures {
-			e.post("/login", url.Values{"username": {"guess" + string(rune('a'+i))}, "password": {"wrong password"}})
+		for i := range store.LoginAddressMaxFailures {
+			e.post("/login", url.Values{"username": {"guess" + strconv.Itoa(i)}, "password": {"wrong password"}})
 		}
 		// A different, existing account from the same address is locked out too.
 		p := e.post("/login", url.Values{"username": {"admin"}, "password": {testAdminPass}})
@@ -245,4 +248,50 @@ func TestLocalPath(t *testing.T) {
 			t.Errorf("localPath(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// TestLoginThrottleSparesOtherAddresses (#14, finding 5): wrong passwords
+// for admin from one address lock admin out from that address only; the
+// right password from another address still works.
+func TestLoginThrottleSparesOtherAddresses(t *testing.T) {
+	_, loopback, _ := net.ParseCIDR("127.0.0.0/8")
+	e := newEnv(t, withConfig(func(c *Config) { c.TrustedProxies = []*net.IPNet{loopback} }))
+	attacker, moderator := "203.0.113.7", "198.51.100.9"
+	for i := range store.LoginMaxFailures + 3 {
+		e.post("/login", url.Values{"username": {"admin"}, "password": {"guess " + strconv.Itoa(i)}}, "X-Forwarded-For", attacker)
+	}
+	p := e.post("/login", url.Values{"username": {"admin"}, "password": {testAdminPass}}, "X-Forwarded-For", attacker)
+	wantStatus(t, p, http.StatusTooManyRequests)
+	p = e.postWith(e.newBrowser(), "/login", url.Values{"username": {"admin"}, "password": {testAdminPass}}, "X-Forwarded-For", moderator)
+	wantStatus(t, p, http.StatusSeeOther)
+}
+
+// TestLoginParallelGuessesAreCounted (#14, finding 6): guesses sent all at
+// once check no more passwords than the same guesses one after another.
+func TestLoginParallelGuessesAreCounted(t *testing.T) {
+	forEachStore(t, func(t *testing.T, db testDB) {
+		e := newEnv(t, withDB(db))
+		token := e.csrfOf(e.http)
+		since := lastAuditID(t, e)
+		const guesses = 40
+		var wg sync.WaitGroup
+		for i := range guesses {
+			wg.Go(func() {
+				e.post("/login", url.Values{"username": {"admin"}, "password": {"guess " + strconv.Itoa(i)}, csrfField: {token}})
+			})
+		}
+		wg.Wait()
+		checked, refused := 0, 0
+		for _, r := range auditSince(t, e, since) {
+			switch r.ErrorCode {
+			case "bad_credentials":
+				checked++
+			case "locked":
+				refused++
+			}
+		}
+		if checked != store.LoginMaxFailures || checked+refused != guesses {
+			t.Errorf("%d guesses: %d passwords checked, %d refused; want %d checked", guesses, checked, refused, store.LoginMaxFailures)
+		}
+	})
 }

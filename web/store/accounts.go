@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -31,7 +32,10 @@ const (
 	MaxPasswordBytes = 72
 )
 
-var accountNameRE = regexp.MustCompile(`^[a-z0-9_.-]{1,64}$`)
+// MaxAccountNameLen is the longest account name, in bytes.
+const MaxAccountNameLen = 64
+
+var accountNameRE = regexp.MustCompile(`^[a-z0-9_.-]{1,` + strconv.Itoa(MaxAccountNameLen) + `}$`)
 
 // BcryptCost is a variable so tests can use bcrypt.MinCost.
 var BcryptCost = bcrypt.DefaultCost

@@ -73,8 +73,9 @@ func (st *Store) CountActiveSessions(ctx context.Context, idleSince, createdSinc
 	return n, err
 }
 
-// DeleteExpired removes sessions past either timeout and throttle rows whose
-// window and lockout have both ended.
+// DeleteExpired removes sessions past either timeout and throttle rows
+// quiet for a window since their last lockout ended (a failure after a
+// lockout sooner than that locks again, for longer).
 func (st *Store) DeleteExpired(ctx context.Context, now time.Time, idle, absolute time.Duration) error {
 	_, err := st.exec(ctx,
 		`DELETE FROM sessions WHERE last_seen < ? OR created < ?`,
@@ -83,7 +84,7 @@ func (st *Store) DeleteExpired(ctx context.Context, now time.Time, idle, absolut
 		return err
 	}
 	_, err = st.exec(ctx,
-		`DELETE FROM login_attempts WHERE window_start < ? AND locked_until < ?`,
-		millis(now.Add(-LoginWindow)), millis(now))
+		`DELETE FROM login_attempts WHERE window_start < ?1 AND locked_until < ?1`,
+		millis(now.Add(-LoginWindow)))
 	return err
 }
