@@ -74,7 +74,14 @@ func (s *Server) loginPage(c echo.Context) error {
 // login is POST /login.
 func (s *Server) login(c echo.Context) error {
 	ctx := c.Request().Context()
-	username := store.NormalizeAccountName(c.FormValue("username"))
+	typed := strings.TrimSpace(c.FormValue("username"))
+	// No account has a longer name: such a name is refused before anything
+	// is written or logged, so that huge names cannot fill the disk.
+	tooLong := len(typed) > store.MaxAccountNameLen
+	if tooLong {
+		typed = ""
+	}
+	username := store.NormalizeAccountName(typed)
 	password := c.FormValue("password")
 	next := localPath(c.FormValue("next"))
 	addr := c.RealIP()
@@ -84,10 +91,7 @@ func (s *Server) login(c echo.Context) error {
 		p := s.page(c, "", "login.title")
 		return render(c, status, views.LoginPage(p, views.Login{Username: username, Next: next, Error: p.L.T(key, args...)}))
 	}
-	if len(username) > store.MaxAccountNameLen {
-		// No account has such a name: refused before anything is written
-		// or logged, so that huge names cannot fill the disk.
-		username = ""
+	if tooLong {
 		return fail(http.StatusUnauthorized, "login.failed")
 	}
 	// Every attempt is audited before the answer; nobody is signed in yet,

@@ -97,10 +97,21 @@ func (ss *sessionStore) New(r *http.Request, name string) (*sessions.Session, er
 	if err != nil {
 		return sess, nil
 	}
-	var id string
-	if err := ss.codec.Decode(name, c.Value, &id); err != nil || id == "" {
-		return sess, nil // forged, from an old key, or too old: start over
+	var payload cookiePayload
+	if err := ss.codec.Decode(name, c.Value, &payload); err != nil {
+		// A cookie of an older build carries the id alone.
+		if ss.codec.Decode(name, c.Value, &payload.ID) != nil || payload.ID == "" {
+			return sess, nil // forged, from an old key, or too old: start over
+		}
 	}
+	if payload.ID == "" {
+		for k, v := range payload.Values {
+			sess.Values[k] = v
+		}
+		sess.IsNew = false
+		return sess, nil
+	}
+	id := payload.ID
 	ctx := r.Context()
 	row, err := ss.st.Session(ctx, hashSessionID(id))
 	if err != nil || row == nil {
@@ -139,6 +150,22 @@ func (ss *sessionStore) Save(r *http.Request, w http.ResponseWriter, sess *sessi
 		http.SetCookie(w, sessions.NewCookie(sess.Name(), "", sess.Options))
 		return nil
 	}
+	user, _ := sess.Values[sessUser].(string)
+	if user == "" {
+		// Nobody is signed in: the values travel in the signed cookie and
+		// no row is written, so anonymous requests cannot fill the disk.
+		if sess.ID != "" {
+			if err := ss.st.DeleteSession(ctx, hashSessionID(sess.ID)); err != nil {
+				return err
+			}
+			sess.ID = ""
+		}
+		values, err := sessionValues(sess)
+		if err != nil {
+			return err
+		}
+		return ss.setCookie(w, sess, cookiePayload{Values: values})
+	}
 	data, err := encodeSessionValues(sess)
 	if err != nil {
 		return err
@@ -146,11 +173,22 @@ func (ss *sessionStore) Save(r *http.Request, w http.ResponseWriter, sess *sessi
 	if sess.ID == "" {
 		sess.ID = newSessionID()
 	}
-	user, _ := sess.Values[sessUser].(string)
 	if err := ss.st.SaveSession(ctx, hashSessionID(sess.ID), user, data, ss.now()); err != nil {
 		return err
 	}
-	encoded, err := ss.codec.Encode(sess.Name(), sess.ID)
+	return ss.setCookie(w, sess, cookiePayload{ID: sess.ID})
+}
+
+// cookiePayload is what the session cookie carries, signed: the id of a
+// signed-in session, whose values are in the database, or the values of an
+// anonymous one (its CSRF token, language and flash).
+type cookiePayload struct {
+	ID     string
+	Values map[string]string
+}
+
+func (ss *sessionStore) setCookie(w http.ResponseWriter, sess *sessions.Session, payload cookiePayload) error {
+	encoded, err := ss.codec.Encode(sess.Name(), payload)
 	if err != nil {
 		return fmt.Errorf("sign session cookie: %w", err)
 	}
@@ -177,15 +215,23 @@ func newSessionID() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-func encodeSessionValues(sess *sessions.Session) (string, error) {
+func sessionValues(sess *sessions.Session) (map[string]string, error) {
 	values := make(map[string]string, len(sess.Values))
 	for k, v := range sess.Values {
 		ks, ok1 := k.(string)
 		vs, ok2 := v.(string)
 		if !ok1 || !ok2 {
-			return "", fmt.Errorf("session value %v is not a string pair", k)
+			return nil, fmt.Errorf("session value %v is not a string pair", k)
 		}
 		values[ks] = vs
+	}
+	return values, nil
+}
+
+func encodeSessionValues(sess *sessions.Session) (string, error) {
+	values, err := sessionValues(sess)
+	if err != nil {
+		return "", err
 	}
 	b, err := json.Marshal(values)
 	return string(b), err
@@ -216,8 +262,8 @@ func (rs *requestSession) changed() bool {
 	if err != nil {
 		return true // Save reports the error
 	}
-	if rs.ID == "" {
-		return len(rs.Values) > 0
+	if rs.loaded == "" {
+		return len(rs.Values) > 0 // a new session
 	}
 	return enc != rs.loaded
 }
