@@ -84,6 +84,17 @@ func (s *Server) auditLocal(c echo.Context, e store.AuditEntry, outcomeErr error
 	return nil
 }
 
+// auditFailedSignIn records a failed sign-in: one record per address and
+// window, counting the others (see store.AppendFailedSignIn).
+func (s *Server) auditFailedSignIn(c echo.Context, e store.AuditEntry, reason error) error {
+	ctx := context.WithoutCancel(c.Request().Context())
+	e.At = s.now()
+	if err := s.st.AppendFailedSignIn(ctx, e, reason); err != nil {
+		return &pageError{status: http.StatusInternalServerError, key: "error.audit_refused", cause: fmt.Errorf("%w: %w", store.ErrAuditUnavailable, err)}
+	}
+	return nil
+}
+
 // auditOutcome turns an Agora call's error into what the audit log keeps:
 // Agora's own error code and message when Agora answered, else a short
 // code of ours. Messages never contain a token (the agora errors carry

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -169,6 +170,10 @@ func auditRow(l views.Localizer, e *store.AuditEntry, deleted map[string]bool) v
 		if e.ErrorMsg != "" {
 			r.Error += ": " + e.ErrorMsg
 		}
+	}
+	if e.Attempts > 1 {
+		// Failed sign-ins from one address within a window share a record.
+		r.Error += fmt.Sprintf(" (×%s, %s–%s)", l.Number(e.Attempts), e.At.Format(time.TimeOnly), e.LastAttempt.Format(time.TimeOnly))
 	}
 	switch {
 	case e.Target == "":

@@ -105,7 +105,7 @@ func (s *Server) login(c echo.Context) error {
 		return err
 	}
 	if !throttle.Allowed {
-		if err := s.auditLocal(c, attempt, &store.AuditFailure{Code: "locked", Msg: "refused while locked out after repeated failures"}); err != nil {
+		if err := s.auditFailedSignIn(c, attempt, &store.AuditFailure{Code: "locked", Msg: "refused while locked out after repeated failures"}); err != nil {
 			return err
 		}
 		return fail(http.StatusTooManyRequests, "login.locked", minutesUntil(now, throttle.LockedUntil))
@@ -134,7 +134,11 @@ func (s *Server) login(c echo.Context) error {
 		if locked {
 			reason.Msg += "; now locked out"
 		}
-		if err := s.auditLocal(c, attempt, reason); err != nil {
+		record := s.auditFailedSignIn
+		if reason.Code == "account_disabled" {
+			record = s.auditLocal // the right password: worth a record of its own
+		}
+		if err := record(c, attempt, reason); err != nil {
 			return err
 		}
 		s.log.Info("failed sign-in", "username", username, "addr", addr)

@@ -233,7 +233,7 @@ func (st *Store) changeAccount(ctx context.Context, by Actor, action, username s
 		}
 		return err
 	}
-	if err := st.appendAuditTx(ctx, tx, e, nil); err != nil {
+	if _, err := appendAuditTx(ctx, tx, e, nil); err != nil {
 		return fmt.Errorf("%w: %w", ErrAuditUnavailable, err)
 	}
 	return tx.commit()

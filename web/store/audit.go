@@ -100,6 +100,11 @@ type AuditEntry struct {
 	Outcome    string // OutcomeSuccess, OutcomeFailure or OutcomeUnknown
 	ErrorCode  string
 	ErrorMsg   string
+	// Attempts is how many failed sign-ins from Addr within one window
+	// the record stands for (see AppendFailedSignIn), the last at
+	// LastAttempt; 0 for every other record.
+	Attempts    int
+	LastAttempt time.Time
 }
 
 // AuditSummary is what changed, stored as JSON and shown translated.
@@ -179,18 +184,55 @@ func (st *Store) AppendAudit(ctx context.Context, e AuditEntry, outcomeErr error
 		return err
 	}
 	defer tx.rollback()
-	if err := st.appendAuditTx(ctx, tx, e, outcomeErr); err != nil {
+	if _, err := appendAuditTx(ctx, tx, e, outcomeErr); err != nil {
 		return err
 	}
 	return tx.commit()
 }
 
-func (st *Store) appendAuditTx(ctx context.Context, tx *txn, e AuditEntry, outcomeErr error) error {
+func appendAuditTx(ctx context.Context, tx *txn, e AuditEntry, outcomeErr error) (int64, error) {
 	id, err := insertAuditRecord(ctx, tx, e)
+	if err != nil {
+		return 0, err
+	}
+	return id, insertAuditOutcome(ctx, tx, id, e.At, "", outcomeErr)
+}
+
+// AppendFailedSignIn records a failed sign-in so that failures from one
+// address do not grow the log with every try: the first in a window of
+// LoginWindow is appended as AppendAudit would, and the others only count
+// on it (attempts and the time of the last). The record keeps the first
+// attempt's username and reason.
+func (st *Store) AppendFailedSignIn(ctx context.Context, e AuditEntry, failure error) error {
+	tx, err := st.begin(ctx)
 	if err != nil {
 		return err
 	}
-	return insertAuditOutcome(ctx, tx, id, e.At, "", outcomeErr)
+	defer tx.rollback()
+	window := LoginWindow.Milliseconds()
+	var attempts int
+	// The upsert holds the counter's row until the commit, so parallel
+	// failures of a new window wait for the first one's record.
+	err = tx.queryRow(ctx,
+		`INSERT INTO audit_sign_in_failures (addr, window_start, record_id, attempts, last_at) VALUES (?, ?, 0, 1, ?)
+		 ON CONFLICT(addr, window_start) DO UPDATE SET
+		   attempts = audit_sign_in_failures.attempts + 1, last_at = excluded.last_at
+		 RETURNING attempts`,
+		e.Addr, e.At.UnixMilli()/window*window, e.At.UnixMilli()).Scan(&attempts)
+	if err != nil {
+		return fmt.Errorf("count failed sign-in: %w", err)
+	}
+	if attempts == 1 {
+		id, err := appendAuditTx(ctx, tx, e, failure)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, `UPDATE audit_sign_in_failures SET record_id = ? WHERE addr = ? AND window_start = ?`,
+			id, e.Addr, e.At.UnixMilli()/window*window); err != nil {
+			return fmt.Errorf("count failed sign-in: %w", err)
+		}
+	}
+	return tx.commit()
 }
 
 // AuditFailure is a local refusal with a code for the audit log (the
@@ -281,8 +323,10 @@ func auditSelect(f AuditFilter) (string, []any) {
 	}
 	q := `SELECT a.id, a.at, a.actor, a.addr, a.action, a.target_type,
 		CASE WHEN a.target != '' THEN a.target ELSE coalesce(o.target, '') END,
-		a.summary, coalesce(o.outcome, ''), coalesce(o.error_code, ''), coalesce(o.error_message, '')
-		FROM audit_log a LEFT JOIN audit_outcomes o ON o.record_id = a.id`
+		a.summary, coalesce(o.outcome, ''), coalesce(o.error_code, ''), coalesce(o.error_message, ''),
+		coalesce(f.attempts, 0), coalesce(f.last_at, 0)
+		FROM audit_log a LEFT JOIN audit_outcomes o ON o.record_id = a.id
+		LEFT JOIN audit_sign_in_failures f ON f.record_id = a.id`
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -307,11 +351,15 @@ func (st *Store) EachAudit(ctx context.Context, f AuditFilter, fn func(*AuditEnt
 		var at int64
 		var summary string
 		e = AuditEntry{}
+		var lastAttempt int64
 		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Addr, &e.Action, &e.TargetType, &e.Target,
-			&summary, &e.Outcome, &e.ErrorCode, &e.ErrorMsg); err != nil {
+			&summary, &e.Outcome, &e.ErrorCode, &e.ErrorMsg, &e.Attempts, &lastAttempt); err != nil {
 			return fmt.Errorf("read audit log: %w", err)
 		}
 		e.At = time.UnixMilli(at).UTC()
+		if lastAttempt != 0 {
+			e.LastAttempt = time.UnixMilli(lastAttempt).UTC()
+		}
 		if e.Outcome == "" {
 			e.Outcome = OutcomeUnknown
 		}

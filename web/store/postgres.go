@@ -86,6 +86,16 @@ var postgresMigrations = []string{
 		FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();
 	CREATE TRIGGER audit_outcomes_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_outcomes
 		FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();`,
+	// 2: SQLite's migration 4, the counter of failed sign-ins.
+	`CREATE TABLE audit_sign_in_failures (
+		addr         TEXT NOT NULL,
+		window_start BIGINT NOT NULL,
+		record_id    BIGINT NOT NULL,
+		attempts     INTEGER NOT NULL,
+		last_at      BIGINT NOT NULL,
+		PRIMARY KEY (addr, window_start)
+	);
+	CREATE INDEX audit_sign_in_failures_record ON audit_sign_in_failures(record_id);`,
 }
 
 // Advisory lock keys (any 64-bit numbers no other program of the database

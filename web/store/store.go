@@ -105,6 +105,17 @@ var sqliteMigrations = []string{
 	// index cannot be proven to cover; a full index serves it.
 	`DROP INDEX audit_outcomes_target;
 	CREATE INDEX audit_outcomes_target ON audit_outcomes(target);`,
+	// 4: failed sign-ins from one address in one window are one audit
+	// record; this counter, which may change, says how many it stands for.
+	`CREATE TABLE audit_sign_in_failures (
+		addr         TEXT NOT NULL,
+		window_start INTEGER NOT NULL,
+		record_id    INTEGER NOT NULL,
+		attempts     INTEGER NOT NULL,
+		last_at      INTEGER NOT NULL,
+		PRIMARY KEY (addr, window_start)
+	);
+	CREATE INDEX audit_sign_in_failures_record ON audit_sign_in_failures(record_id);`,
 }
 
 // sqliteMaxOpenConns bounds the connections to dashboard.db. Code holding
