@@ -12,8 +12,10 @@ import (
 
 // The audit log answers "who did what, when, from where, and did it work?"
 // for every state-changing action taken through Groupdesk. It is append
-// only: the app has no UPDATE or DELETE statement for its tables, and
-// triggers refuse both (SQLite's migration 2, PostgreSQL's migration 1).
+// only: the app has no UPDATE or DELETE statement for its records and
+// outcomes, and triggers refuse both (SQLite's migration 2, PostgreSQL's
+// migration 1). The one count that changes, how many failed sign-ins a
+// record stands for, is a table of its own (AppendFailedSignIn).
 //
 // Order of writing. A change made in Agora cannot share a transaction with
 // the local database, so an action is recorded in two appends:
