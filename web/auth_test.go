@@ -297,3 +297,26 @@ func TestLoginParallelGuessesAreCounted(t *testing.T) {
 		}
 	})
 }
+
+// TestSessionCookieOfEarlierFormat: a cookie that carries the session id
+// alone, as before anonymous sessions moved into the cookie, still signs
+// its holder in, so a deploy signs nobody out.
+func TestSessionCookieOfEarlierFormat(t *testing.T) {
+	e := newEnv(t).login()
+	var payload cookiePayload
+	if err := e.srv.sessions.codec.Decode(sessionCookie, sessionCookieOf(t, e).Value, &payload); err != nil || payload.ID == "" {
+		t.Fatalf("session cookie: %+v, %v", payload, err)
+	}
+	old, err := e.srv.sessions.codec.Encode(sessionCookie, payload.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := e.newBrowser()
+	u, _ := url.Parse(e.web.URL)
+	b.Jar.SetCookies(u, []*http.Cookie{{Name: sessionCookie, Value: old}})
+	p := e.getWith(b, "/groups/new")
+	wantStatus(t, p, http.StatusOK)
+	if got := p.text("current-user"); !strings.Contains(got, "admin") {
+		t.Errorf("current-user %q", got)
+	}
+}
