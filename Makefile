@@ -19,7 +19,7 @@ test: check check-docker
 ## store tests run on PostgreSQL as well as on SQLite; the server is removed afterwards
 test-postgres:
 	@url="$$(bash .ci/postgres start)" && trap 'bash .ci/postgres stop || true' EXIT && \
-	GROUPDESK_TEST_DATABASE_URL="$$url" $(GO) test -race -count=1 -timeout 12m . ./web/
+	GROUPDESK_TEST_DATABASE_URL="$$url" $(GO) test -race -count=1 -timeout 12m . ./web/ ./web/store/
 
 ## check: formatting, vet, committed generated files, embedded assets
 check:

@@ -34,6 +34,7 @@ import (
 	"groupdesk/agora"
 	"groupdesk/agora/sandbox"
 	"groupdesk/web"
+	"groupdesk/web/store"
 )
 
 const usage = `Groupdesk: a moderator's dashboard for Agora Chat groups.
@@ -172,7 +173,7 @@ func parseServeConfig(args []string) (serveConfig, error) {
 		return c, err
 	}
 	if c.databaseURL != "" {
-		if err := web.CheckDatabaseURL(c.databaseURL); err != nil {
+		if err := store.CheckDatabaseURL(c.databaseURL); err != nil {
 			return c, err
 		}
 	}
@@ -259,7 +260,7 @@ func runServe(ctx context.Context, args []string, logger *slog.Logger) error {
 	}
 	database := filepath.Join(cfg.dataDir, "dashboard.db")
 	if cfg.databaseURL != "" {
-		database = web.RedactDatabaseURL(cfg.databaseURL)
+		database = store.RedactDatabaseURL(cfg.databaseURL)
 	}
 	if mode == "sandbox" {
 		logger.Info("groupdesk is running on the embedded Agora sandbox with demo data",
@@ -460,17 +461,17 @@ func runUsers(ctx context.Context, args []string, stdin io.Reader, stdout io.Wri
 	if len(args) == 0 {
 		return errors.New("users needs a subcommand: add NAME, passwd NAME or list")
 	}
-	accounts, err := web.OpenAccounts(*dataDir, databaseURLFlag())
+	st, err := store.Open(*dataDir, databaseURLFlag())
 	if err != nil {
 		return err
 	}
-	defer accounts.Close()
+	defer st.Close()
 
 	switch sub := args[0]; sub {
 	case "list":
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "USERNAME\tROLE\tSTATUS\tCREATED\tLAST LOGIN")
-		list, err := accounts.List(ctx)
+		list, err := st.Accounts(ctx)
 		if err != nil {
 			return err
 		}
@@ -492,9 +493,9 @@ func runUsers(ctx context.Context, args []string, stdin io.Reader, stdout io.Wri
 			return err
 		}
 		if sub == "add" {
-			err = accounts.AddWithRole(ctx, name, password, role)
+			err = st.CreateAccount(ctx, store.ShellActor, name, password, role)
 		} else {
-			err = accounts.SetPassword(ctx, name, password)
+			err = st.SetPassword(ctx, store.ShellActor, name, password)
 		}
 		if err != nil {
 			return err
@@ -527,10 +528,10 @@ func envSecret(env string, fs *flag.FlagSet, name, usage string) func() string {
 
 // parseUsersArgs reads "NAME" of users add and passwd, and add's --role
 // (before or after the name; admin when absent, as for the first account).
-func parseUsersArgs(sub string, args []string) (string, web.Role, error) {
+func parseUsersArgs(sub string, args []string) (string, store.Role, error) {
 	usage := fmt.Errorf("usage: groupdesk users %s NAME (the password is read from standard input, or generated when it is empty)", sub)
 	fs := newFlags("users " + sub)
-	roleName := string(web.RoleAdmin)
+	roleName := string(store.RoleAdmin)
 	if sub == "add" {
 		usage = errors.New("usage: groupdesk users add NAME [--role viewer|moderator|admin] (the password is read from standard input, or generated when it is empty)")
 		fs.StringVar(&roleName, "role", roleName, "the account's role: viewer (read-only), moderator (changes groups) or admin (also manages accounts)")
@@ -548,7 +549,7 @@ func parseUsersArgs(sub string, args []string) (string, web.Role, error) {
 	if fs.NArg() != 0 {
 		return "", "", usage
 	}
-	role, err := web.ParseRole(roleName)
+	role, err := store.ParseRole(roleName)
 	if err != nil {
 		return "", "", err
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"groupdesk/views"
+	"groupdesk/web/store"
 )
 
 // accountCreate is POST /accounts: validate, create with the chosen role
@@ -15,31 +16,31 @@ import (
 func (s *Server) accountCreate(c echo.Context) error {
 	l := localizer(c)
 	form := views.NewAccountForm{
-		Username: normalizeAccountName(c.FormValue(views.FieldAccountUsername)),
+		Username: store.NormalizeAccountName(c.FormValue(views.FieldAccountUsername)),
 		Role:     c.FormValue(views.FieldAccountRole),
 		Errors:   map[string]string{},
 	}
 	password := c.FormValue(views.FieldAccountPassword)
-	if err := checkAccountName(form.Username); err != nil {
+	if err := store.CheckAccountName(form.Username); err != nil {
 		form.Errors[views.FieldAccountUsername] = l.T("accounts.err_username", form.Username)
 	}
-	if err := checkPasswordRules(password); err != nil {
+	if err := store.CheckPasswordRules(password); err != nil {
 		form.Errors[views.FieldAccountPassword] = passwordProblem(l, err)
 	}
-	role, err := ParseRole(form.Role)
+	role, err := store.ParseRole(form.Role)
 	if err != nil {
 		form.Errors[views.FieldAccountRole] = l.T("accounts.err_role")
-		form.Role = string(RoleViewer)
+		form.Role = string(store.RoleViewer)
 	}
 	if len(form.Errors) == 0 {
-		err = s.accounts.create(accountChangeCtx(c), s.actorOf(c), form.Username, password, role)
+		err = s.st.CreateAccount(accountChangeCtx(c), s.actorOf(c), form.Username, password, role)
 		switch {
 		case err == nil:
 			setFlash(session(c), views.FlashSuccess, l.T("flash.account_created", form.Username, roleLabel(l, role)))
 			return c.Redirect(http.StatusSeeOther, "/accounts")
-		case errors.Is(err, errAccountExists):
+		case errors.Is(err, store.ErrAccountExists):
 			form.Errors[views.FieldAccountUsername] = l.T("accounts.err_exists", form.Username)
-		case errors.Is(err, errAuditUnavailable):
+		case errors.Is(err, store.ErrAuditUnavailable):
 			return &pageError{status: http.StatusInternalServerError, key: "error.audit_refused", cause: err}
 		default:
 			return err

@@ -12,7 +12,7 @@ func (s *Server) accountDisable(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	err = s.accounts.setDisabled(accountChangeCtx(c), s.actorOf(c), username, true)
+	err = s.st.SetDisabled(accountChangeCtx(c), s.actorOf(c), username, true)
 	return s.accountChangeDone(c, username, err, "flash.account_disabled", username)
 }
 
@@ -22,6 +22,6 @@ func (s *Server) accountEnable(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	err = s.accounts.setDisabled(accountChangeCtx(c), s.actorOf(c), username, false)
+	err = s.st.SetDisabled(accountChangeCtx(c), s.actorOf(c), username, false)
 	return s.accountChangeDone(c, username, err, "flash.account_enabled", username)
 }

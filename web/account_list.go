@@ -10,22 +10,23 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"groupdesk/views"
+	"groupdesk/web/store"
 )
 
 // accountList is GET /accounts (admins): every dashboard account with its
 // role and status, a form per change, and the create form.
 func (s *Server) accountList(c echo.Context) error {
-	return s.renderAccounts(c, http.StatusOK, views.NewAccountForm{Role: string(RoleViewer)})
+	return s.renderAccounts(c, http.StatusOK, views.NewAccountForm{Role: string(store.RoleViewer)})
 }
 
 func (s *Server) renderAccounts(c echo.Context, status int, form views.NewAccountForm) error {
-	list, err := s.accounts.List(c.Request().Context())
+	list, err := s.st.Accounts(c.Request().Context())
 	if err != nil {
 		return err
 	}
 	p := s.page(c, views.NavAccounts, "accounts.title")
 	d := views.AccountsPage{New: form}
-	for _, r := range Roles {
+	for _, r := range store.Roles {
 		d.Roles = append(d.Roles, views.Option{Value: string(r), Label: roleLabel(p.L, r)})
 	}
 	for _, a := range list {
@@ -52,15 +53,15 @@ func accountPath(username string) string { return "/accounts/" + url.PathEscape(
 // accountParam is the {username} of the path.
 func accountParam(c echo.Context) (string, error) {
 	name, err := url.PathUnescape(c.Param("username"))
-	if err != nil || checkAccountName(name) != nil {
+	if err != nil || store.CheckAccountName(name) != nil {
 		return "", newPageError(http.StatusNotFound, "accounts.err_not_found", c.Param("username"))
 	}
 	return name, nil
 }
 
 // actorOf is the signed-in account making a change, for the audit log.
-func (s *Server) actorOf(c echo.Context) auditActor {
-	return auditActor{Name: s.actorName(c), Addr: c.RealIP()}
+func (s *Server) actorOf(c echo.Context) store.Actor {
+	return store.Actor{Name: s.actorName(c), Addr: c.RealIP()}
 }
 
 // accountChangeCtx outlives the request: a change and its audit record are
@@ -79,11 +80,11 @@ func (s *Server) accountChangeDone(c echo.Context, username string, err error, s
 	switch {
 	case err == nil:
 		setFlash(rs, views.FlashSuccess, l.T(success, args...))
-	case errors.Is(err, errAuditUnavailable):
+	case errors.Is(err, store.ErrAuditUnavailable):
 		return &pageError{status: http.StatusInternalServerError, key: "error.audit_refused", cause: err}
-	case errors.Is(err, errLastAdmin):
+	case errors.Is(err, store.ErrLastAdmin):
 		setFlash(rs, views.FlashError, l.T("accounts.err_last_admin", username))
-	case errors.Is(err, errAccountNotFound):
+	case errors.Is(err, store.ErrAccountNotFound):
 		setFlash(rs, views.FlashError, l.T("accounts.err_not_found", username))
 	default:
 		if msg := passwordProblem(l, err); msg != "" {
@@ -96,13 +97,13 @@ func (s *Server) accountChangeDone(c echo.Context, username string, err error, s
 }
 
 // passwordProblem translates a password rule the password breaks, "" if
-// it breaks none (checkPasswordRules is the rule).
+// it breaks none (store.CheckPasswordRules is the rule).
 func passwordProblem(l views.Localizer, err error) string {
 	switch {
-	case errors.Is(err, errPasswordShort):
-		return l.T("accounts.err_password_short", minPasswordLen)
-	case errors.Is(err, errPasswordLong):
-		return l.T("accounts.err_password_long", maxPasswordBytes)
+	case errors.Is(err, store.ErrPasswordShort):
+		return l.T("accounts.err_password_short", store.MinPasswordLen)
+	case errors.Is(err, store.ErrPasswordLong):
+		return l.T("accounts.err_password_long", store.MaxPasswordBytes)
 	}
 	return ""
 }

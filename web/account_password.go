@@ -12,6 +12,6 @@ func (s *Server) accountPassword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	err = s.accounts.setPassword(accountChangeCtx(c), s.actorOf(c), username, c.FormValue("password"))
+	err = s.st.SetPassword(accountChangeCtx(c), s.actorOf(c), username, c.FormValue("password"))
 	return s.accountChangeDone(c, username, err, "flash.account_password", username)
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"groupdesk/views"
+	"groupdesk/web/store"
 )
 
 // accountRole is POST /accounts/{username}/role. The last active admin
@@ -15,12 +16,12 @@ func (s *Server) accountRole(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	role, err := ParseRole(c.FormValue("role"))
+	role, err := store.ParseRole(c.FormValue("role"))
 	if err != nil {
 		return newPageError(http.StatusBadRequest, "accounts.err_role")
 	}
 	l := localizer(c)
-	acc, err := s.accounts.lookup(c.Request().Context(), username)
+	acc, err := s.st.Account(c.Request().Context(), username)
 	if err != nil {
 		return err
 	}
@@ -28,6 +29,6 @@ func (s *Server) accountRole(c echo.Context) error {
 		setFlash(session(c), views.FlashInfo, l.T("flash.account_role_same", username))
 		return c.Redirect(http.StatusSeeOther, "/accounts")
 	}
-	err = s.accounts.setRole(accountChangeCtx(c), s.actorOf(c), username, role)
+	err = s.st.SetRole(accountChangeCtx(c), s.actorOf(c), username, role)
 	return s.accountChangeDone(c, username, err, "flash.account_role", username, roleLabel(l, role))
 }

@@ -10,80 +10,13 @@ import (
 	"time"
 
 	"groupdesk/agora"
+	"groupdesk/web/store"
 )
-
-func TestAccounts(t *testing.T) {
-	forEachStore(t, func(t *testing.T, db testDB) {
-		ctx := context.Background()
-		a, err := OpenAccounts(db.dir, db.url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer a.Close()
-		if err := a.Add(ctx, "Mod.One", "ten chars!"); err != nil {
-			t.Fatal(err)
-		}
-		for _, tc := range []struct{ user, pass, want string }{
-			{"mod.one", "another password", "already exists"},
-			{"short", "123456789", "at least 10 characters"},
-			{"bad name!", "long enough password", "not valid"},
-			{"", "long enough password", "not valid"},
-			{"long", strings.Repeat("x", 73), "at most 72 bytes"},
-		} {
-			err := a.Add(ctx, tc.user, tc.pass)
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("Add(%q): %v, want %q", tc.user, err, tc.want)
-			}
-			if err != nil && strings.Contains(err.Error(), tc.pass) {
-				t.Errorf("error contains the password")
-			}
-		}
-		if err := a.Add(ctx, "zed", "zed's password"); err != nil {
-			t.Fatal(err)
-		}
-		list, err := a.List(ctx)
-		if err != nil || len(list) != 2 || list[0].Username != "mod.one" || list[1].Username != "zed" {
-			t.Fatalf("List = %+v, %v", list, err)
-		}
-		if list[0].Created.IsZero() || !list[0].LastLogin.IsZero() {
-			t.Errorf("times: %+v", list[0])
-		}
-		if ok, _ := a.authenticate(ctx, "mod.one", "ten chars!"); !ok {
-			t.Error("password does not work")
-		}
-		if err := a.SetPassword(ctx, "MOD.ONE", "a new password"); err != nil {
-			t.Fatal(err)
-		}
-		if ok, _ := a.authenticate(ctx, "mod.one", "ten chars!"); ok {
-			t.Error("old password still works")
-		}
-		if ok, _ := a.authenticate(ctx, "mod.one", "a new password"); !ok {
-			t.Error("new password does not work")
-		}
-		if err := a.SetPassword(ctx, "ghost", "a new password"); err == nil || !strings.Contains(err.Error(), "no such account") {
-			t.Errorf("SetPassword(ghost) = %v", err)
-		}
-		if err := a.SetPassword(ctx, "zed", "short"); err == nil {
-			t.Error("short password accepted")
-		}
-		var role string
-		if err := a.st.db.QueryRow(`SELECT role FROM accounts WHERE username = 'zed'`).Scan(&role); err != nil || role != "admin" {
-			t.Errorf("role = %q, %v", role, err)
-		}
-		if db.dialect == dialectPostgres {
-			if _, err := os.Stat(filepath.Join(db.dir, dbFile)); err == nil {
-				t.Error("dashboard.db created although the accounts are in PostgreSQL")
-			}
-		} else if fi, err := os.Stat(filepath.Join(db.dir, dbFile)); err != nil || fi.Mode().Perm() != 0o600 {
-			t.Errorf("dashboard.db mode %v, %v", fi.Mode(), err)
-		}
-	})
-}
 
 func TestSetPasswordSignsOut(t *testing.T) {
 	forEachStore(t, func(t *testing.T, db testDB) {
 		e := newEnv(t, withDB(db)).login()
-		if err := e.srv.accounts.SetPassword(context.Background(), "admin", "brand new password"); err != nil {
+		if err := e.srv.st.SetPassword(context.Background(), store.ShellActor, "admin", "brand new password"); err != nil {
 			t.Fatal(err)
 		}
 		if p := e.get("/groups/new"); p.StatusCode != 303 {
@@ -95,7 +28,7 @@ func TestSetPasswordSignsOut(t *testing.T) {
 func TestLastLoginRecorded(t *testing.T) {
 	forEachStore(t, func(t *testing.T, db testDB) {
 		e := newEnv(t, withDB(db)).login()
-		list, err := e.srv.accounts.List(context.Background())
+		list, err := e.srv.st.Accounts(context.Background())
 		if err != nil || len(list) != 1 || time.Since(list[0].LastLogin) > time.Minute {
 			t.Fatalf("List after login = %+v, %v", list, err)
 		}
@@ -126,9 +59,12 @@ func TestFirstStartRandomPassword(t *testing.T) {
 	}
 	i := strings.Index(out, "password=")
 	password := strings.Fields(out[i+len("password="):])[0]
-	a, _ := OpenAccounts(dir, "")
-	defer a.Close()
-	if ok, _ := a.authenticate(context.Background(), "admin", password); !ok {
+	st, err := store.Open(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if ok, _ := st.Authenticate(context.Background(), "admin", password); !ok {
 		t.Fatalf("logged password %q does not work", password)
 	}
 	// The session key was generated once, 0600, and is reused.

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"groupdesk/web/store"
 )
 
 // auditCSVFlushEvery is how many rows are buffered before the CSV is
@@ -19,15 +21,16 @@ func (s *Server) auditCSV(c echo.Context) error {
 	l := localizer(c)
 	f, _, _ := parseAuditFilter(c.QueryParams(), l)
 	out := newCSVDownload(c.Response(), "audit-log.csv",
-		"id", "time_utc", "actor", "address", "action", "target_type", "target", "summary", "outcome", "error_code", "error_message")
+		"id", "time_utc", "actor", "address", "action", "target_type", "target", "summary", "outcome", "error_code", "error_message", "attempts", "last_attempt_utc")
 	n := 0
-	err := s.st.eachAudit(c.Request().Context(), f, func(e *auditEntry) error {
+	err := s.st.EachAudit(c.Request().Context(), f, func(e *store.AuditEntry) error {
 		out.Row(
 			strconv.FormatInt(e.ID, 10),
 			e.At.UTC().Format("2006-01-02T15:04:05.000Z"),
 			csvCell(e.Actor), csvCell(e.Addr), csvCell(e.Action), csvCell(e.TargetType), csvCell(e.Target),
 			csvCell(strings.Join(auditSummaryLines(l, e), "; ")),
 			csvCell(e.Outcome), csvCell(e.ErrorCode), csvCell(e.ErrorMsg),
+			strconv.Itoa(max(e.Attempts, 1)), lastAttempt(e),
 		)
 		if n++; n%auditCSVFlushEvery == 0 {
 			return out.Flush()
@@ -39,4 +42,13 @@ func (s *Server) auditCSV(c echo.Context) error {
 		return err
 	}
 	return out.Close()
+}
+
+// lastAttempt is when the last failed sign-in a record counts happened,
+// empty for records of one action.
+func lastAttempt(e *store.AuditEntry) string {
+	if e.LastAttempt.IsZero() {
+		return ""
+	}
+	return e.LastAttempt.UTC().Format("2006-01-02T15:04:05.000Z")
 }

@@ -1,7 +1,7 @@
 package web
 
 import (
-	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"groupdesk/views"
+	"groupdesk/web/store"
 )
 
 // auditPageSize is how many records a page of the audit log shows.
@@ -32,7 +33,7 @@ func (s *Server) auditList(c echo.Context) error {
 		f.After = n
 	}
 	f.Limit = auditPageSize
-	entries, err := s.st.auditPage(ctx, f)
+	entries, err := s.st.AuditPage(ctx, f)
 	if err != nil {
 		return err
 	}
@@ -40,12 +41,12 @@ func (s *Server) auditList(c echo.Context) error {
 		Filter:      form,
 		FilterError: filterErr,
 		CSVURL:      auditURL("/audit.csv", form, "", 0),
-		Actions:     make([]views.Option, 0, len(auditActions)),
+		Actions:     make([]views.Option, 0, len(store.AuditActions)),
 	}
-	for _, a := range auditActions {
+	for _, a := range store.AuditActions {
 		d.Actions = append(d.Actions, views.Option{Value: a, Label: l.T("audit.action." + a)})
 	}
-	for _, o := range []string{outcomeSuccess, outcomeFailure, outcomeUnknown} {
+	for _, o := range []string{store.OutcomeSuccess, store.OutcomeFailure, store.OutcomeUnknown} {
 		d.Outcomes = append(d.Outcomes, views.Option{Value: o, Label: l.T("audit.outcome." + o)})
 	}
 	if d.Rows, err = s.auditRows(c, entries); err != nil {
@@ -55,12 +56,12 @@ func (s *Server) auditList(c echo.Context) error {
 		newest, oldest := entries[0].ID, entries[len(entries)-1].ID
 		older, newer := f, f
 		older.Before, older.After, newer.Before, newer.After = oldest, 0, 0, newest
-		if ok, err := s.st.auditHas(ctx, older); err != nil {
+		if ok, err := s.st.AuditHas(ctx, older); err != nil {
 			return err
 		} else if ok {
 			d.OlderURL = auditURL("/audit", form, "before", oldest)
 		}
-		if ok, err := s.st.auditHas(ctx, newer); err != nil {
+		if ok, err := s.st.AuditHas(ctx, newer); err != nil {
 			return err
 		} else if ok {
 			d.NewerURL = auditURL("/audit", form, "after", newest)
@@ -70,17 +71,9 @@ func (s *Server) auditList(c echo.Context) error {
 	return render(c, http.StatusOK, views.AuditPage(p, d))
 }
 
-// auditHas reports whether the filter selects any record.
-func (st *store) auditHas(ctx context.Context, f auditFilter) (bool, error) {
-	f.Limit = 1
-	found := false
-	err := st.eachAudit(ctx, f, func(*auditEntry) error { found = true; return nil })
-	return found, err
-}
-
 // parseAuditFilter reads the filter form. A date that does not parse is
 // ignored with a message rather than failing the page.
-func parseAuditFilter(q url.Values, l views.Localizer) (auditFilter, views.AuditFilter, string) {
+func parseAuditFilter(q url.Values, l views.Localizer) (store.AuditFilter, views.AuditFilter, string) {
 	form := views.AuditFilter{
 		Actor:   strings.ToLower(strings.TrimSpace(q.Get("actor"))),
 		Action:  strings.TrimSpace(q.Get("action")),
@@ -89,15 +82,15 @@ func parseAuditFilter(q url.Values, l views.Localizer) (auditFilter, views.Audit
 		From:    strings.TrimSpace(q.Get("from")),
 		To:      strings.TrimSpace(q.Get("to")),
 	}
-	if !slices.Contains(auditActions, form.Action) {
+	if !slices.Contains(store.AuditActions, form.Action) {
 		form.Action = ""
 	}
 	switch form.Outcome {
-	case outcomeSuccess, outcomeFailure, outcomeUnknown:
+	case store.OutcomeSuccess, store.OutcomeFailure, store.OutcomeUnknown:
 	default:
 		form.Outcome = ""
 	}
-	f := auditFilter{Actor: form.Actor, Action: form.Action, Target: form.Target, Outcome: form.Outcome}
+	f := store.AuditFilter{Actor: form.Actor, Action: form.Action, Target: form.Target, Outcome: form.Outcome}
 	var bad []string
 	if form.From != "" {
 		if t, err := time.Parse(time.DateOnly, form.From); err == nil {
@@ -146,14 +139,14 @@ func auditURL(path string, form views.AuditFilter, key string, id int64) templ.S
 
 // auditRows turns records into table rows. Groups that a successful delete
 // record shows gone are marked instead of linked (no Agora call).
-func (s *Server) auditRows(c echo.Context, entries []auditEntry) ([]views.AuditRow, error) {
+func (s *Server) auditRows(c echo.Context, entries []store.AuditEntry) ([]views.AuditRow, error) {
 	var ids []string
 	for _, e := range entries {
-		if e.TargetType == targetGroup && e.Target != "" && !slices.Contains(ids, e.Target) {
+		if e.TargetType == store.TargetGroup && e.Target != "" && !slices.Contains(ids, e.Target) {
 			ids = append(ids, e.Target)
 		}
 	}
-	deleted, err := s.st.deletedGroups(c.Request().Context(), ids)
+	deleted, err := s.st.DeletedGroups(c.Request().Context(), ids)
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +158,7 @@ func (s *Server) auditRows(c echo.Context, entries []auditEntry) ([]views.AuditR
 	return rows, nil
 }
 
-func auditRow(l views.Localizer, e *auditEntry, deleted map[string]bool) views.AuditRow {
+func auditRow(l views.Localizer, e *store.AuditEntry, deleted map[string]bool) views.AuditRow {
 	r := views.AuditRow{
 		ID: e.ID, At: e.At, Actor: e.Actor, Addr: e.Addr,
 		Action: e.Action, ActionLabel: l.T("audit.action." + e.Action),
@@ -178,11 +171,15 @@ func auditRow(l views.Localizer, e *auditEntry, deleted map[string]bool) views.A
 			r.Error += ": " + e.ErrorMsg
 		}
 	}
+	if e.Attempts > 1 {
+		// Failed sign-ins from one address within a window share a record.
+		r.Error += fmt.Sprintf(" (×%s, %s–%s)", l.Number(e.Attempts), e.At.Format(time.TimeOnly), e.LastAttempt.Format(time.TimeOnly))
+	}
 	switch {
 	case e.Target == "":
-	case e.TargetType == targetGroup && deleted[e.Target]:
+	case e.TargetType == store.TargetGroup && deleted[e.Target]:
 		r.TargetDeleted = true
-	case e.TargetType == targetGroup:
+	case e.TargetType == store.TargetGroup:
 		r.TargetURL = groupURL(e.Target)
 	default:
 		r.TargetURL = auditURL("/audit", views.AuditFilter{Target: e.Target}, "", 0)
@@ -191,7 +188,7 @@ func auditRow(l views.Localizer, e *auditEntry, deleted map[string]bool) views.A
 }
 
 // auditSummaryLines says in words what a record changed.
-func auditSummaryLines(l views.Localizer, e *auditEntry) []string {
+func auditSummaryLines(l views.Localizer, e *store.AuditEntry) []string {
 	sum := &e.Summary
 	name := sum.Name
 	if name == "" {
@@ -199,27 +196,27 @@ func auditSummaryLines(l views.Localizer, e *auditEntry) []string {
 	}
 	var out []string
 	switch e.Action {
-	case actionGroupCreate:
+	case store.ActionGroupCreate:
 		if sum.Members != nil {
 			out = append(out, l.T("audit.summary.group", name, sum.Owner, l.Number(*sum.Members), l.Number(sum.MaxUsers)))
 		}
-	case actionGroupDelete:
+	case store.ActionGroupDelete:
 		if sum.Members != nil {
 			out = append(out, l.T("audit.summary.deleted", name, sum.Owner, l.Number(*sum.Members)))
 		}
-	case actionGroupUpdate:
+	case store.ActionGroupUpdate:
 		for _, ch := range sum.Changes {
 			out = append(out, l.T("audit.summary.change", fieldLabel(l, ch.Field), fieldValue(l, ch.Field, ch.Old), fieldValue(l, ch.Field, ch.New)))
 		}
-	case actionAccountCreate:
+	case store.ActionAccountCreate:
 		out = append(out, l.T("audit.summary.role", roleLabel(l, sum.Role)))
-	case actionAccountRole:
+	case store.ActionAccountRole:
 		if sum.OldRole != "" {
 			out = append(out, l.T("audit.summary.role_change", roleLabel(l, sum.OldRole), roleLabel(l, sum.Role)))
 		} else {
 			out = append(out, l.T("audit.summary.role", roleLabel(l, sum.Role)))
 		}
-	case actionReportCancel:
+	case store.ActionReportCancel:
 		out = append(out, l.T("audit.summary.report", l.Number(sum.Groups)))
 	}
 	return out

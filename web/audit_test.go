@@ -21,22 +21,23 @@ import (
 
 	"groupdesk/agora"
 	"groupdesk/views"
+	"groupdesk/web/store"
 )
 
 // lastAuditID is the id of the newest record, 0 if none.
 func lastAuditID(t *testing.T, e *env) int64 {
 	t.Helper()
 	var id int64
-	if err := e.srv.st.db.QueryRow(`SELECT coalesce(max(id), 0) FROM audit_log`).Scan(&id); err != nil {
+	if err := e.srv.st.DB().QueryRow(`SELECT coalesce(max(id), 0) FROM audit_log`).Scan(&id); err != nil {
 		t.Fatal(err)
 	}
 	return id
 }
 
 // auditSince returns the records written after id, oldest first.
-func auditSince(t *testing.T, e *env, id int64) []auditEntry {
+func auditSince(t *testing.T, e *env, id int64) []store.AuditEntry {
 	t.Helper()
-	entries, err := e.srv.st.auditPage(context.Background(), auditFilter{After: id, Limit: 1000})
+	entries, err := e.srv.st.AuditPage(context.Background(), store.AuditFilter{After: id, Limit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +46,7 @@ func auditSince(t *testing.T, e *env, id int64) []auditEntry {
 }
 
 // oneRecord asserts exactly one record was written after id and returns it.
-func oneRecord(t *testing.T, e *env, since int64) auditEntry {
+func oneRecord(t *testing.T, e *env, since int64) store.AuditEntry {
 	t.Helper()
 	got := auditSince(t, e, since)
 	if len(got) != 1 {
@@ -72,8 +73,8 @@ func TestAuditGroupCreateEditDelete(t *testing.T) {
 		id := strings.TrimPrefix(p.Header.Get("Location"), "/groups/")
 		r := oneRecord(t, e, since)
 		five := 5
-		want := auditEntry{ID: r.ID, At: r.At, Actor: "admin", Addr: "127.0.0.1", Action: actionGroupCreate, TargetType: targetGroup, Target: id,
-			Summary: auditSummary{Name: "Audited", Owner: "alice", Members: &five, MaxUsers: 300}, Outcome: outcomeSuccess}
+		want := store.AuditEntry{ID: r.ID, At: r.At, Actor: "admin", Addr: "127.0.0.1", Action: store.ActionGroupCreate, TargetType: store.TargetGroup, Target: id,
+			Summary: store.AuditSummary{Name: "Audited", Owner: "alice", Members: &five, MaxUsers: 300}, Outcome: store.OutcomeSuccess}
 		if diff := cmp.Diff(want, r); diff != "" {
 			t.Errorf("create record (-want +got):\n%s", diff)
 		}
@@ -86,12 +87,12 @@ func TestAuditGroupCreateEditDelete(t *testing.T) {
 		since = lastAuditID(t, e)
 		wantStatus(t, e.post("/groups/"+id, form), http.StatusSeeOther)
 		r = oneRecord(t, e, since)
-		wantChanges := []auditChange{
+		wantChanges := []store.AuditChange{
 			{Field: "groupname", Old: "Audited", New: "Audited twice"},
 			{Field: "maxusers", Old: "300", New: "400"},
 			{Field: "membersonly", Old: "true", New: "false"},
 		}
-		if r.Action != actionGroupUpdate || r.Target != id || r.Actor != "admin" || r.Outcome != outcomeSuccess {
+		if r.Action != store.ActionGroupUpdate || r.Target != id || r.Actor != "admin" || r.Outcome != store.OutcomeSuccess {
 			t.Errorf("edit record %+v", r)
 		}
 		if diff := cmp.Diff(wantChanges, r.Summary.Changes); diff != "" {
@@ -108,7 +109,7 @@ func TestAuditGroupCreateEditDelete(t *testing.T) {
 		since = lastAuditID(t, e)
 		wantStatus(t, e.post("/groups/"+id+"/delete", nil), http.StatusSeeOther)
 		r = oneRecord(t, e, since)
-		if r.Action != actionGroupDelete || r.Target != id || r.Outcome != outcomeSuccess ||
+		if r.Action != store.ActionGroupDelete || r.Target != id || r.Outcome != store.OutcomeSuccess ||
 			r.Summary.Name != "Audited twice" || r.Summary.Owner != "alice" || r.Summary.Members == nil || *r.Summary.Members != 5 {
 			t.Errorf("delete record %+v (members %v)", r, r.Summary.Members)
 		}
@@ -116,7 +117,7 @@ func TestAuditGroupCreateEditDelete(t *testing.T) {
 		since = lastAuditID(t, e)
 		wantStatus(t, e.post("/groups/"+id+"/delete", nil), http.StatusSeeOther)
 		r = oneRecord(t, e, since)
-		if r.Action != actionGroupDelete || r.Outcome != outcomeFailure || !strings.HasSuffix(r.ErrorCode, "resource_not_found") || !strings.Contains(r.ErrorMsg, id) {
+		if r.Action != store.ActionGroupDelete || r.Outcome != store.OutcomeFailure || !strings.HasSuffix(r.ErrorCode, "resource_not_found") || !strings.Contains(r.ErrorMsg, id) {
 			t.Errorf("second delete record %+v", r)
 		}
 
@@ -155,7 +156,7 @@ func TestAuditUpstreamFailures(t *testing.T) {
 		p := e.post("/groups", form)
 		wantStatus(t, p, http.StatusUnprocessableEntity)
 		r := oneRecord(t, e, since)
-		if r.Action != actionGroupCreate || r.Outcome != outcomeFailure || r.ErrorCode != "resource_not_found" ||
+		if r.Action != store.ActionGroupCreate || r.Outcome != store.OutcomeFailure || r.ErrorCode != "resource_not_found" ||
 			!strings.Contains(r.ErrorMsg, "nobody.here") || r.Target != "" {
 			t.Errorf("record %+v", r)
 		}
@@ -168,13 +169,13 @@ func TestAuditUpstreamFailures(t *testing.T) {
 			t.Fatalf("status %d", p.StatusCode)
 		}
 		r := oneRecord(t, e, since)
-		if r.Outcome != outcomeFailure || r.ErrorCode != "unreachable" || !strings.Contains(r.ErrorMsg, "POST") {
+		if r.Outcome != store.OutcomeFailure || r.ErrorCode != "unreachable" || !strings.Contains(r.ErrorMsg, "POST") {
 			t.Errorf("record %+v", r)
 		}
 		since = lastAuditID(t, e)
 		e.post("/groups/123/delete", nil)
 		r = oneRecord(t, e, since)
-		if r.Action != actionGroupDelete || r.Target != "123" || r.Outcome != outcomeFailure || r.ErrorCode != "unreachable" {
+		if r.Action != store.ActionGroupDelete || r.Target != "123" || r.Outcome != store.OutcomeFailure || r.ErrorCode != "unreachable" {
 			t.Errorf("delete record %+v", r)
 		}
 	})
@@ -198,19 +199,19 @@ func TestAuditSignInAndOut(t *testing.T) {
 		since := lastAuditID(t, e)
 		wantStatus(t, e.post("/login", url.Values{"username": {"admin"}, "password": {"wrong password"}}), http.StatusUnauthorized)
 		r := oneRecord(t, e, since)
-		if r.Action != actionLogin || r.Actor != "" || r.Target != "admin" || r.Outcome != outcomeFailure || r.ErrorCode != "bad_credentials" {
+		if r.Action != store.ActionLogin || r.Actor != "" || r.Target != "admin" || r.Outcome != store.OutcomeFailure || r.ErrorCode != "bad_credentials" {
 			t.Errorf("failed sign-in %+v", r)
 		}
 		since = lastAuditID(t, e)
 		e.login()
 		r = oneRecord(t, e, since)
-		if r.Action != actionLogin || r.Actor != "admin" || r.Target != "admin" || r.Outcome != outcomeSuccess || r.Addr != "127.0.0.1" {
+		if r.Action != store.ActionLogin || r.Actor != "admin" || r.Target != "admin" || r.Outcome != store.OutcomeSuccess || r.Addr != "127.0.0.1" {
 			t.Errorf("sign-in %+v", r)
 		}
 		since = lastAuditID(t, e)
 		wantStatus(t, e.post("/logout", nil), http.StatusSeeOther)
 		r = oneRecord(t, e, since)
-		if r.Action != actionLogout || r.Actor != "admin" || r.Outcome != outcomeSuccess {
+		if r.Action != store.ActionLogout || r.Actor != "admin" || r.Outcome != store.OutcomeSuccess {
 			t.Errorf("sign-out %+v", r)
 		}
 	})
@@ -223,32 +224,32 @@ func TestAuditAccountChanges(t *testing.T) {
 			name   string
 			do     func() *page
 			status int
-			check  func(r auditEntry) bool
+			check  func(r store.AuditEntry) bool
 		}{
 			{"create", func() *page {
 				return e.post("/accounts", url.Values{"username": {"Mod.Two"}, "password": {"ten chars!!"}, "role": {"moderator"}})
-			}, 303, func(r auditEntry) bool {
-				return r.Action == actionAccountCreate && r.Target == "mod.two" && r.Summary.Role == RoleModerator && r.Outcome == outcomeSuccess
+			}, 303, func(r store.AuditEntry) bool {
+				return r.Action == store.ActionAccountCreate && r.Target == "mod.two" && r.Summary.Role == store.RoleModerator && r.Outcome == store.OutcomeSuccess
 			}},
 			{"create again", func() *page {
 				return e.post("/accounts", url.Values{"username": {"mod.two"}, "password": {"ten chars!!"}, "role": {"viewer"}})
-			}, 422, func(r auditEntry) bool {
-				return r.Action == actionAccountCreate && r.Outcome == outcomeFailure && r.ErrorCode == "account_exists"
+			}, 422, func(r store.AuditEntry) bool {
+				return r.Action == store.ActionAccountCreate && r.Outcome == store.OutcomeFailure && r.ErrorCode == "account_exists"
 			}},
-			{"role", func() *page { return e.post("/accounts/mod.two/role", url.Values{"role": {"admin"}}) }, 303, func(r auditEntry) bool {
-				return r.Action == actionAccountRole && r.Summary.OldRole == RoleModerator && r.Summary.Role == RoleAdmin && r.Outcome == outcomeSuccess
+			{"role", func() *page { return e.post("/accounts/mod.two/role", url.Values{"role": {"admin"}}) }, 303, func(r store.AuditEntry) bool {
+				return r.Action == store.ActionAccountRole && r.Summary.OldRole == store.RoleModerator && r.Summary.Role == store.RoleAdmin && r.Outcome == store.OutcomeSuccess
 			}},
-			{"password", func() *page { return e.post("/accounts/mod.two/password", url.Values{"password": {"another one!"}}) }, 303, func(r auditEntry) bool {
-				return r.Action == actionAccountPassword && r.Target == "mod.two" && r.Outcome == outcomeSuccess
+			{"password", func() *page { return e.post("/accounts/mod.two/password", url.Values{"password": {"another one!"}}) }, 303, func(r store.AuditEntry) bool {
+				return r.Action == store.ActionAccountPassword && r.Target == "mod.two" && r.Outcome == store.OutcomeSuccess
 			}},
-			{"disable", func() *page { return e.post("/accounts/mod.two/disable", nil) }, 303, func(r auditEntry) bool {
-				return r.Action == actionAccountDisable && r.Outcome == outcomeSuccess
+			{"disable", func() *page { return e.post("/accounts/mod.two/disable", nil) }, 303, func(r store.AuditEntry) bool {
+				return r.Action == store.ActionAccountDisable && r.Outcome == store.OutcomeSuccess
 			}},
-			{"last admin", func() *page { return e.post("/accounts/admin/role", url.Values{"role": {"viewer"}}) }, 303, func(r auditEntry) bool {
-				return r.Action == actionAccountRole && r.Target == "admin" && r.Outcome == outcomeFailure && r.ErrorCode == "last_admin"
+			{"last admin", func() *page { return e.post("/accounts/admin/role", url.Values{"role": {"viewer"}}) }, 303, func(r store.AuditEntry) bool {
+				return r.Action == store.ActionAccountRole && r.Target == "admin" && r.Outcome == store.OutcomeFailure && r.ErrorCode == "last_admin"
 			}},
-			{"enable", func() *page { return e.post("/accounts/mod.two/enable", nil) }, 303, func(r auditEntry) bool {
-				return r.Action == actionAccountEnable && r.Outcome == outcomeSuccess
+			{"enable", func() *page { return e.post("/accounts/mod.two/enable", nil) }, 303, func(r store.AuditEntry) bool {
+				return r.Action == store.ActionAccountEnable && r.Outcome == store.OutcomeSuccess
 			}},
 		}
 		for _, s := range steps {
@@ -259,16 +260,16 @@ func TestAuditAccountChanges(t *testing.T) {
 				continue
 			}
 			r := oneRecord(t, e, since)
-			if r.Actor != "admin" || r.Addr != "127.0.0.1" || r.TargetType != targetAccount || !s.check(r) {
+			if r.Actor != "admin" || r.Addr != "127.0.0.1" || r.TargetType != store.TargetAccount || !s.check(r) {
 				t.Errorf("%s: record %+v", s.name, r)
 			}
 		}
 		// From the shell.
 		since := lastAuditID(t, e)
-		if err := e.srv.accounts.AddWithRole(context.Background(), "from.shell", "ten chars!!", RoleViewer); err != nil {
+		if err := e.srv.st.CreateAccount(context.Background(), store.ShellActor, "from.shell", "ten chars!!", store.RoleViewer); err != nil {
 			t.Fatal(err)
 		}
-		if r := oneRecord(t, e, since); r.Actor != actorShell || r.Addr != "local" || r.Summary.Role != RoleViewer {
+		if r := oneRecord(t, e, since); r.Actor != store.ShellActor.Name || r.Addr != "local" || r.Summary.Role != store.RoleViewer {
 			t.Errorf("shell record %+v", r)
 		}
 	})
@@ -291,7 +292,7 @@ func TestAccountRules(t *testing.T) {
 			}
 		}
 		// A disabled account cannot sign in, and its session ends at once.
-		e.addAccount("soon.gone", RoleModerator)
+		e.addAccount("soon.gone", store.RoleModerator)
 		gone := e.browserAs("soon.gone", testRolePass)
 		wantStatus(t, e.getWith(gone, "/groups/new"), http.StatusOK)
 		wantStatus(t, e.post("/accounts/soon.gone/disable", nil), http.StatusSeeOther)
@@ -302,11 +303,11 @@ func TestAccountRules(t *testing.T) {
 		p := e.postWith(c, "/login", url.Values{"username": {"soon.gone"}, "password": {testRolePass}})
 		wantStatus(t, p, http.StatusUnauthorized)
 		var code string
-		if err := e.srv.st.db.QueryRow(`SELECT o.error_code FROM audit_log a JOIN audit_outcomes o ON o.record_id = a.id WHERE a.action = 'sign_in' ORDER BY a.id DESC LIMIT 1`).Scan(&code); err != nil || code != "account_disabled" {
+		if err := e.srv.st.DB().QueryRow(`SELECT o.error_code FROM audit_log a JOIN audit_outcomes o ON o.record_id = a.id WHERE a.action = 'sign_in' ORDER BY a.id DESC LIMIT 1`).Scan(&code); err != nil || code != "account_disabled" {
 			t.Errorf("disabled sign-in recorded as %q, %v", code, err)
 		}
 		// A demoted admin loses the accounts page on the next click.
-		e.addAccount("second.admin", RoleAdmin)
+		e.addAccount("second.admin", store.RoleAdmin)
 		second := e.browserAs("second.admin", testRolePass)
 		wantStatus(t, e.getWith(second, "/accounts"), http.StatusOK)
 		wantStatus(t, e.post("/accounts/second.admin/role", url.Values{"role": {"viewer"}}), http.StatusSeeOther)
@@ -335,11 +336,11 @@ func TestAccountRules(t *testing.T) {
 func failAuditWrites(t *testing.T, e *env, table string) {
 	t.Helper()
 	q := `CREATE TRIGGER test_fail_` + table + ` BEFORE INSERT ON ` + table + ` BEGIN SELECT RAISE(ABORT, 'disk is full (test)'); END`
-	if e.srv.st.dialect == dialectPostgres {
+	if e.srv.st.Dialect() == store.Postgres {
 		q = `CREATE FUNCTION test_fail_` + table + `() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk is full (test)'; END $$;
 			CREATE TRIGGER test_fail_` + table + ` BEFORE INSERT ON ` + table + ` FOR EACH ROW EXECUTE FUNCTION test_fail_` + table + `()`
 	}
-	if _, err := e.srv.st.db.Exec(q); err != nil {
+	if _, err := e.srv.st.DB().Exec(q); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -373,7 +374,7 @@ func TestAuditWriteFailureRefusesTheAction(t *testing.T) {
 			t.Errorf("the group was deleted without a record: %v", err)
 		}
 		wantStatus(t, e.post("/accounts", url.Values{"username": {"unrecorded"}, "password": {"ten chars!!"}, "role": {"viewer"}}), http.StatusInternalServerError)
-		if acc, _ := e.srv.accounts.lookup(context.Background(), "unrecorded"); acc != nil {
+		if acc, _ := e.srv.st.Account(context.Background(), "unrecorded"); acc != nil {
 			t.Error("an account was created without a record")
 		}
 		// Nor can anyone sign in unrecorded.
@@ -400,7 +401,7 @@ func TestAuditOutcomeFailureAfterTheChange(t *testing.T) {
 		}
 		// The attempt is on record, with the outcome it truly has: unknown.
 		got := auditSince(t, e, since)
-		if len(got) != 1 || got[0].Action != actionGroupCreate || got[0].Outcome != outcomeUnknown || got[0].Summary.Name != "Outcome lost" {
+		if len(got) != 1 || got[0].Action != store.ActionGroupCreate || got[0].Outcome != store.OutcomeUnknown || got[0].Summary.Name != "Outcome lost" {
 			t.Fatalf("records %+v", got)
 		}
 		list := e.get("/audit?outcome=unknown")
@@ -413,7 +414,7 @@ func TestAuditOutcomeFailureAfterTheChange(t *testing.T) {
 func TestAuditIsAppendOnly(t *testing.T) {
 	forEachStore(t, func(t *testing.T, db testDB) {
 		e := newEnv(t, withDB(db)).login()
-		before, err := e.srv.st.auditPage(context.Background(), auditFilter{})
+		before, err := e.srv.st.AuditPage(context.Background(), store.AuditFilter{})
 		if err != nil || len(before) == 0 {
 			t.Fatalf("records %d, %v", len(before), err)
 		}
@@ -423,19 +424,19 @@ func TestAuditIsAppendOnly(t *testing.T) {
 			`UPDATE audit_outcomes SET outcome = 'success'`,
 			`DELETE FROM audit_outcomes`,
 		}
-		if db.dialect == dialectPostgres {
+		if db.dialect == store.Postgres {
 			attempts = append(attempts,
 				`DELETE FROM audit_log WHERE id < 0`, // refused even when it matches nothing
 				`TRUNCATE audit_outcomes`,
 				`TRUNCATE audit_log, audit_outcomes`)
 		}
 		for _, q := range attempts {
-			_, err := e.srv.st.db.Exec(q)
+			_, err := e.srv.st.DB().Exec(q)
 			if err == nil || !strings.Contains(err.Error(), "audit records cannot be") {
 				t.Errorf("%s: %v", q, err)
 			}
 		}
-		after, err := e.srv.st.auditPage(context.Background(), auditFilter{})
+		after, err := e.srv.st.AuditPage(context.Background(), store.AuditFilter{})
 		if diff := cmp.Diff(before, after); diff != "" || err != nil {
 			t.Errorf("records changed (-before +after), %v:\n%s", err, diff)
 		}
@@ -458,7 +459,7 @@ func TestAuditSurvivesRestart(t *testing.T) {
 	forEachStore(t, func(t *testing.T, db testDB) {
 		e := newEnv(t, withDB(db)).login()
 		e.post("/logout", nil)
-		want, err := e.srv.st.auditPage(context.Background(), auditFilter{})
+		want, err := e.srv.st.AuditPage(context.Background(), store.AuditFilter{})
 		if err != nil || len(want) < 2 {
 			t.Fatalf("records %d, %v", len(want), err)
 		}
@@ -466,12 +467,12 @@ func TestAuditSurvivesRestart(t *testing.T) {
 		if err := e.srv.Close(); err != nil {
 			t.Fatal(err)
 		}
-		st, err := openStore(db.dir, db.url)
+		st, err := store.Open(db.dir, db.url)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer st.Close()
-		got, err := st.auditPage(context.Background(), auditFilter{})
+		got, err := st.AuditPage(context.Background(), store.AuditFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -486,15 +487,15 @@ func TestAuditSurvivesRestart(t *testing.T) {
 func seedAudit(t *testing.T, e *env, n int, start time.Time) {
 	t.Helper()
 	actors := []string{"ann", "ben", "cy"}
-	actions := []string{actionGroupCreate, actionGroupUpdate, actionGroupDelete}
+	actions := []string{store.ActionGroupCreate, store.ActionGroupUpdate, store.ActionGroupDelete}
 	for i := range n {
 		var outcome error
 		if i%4 == 3 {
-			outcome = &auditFailure{code: "x", msg: "failed"}
+			outcome = &store.AuditFailure{Code: "x", Msg: "failed"}
 		}
-		err := e.srv.st.appendAudit(context.Background(), auditEntry{
+		err := e.srv.st.AppendAudit(context.Background(), store.AuditEntry{
 			At: start.Add(time.Duration(i) * time.Minute), Actor: actors[i%3], Addr: "10.0.0.1",
-			Action: actions[i%3], TargetType: targetGroup, Target: strconv.Itoa(1000 + i%7),
+			Action: actions[i%3], TargetType: store.TargetGroup, Target: strconv.Itoa(1000 + i%7),
 		}, outcome)
 		if err != nil {
 			t.Fatal(err)
@@ -517,8 +518,8 @@ func TestAuditPagingAndFilters(t *testing.T) {
 			})
 			return ids
 		}
-		all := func(f auditFilter) []int64 {
-			entries, err := e.srv.st.auditPage(context.Background(), f)
+		all := func(f store.AuditFilter) []int64 {
+			entries, err := e.srv.st.AuditPage(context.Background(), f)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -568,19 +569,19 @@ func TestAuditPagingAndFilters(t *testing.T) {
 		seeded := auditSince(t, e, 0)
 		tests := []struct {
 			q    string
-			keep func(r auditEntry) bool
+			keep func(r store.AuditEntry) bool
 		}{
-			{"?actor=ben", func(r auditEntry) bool { return r.Actor == "ben" }},
-			{"?action=update_group&outcome=failure", func(r auditEntry) bool {
-				return r.Action == actionGroupUpdate && r.Outcome == outcomeFailure
+			{"?actor=ben", func(r store.AuditEntry) bool { return r.Actor == "ben" }},
+			{"?action=update_group&outcome=failure", func(r store.AuditEntry) bool {
+				return r.Action == store.ActionGroupUpdate && r.Outcome == store.OutcomeFailure
 			}},
-			{"?target=1002&actor=cy", func(r auditEntry) bool { return r.Target == "1002" && r.Actor == "cy" }},
-			{"?from=2025-03-02", func(r auditEntry) bool { return !r.At.Before(day.Add(time.Hour)) }},
-			{"?to=2025-03-01&action=create_group", func(r auditEntry) bool {
-				return r.At.Before(day.Add(time.Hour)) && r.Action == actionGroupCreate
+			{"?target=1002&actor=cy", func(r store.AuditEntry) bool { return r.Target == "1002" && r.Actor == "cy" }},
+			{"?from=2025-03-02", func(r store.AuditEntry) bool { return !r.At.Before(day.Add(time.Hour)) }},
+			{"?to=2025-03-01&action=create_group", func(r store.AuditEntry) bool {
+				return r.At.Before(day.Add(time.Hour)) && r.Action == store.ActionGroupCreate
 			}},
-			{"?from=2025-03-01&to=2025-03-01&outcome=success&actor=ann", func(r auditEntry) bool {
-				return r.At.Before(day.Add(time.Hour)) && r.Outcome == outcomeSuccess && r.Actor == "ann"
+			{"?from=2025-03-01&to=2025-03-01&outcome=success&actor=ann", func(r store.AuditEntry) bool {
+				return r.At.Before(day.Add(time.Hour)) && r.Outcome == store.OutcomeSuccess && r.Actor == "ann"
 			}},
 		}
 		for _, tc := range tests {
@@ -614,7 +615,7 @@ func mustQuery(q string) url.Values {
 	return v
 }
 
-func mustFilter(q string) auditFilter {
+func mustFilter(q string) store.AuditFilter {
 	f, _, _ := parseAuditFilter(mustQuery(q), views.NewLocalizer(views.English))
 	return f
 }
@@ -715,17 +716,17 @@ func TestGroupDetailShowsHistory(t *testing.T) {
 }
 
 func TestAuditActionLabels(t *testing.T) {
-	for _, a := range auditActions {
+	for _, a := range store.AuditActions {
 		if !views.Has("audit.action." + a) {
 			t.Errorf("no label for %s", a)
 		}
 	}
-	for _, o := range []string{outcomeSuccess, outcomeFailure, outcomeUnknown} {
+	for _, o := range []string{store.OutcomeSuccess, store.OutcomeFailure, store.OutcomeUnknown} {
 		if !views.Has("audit.outcome." + o) {
 			t.Errorf("no label for %s", o)
 		}
 	}
-	for _, r := range Roles {
+	for _, r := range store.Roles {
 		if !views.Has("account.role." + string(r)) {
 			t.Errorf("no label for %s", r)
 		}

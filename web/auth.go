@@ -1,9 +1,6 @@
 package web
 
 import (
-	"context"
-	"database/sql"
-	"errors"
 	"math"
 	"net/http"
 	"net/url"
@@ -13,19 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"groupdesk/views"
-)
-
-// Login throttle: this many failures within loginWindow lock the account
-// name, and separately the client address, for loginLockout.
-const (
-	loginMaxFailures = 5
-	loginWindow      = 15 * time.Minute
-	loginLockout     = 15 * time.Minute
-)
-
-const (
-	throttleAccount = "account"
-	throttleAddress = "address"
+	"groupdesk/web/store"
 )
 
 // requireLogin sends visitors without a signed-in session to the login
@@ -89,7 +74,14 @@ func (s *Server) loginPage(c echo.Context) error {
 // login is POST /login.
 func (s *Server) login(c echo.Context) error {
 	ctx := c.Request().Context()
-	username := normalizeAccountName(c.FormValue("username"))
+	typed := strings.TrimSpace(c.FormValue("username"))
+	// No account has a longer name: such a name is refused before anything
+	// is written or logged, so that huge names cannot fill the disk.
+	tooLong := len(typed) > store.MaxAccountNameLen
+	if tooLong {
+		typed = ""
+	}
+	username := store.NormalizeAccountName(typed)
 	password := c.FormValue("password")
 	next := localPath(c.FormValue("next"))
 	addr := c.RealIP()
@@ -99,52 +91,59 @@ func (s *Server) login(c echo.Context) error {
 		p := s.page(c, "", "login.title")
 		return render(c, status, views.LoginPage(p, views.Login{Username: username, Next: next, Error: p.L.T(key, args...)}))
 	}
+	if tooLong {
+		return fail(http.StatusUnauthorized, "login.failed")
+	}
 	// Every attempt is audited before the answer; nobody is signed in yet,
 	// so the actor is empty until the password is right.
-	attempt := s.newAuditEntry(c, actionLogin, targetAccount, username)
+	attempt := s.newAuditEntry(c, store.ActionLogin, store.TargetAccount, username)
 	attempt.Actor = ""
-	if until, err := s.lockedUntil(ctx, now, username, addr); err != nil {
+	// The attempt is counted before the password is checked, so parallel
+	// guesses check no more passwords than sequential ones.
+	throttle, err := s.st.ReserveLoginAttempt(ctx, now, username, addr)
+	if err != nil {
 		return err
-	} else if !until.IsZero() {
-		if err := s.auditLocal(c, attempt, &auditFailure{code: "locked", msg: "refused while locked out after repeated failures"}); err != nil {
+	}
+	if !throttle.Allowed {
+		if err := s.auditFailedSignIn(c, attempt, &store.AuditFailure{Code: "locked", Msg: "refused while locked out after repeated failures"}); err != nil {
 			return err
 		}
-		return fail(http.StatusTooManyRequests, "login.locked", minutesUntil(now, until))
+		return fail(http.StatusTooManyRequests, "login.locked", minutesUntil(now, throttle.LockedUntil))
 	}
 	ok := false
 	if username != "" && password != "" {
-		var err error
-		if ok, err = s.accounts.authenticate(ctx, username, password); err != nil {
+		if ok, err = s.st.Authenticate(ctx, username, password); err != nil {
 			return err
 		}
 	}
-	reason := &auditFailure{code: "bad_credentials", msg: "wrong username or password"}
+	reason := &store.AuditFailure{Code: "bad_credentials", Msg: "wrong username or password"}
 	if ok {
 		// A disabled account is refused with the same words as a wrong
 		// password; only the audit log tells them apart.
-		acc, err := s.accounts.lookup(ctx, username)
+		acc, err := s.st.Account(ctx, username)
 		if err != nil {
 			return err
 		}
 		if acc == nil || acc.Disabled {
 			ok = false
-			reason = &auditFailure{code: "account_disabled", msg: "the account is disabled"}
+			reason = &store.AuditFailure{Code: "account_disabled", Msg: "the account is disabled"}
 		}
 	}
 	if !ok {
-		until, err := s.recordLoginFailure(ctx, now, username, addr)
-		if err != nil {
-			return err
+		locked := !throttle.LockedUntil.IsZero()
+		if locked {
+			reason.Msg += "; now locked out"
 		}
-		if !until.IsZero() {
-			reason.msg += "; now locked out"
+		record := s.auditFailedSignIn
+		if reason.Code == "account_disabled" {
+			record = s.auditLocal // the right password: worth a record of its own
 		}
-		if err := s.auditLocal(c, attempt, reason); err != nil {
+		if err := record(c, attempt, reason); err != nil {
 			return err
 		}
 		s.log.Info("failed sign-in", "username", username, "addr", addr)
-		if !until.IsZero() {
-			return fail(http.StatusTooManyRequests, "login.locked", minutesUntil(now, until))
+		if locked {
+			return fail(http.StatusTooManyRequests, "login.locked", minutesUntil(now, throttle.LockedUntil))
 		}
 		return fail(http.StatusUnauthorized, "login.failed")
 	}
@@ -152,10 +151,10 @@ func (s *Server) login(c echo.Context) error {
 	if err := s.auditLocal(c, attempt, nil); err != nil {
 		return err
 	}
-	if err := s.clearLoginFailures(ctx, username, addr); err != nil {
+	if err := s.st.ClearLoginFailures(ctx, username, addr); err != nil {
 		return err
 	}
-	if err := s.accounts.recordLogin(ctx, username, now); err != nil {
+	if err := s.st.RecordLogin(ctx, username, now); err != nil {
 		return err
 	}
 	rs := session(c)
@@ -177,7 +176,7 @@ func (s *Server) login(c echo.Context) error {
 func (s *Server) logout(c echo.Context) error {
 	rs := session(c)
 	if user := rs.get(sessUser); user != "" {
-		if err := s.auditLocal(c, s.newAuditEntry(c, actionLogout, targetAccount, user), nil); err != nil {
+		if err := s.auditLocal(c, s.newAuditEntry(c, store.ActionLogout, store.TargetAccount, user), nil); err != nil {
 			return err
 		}
 	}
@@ -196,55 +195,4 @@ func (s *Server) logout(c echo.Context) error {
 
 func minutesUntil(now, until time.Time) int {
 	return int(math.Ceil(until.Sub(now).Minutes()))
-}
-
-// lockedUntil returns when the lockout of the account name or the address
-// ends, or zero if neither is locked.
-func (s *Server) lockedUntil(ctx context.Context, now time.Time, username, addr string) (time.Time, error) {
-	var latest int64
-	err := s.st.queryRow(ctx,
-		`SELECT coalesce(max(locked_until), 0) FROM login_attempts
-		 WHERE ((scope = ? AND key = ?) OR (scope = ? AND key = ?)) AND locked_until > ?`,
-		throttleAccount, username, throttleAddress, addr, millis(now)).Scan(&latest)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return time.Time{}, err
-	}
-	return fromMillis(latest), nil
-}
-
-// recordLoginFailure counts a failure against the name and the address and
-// returns when a lockout it caused ends (zero if none).
-func (s *Server) recordLoginFailure(ctx context.Context, now time.Time, username, addr string) (time.Time, error) {
-	var until time.Time
-	for _, k := range [][2]string{{throttleAccount, username}, {throttleAddress, addr}} {
-		var lockedUntil int64
-		// In DO UPDATE the stored row's columns carry the table's name:
-		// PostgreSQL finds a bare name ambiguous with excluded's.
-		err := s.st.queryRow(ctx,
-			`INSERT INTO login_attempts (scope, key, failures, window_start, locked_until) VALUES (?, ?, 1, ?, 0)
-			 ON CONFLICT(scope, key) DO UPDATE SET
-			   failures     = CASE WHEN login_attempts.window_start < ?3 - ?4 THEN 1 ELSE login_attempts.failures + 1 END,
-			   window_start = CASE WHEN login_attempts.window_start < ?3 - ?4 THEN ?3 ELSE login_attempts.window_start END
-			 RETURNING CASE WHEN failures >= ?5 THEN ?3 + ?6 ELSE 0 END`,
-			k[0], k[1], millis(now), loginWindow.Milliseconds(), loginMaxFailures, loginLockout.Milliseconds()).Scan(&lockedUntil)
-		if err != nil {
-			return time.Time{}, err
-		}
-		if lockedUntil > 0 {
-			if _, err := s.st.exec(ctx,
-				`UPDATE login_attempts SET failures = 0, window_start = ?, locked_until = ? WHERE scope = ? AND key = ?`,
-				millis(now), lockedUntil, k[0], k[1]); err != nil {
-				return time.Time{}, err
-			}
-			until = fromMillis(lockedUntil)
-		}
-	}
-	return until, nil
-}
-
-func (s *Server) clearLoginFailures(ctx context.Context, username, addr string) error {
-	_, err := s.st.exec(ctx,
-		`DELETE FROM login_attempts WHERE (scope = ? AND key = ?) OR (scope = ? AND key = ?)`,
-		throttleAccount, username, throttleAddress, addr)
-	return err
 }

@@ -1,11 +1,16 @@
 package web
 
 import (
+	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"groupdesk/web/store"
 )
 
 func TestLoginSucceedsAndRedirectsToNext(t *testing.T) {
@@ -77,10 +82,10 @@ func TestLoginBadPassword(t *testing.T) {
 func TestLoginThrottlePerAccount(t *testing.T) {
 	forEachStore(t, func(t *testing.T, db testDB) {
 		e := newEnv(t, withDB(db))
-		for i := 1; i <= loginMaxFailures; i++ {
+		for i := 1; i <= store.LoginMaxFailures; i++ {
 			p := e.post("/login", url.Values{"username": {"admin"}, "password": {"wrong password " + string(rune('a'+i))}})
 			want := http.StatusUnauthorized
-			if i == loginMaxFailures {
+			if i == store.LoginMaxFailures {
 				want = http.StatusTooManyRequests
 			}
 			wantStatus(t, p, want)
@@ -92,7 +97,7 @@ func TestLoginThrottlePerAccount(t *testing.T) {
 			t.Fatalf("login-error = %q", got)
 		}
 		// After the lockout the right password works again.
-		e.srv.now = func() time.Time { return time.Now().Add(loginLockout + time.Minute) }
+		e.srv.now = func() time.Time { return time.Now().Add(store.LoginLockout + time.Minute) }
 		p = e.post("/login", url.Values{"username": {"admin"}, "password": {testAdminPass}})
 		wantStatus(t, p, http.StatusSeeOther)
 	})
@@ -101,8 +106,8 @@ func TestLoginThrottlePerAccount(t *testing.T) {
 func TestLoginThrottlePerAddress(t *testing.T) {
 	forEachStore(t, func(t *testing.T, db testDB) {
 		e := newEnv(t, withDB(db))
-		for i := range loginMaxFailures {
-			e.post("/login", url.Values{"username": {"guess" + string(rune('a'+i))}, "password": {"wrong password"}})
+		for i := range store.LoginAddressMaxFailures {
+			e.post("/login", url.Values{"username": {"guess" + strconv.Itoa(i)}, "password": {"wrong password"}})
 		}
 		// A different, existing account from the same address is locked out too.
 		p := e.post("/login", url.Values{"username": {"admin"}, "password": {testAdminPass}})
@@ -178,7 +183,7 @@ func TestSessionCookieFlagsAndRotation(t *testing.T) {
 			t.Fatalf("session valid after logout: %d", p.StatusCode)
 		}
 		var n int
-		if err := e.srv.st.db.QueryRow(`SELECT count(*) FROM sessions WHERE username = 'admin'`).Scan(&n); err != nil || n != 0 {
+		if err := e.srv.st.DB().QueryRow(`SELECT count(*) FROM sessions WHERE username = 'admin'`).Scan(&n); err != nil || n != 0 {
 			t.Fatalf("signed-in session rows after logout = %d (%v)", n, err)
 		}
 	})
@@ -242,5 +247,76 @@ func TestLocalPath(t *testing.T) {
 		if got := localPath(in); got != want {
 			t.Errorf("localPath(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestLoginThrottleSparesOtherAddresses (#14, finding 5): wrong passwords
+// for admin from one address lock admin out from that address only; the
+// right password from another address still works.
+func TestLoginThrottleSparesOtherAddresses(t *testing.T) {
+	_, loopback, _ := net.ParseCIDR("127.0.0.0/8")
+	e := newEnv(t, withConfig(func(c *Config) { c.TrustedProxies = []*net.IPNet{loopback} }))
+	attacker, moderator := "203.0.113.7", "198.51.100.9"
+	for i := range store.LoginMaxFailures + 3 {
+		e.post("/login", url.Values{"username": {"admin"}, "password": {"guess " + strconv.Itoa(i)}}, "X-Forwarded-For", attacker)
+	}
+	p := e.post("/login", url.Values{"username": {"admin"}, "password": {testAdminPass}}, "X-Forwarded-For", attacker)
+	wantStatus(t, p, http.StatusTooManyRequests)
+	p = e.postWith(e.newBrowser(), "/login", url.Values{"username": {"admin"}, "password": {testAdminPass}}, "X-Forwarded-For", moderator)
+	wantStatus(t, p, http.StatusSeeOther)
+}
+
+// TestLoginParallelGuessesAreCounted (#14, finding 6): guesses sent all at
+// once check no more passwords than the same guesses one after another:
+// LoginMaxFailures-1 wrong answers, then the lockout. They are one audit
+// record that counts them all.
+func TestLoginParallelGuessesAreCounted(t *testing.T) {
+	forEachStore(t, func(t *testing.T, db testDB) {
+		e := newEnv(t, withDB(db))
+		token := e.csrfOf(e.http)
+		since := lastAuditID(t, e)
+		const guesses = 40
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		statuses := map[int]int{}
+		for i := range guesses {
+			wg.Go(func() {
+				p := e.post("/login", url.Values{"username": {"admin"}, "password": {"guess " + strconv.Itoa(i)}, csrfField: {token}})
+				mu.Lock()
+				statuses[p.StatusCode]++
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		if statuses[http.StatusUnauthorized] != store.LoginMaxFailures-1 || statuses[http.StatusTooManyRequests] != guesses-store.LoginMaxFailures+1 {
+			t.Errorf("%d guesses answered %v; want %d × 401 (passwords checked), the rest 429", guesses, statuses, store.LoginMaxFailures-1)
+		}
+		records := auditSince(t, e, since)
+		if len(records) != 1 || records[0].Attempts != guesses || records[0].Outcome != store.OutcomeFailure {
+			t.Errorf("audit records %+v, want one that counts %d attempts", records, guesses)
+		}
+	})
+}
+
+// TestSessionCookieOfEarlierFormat: a cookie that carries the session id
+// alone, as before anonymous sessions moved into the cookie, still signs
+// its holder in, so a deploy signs nobody out.
+func TestSessionCookieOfEarlierFormat(t *testing.T) {
+	e := newEnv(t).login()
+	var payload cookiePayload
+	if err := e.srv.sessions.codec.Decode(sessionCookie, sessionCookieOf(t, e).Value, &payload); err != nil || payload.ID == "" {
+		t.Fatalf("session cookie: %+v, %v", payload, err)
+	}
+	old, err := e.srv.sessions.codec.Encode(sessionCookie, payload.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := e.newBrowser()
+	u, _ := url.Parse(e.web.URL)
+	b.Jar.SetCookies(u, []*http.Cookie{{Name: sessionCookie, Value: old}})
+	p := e.getWith(b, "/groups/new")
+	wantStatus(t, p, http.StatusOK)
+	if got := p.text("current-user"); !strings.Contains(got, "admin") {
+		t.Errorf("current-user %q", got)
 	}
 }

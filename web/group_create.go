@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"groupdesk/views"
+	"groupdesk/web/store"
 )
 
 // newGroupDefaults are the create form's starting values: Agora's own
@@ -32,17 +33,17 @@ func (s *Server) groupCreate(c echo.Context) error {
 	if len(errs) > 0 {
 		return s.renderGroupForm(c, http.StatusUnprocessableEntity, form, errs, nil)
 	}
-	entry := s.newAuditEntry(c, actionGroupCreate, targetGroup, "")
+	entry := s.newAuditEntry(c, store.ActionGroupCreate, store.TargetGroup, "")
 	members := len(in.Members) + 1 // the owner joins too
-	entry.Summary = auditSummary{Name: in.GroupName, Owner: in.Owner, Members: &members, MaxUsers: in.MaxUsers}
+	entry.Summary = store.AuditSummary{Name: in.GroupName, Owner: in.Owner, Members: &members, MaxUsers: in.MaxUsers}
 	var id string
-	err, auditErr := s.auditedCall(c, entry, func(ctx context.Context) (string, error) {
+	err := s.auditedCall(c, entry, func(ctx context.Context) (string, error) {
 		var err error
 		id, _, err = s.groups.Create(ctx, in.createRequest())
 		return id, err
 	})
-	if auditErr != nil {
-		return auditErr
+	if isAuditWriteError(err) {
+		return err
 	}
 	if err != nil {
 		status, errs, top := agoraFormErrors(err, in)

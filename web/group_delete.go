@@ -9,6 +9,7 @@ import (
 
 	"groupdesk/agora"
 	"groupdesk/views"
+	"groupdesk/web/store"
 )
 
 // groupDeleteConfirm is GET /groups/{id}/delete: the question, naming the
@@ -47,7 +48,7 @@ func (s *Server) groupDelete(c echo.Context) error {
 	}
 	l := localizer(c)
 	rs := session(c)
-	entry := s.newAuditEntry(c, actionGroupDelete, targetGroup, id)
+	entry := s.newAuditEntry(c, store.ActionGroupDelete, store.TargetGroup, id)
 	g, _, err := s.groups.GetOne(c.Request().Context(), id)
 	if err != nil {
 		// Nothing was deleted; the attempt is recorded all the same.
@@ -61,13 +62,13 @@ func (s *Server) groupDelete(c echo.Context) error {
 		return err
 	}
 	members := memberCount(g)
-	entry.Summary = auditSummary{Name: g.Name, Owner: g.Owner, Members: &members, MaxUsers: g.MaxUsers}
-	err, auditErr := s.auditedCall(c, entry, func(ctx context.Context) (string, error) {
+	entry.Summary = store.AuditSummary{Name: g.Name, Owner: g.Owner, Members: &members, MaxUsers: g.MaxUsers}
+	err = s.auditedCall(c, entry, func(ctx context.Context) (string, error) {
 		_, err := s.groups.Delete(ctx, id)
 		return "", err
 	})
-	if auditErr != nil {
-		return auditErr
+	if isAuditWriteError(err) {
+		return err
 	}
 	switch {
 	case errors.Is(err, agora.ErrNotFound):

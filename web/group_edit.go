@@ -10,6 +10,7 @@ import (
 
 	"groupdesk/agora"
 	"groupdesk/views"
+	"groupdesk/web/store"
 )
 
 // groupEdit is GET /groups/{id}/edit: one call to fill the form.
@@ -58,14 +59,14 @@ func (s *Server) groupUpdate(c echo.Context) error {
 		setFlash(rs, views.FlashInfo, l.T("flash.no_changes"))
 		return c.Redirect(http.StatusSeeOther, groupPath(id))
 	}
-	entry := s.newAuditEntry(c, actionGroupUpdate, targetGroup, id)
-	entry.Summary = auditSummary{Changes: updateChanges(req, orig)}
-	err, auditErr := s.auditedCall(c, entry, func(ctx context.Context) (string, error) {
+	entry := s.newAuditEntry(c, store.ActionGroupUpdate, store.TargetGroup, id)
+	entry.Summary = store.AuditSummary{Changes: updateChanges(req, orig)}
+	err = s.auditedCall(c, entry, func(ctx context.Context) (string, error) {
 		_, err := s.groups.Update(ctx, id, req)
 		return "", err
 	})
-	if auditErr != nil {
-		return auditErr
+	if isAuditWriteError(err) {
+		return err
 	}
 	if err != nil {
 		status, errs, top := agoraFormErrors(err, in)
@@ -79,22 +80,22 @@ func (s *Server) groupUpdate(c echo.Context) error {
 // updateChanges lists what an update changes, old → new, for the audit
 // log. The old values are those the edit form was rendered from: what the
 // moderator saw and changed.
-func updateChanges(req *agora.UpdateGroupRequest, orig views.GroupFormValues) []auditChange {
-	var out []auditChange
+func updateChanges(req *agora.UpdateGroupRequest, orig views.GroupFormValues) []store.AuditChange {
+	var out []store.AuditChange
 	str := func(field string, v *string, old string) {
 		if v != nil {
-			out = append(out, auditChange{Field: field, Old: old, New: *v})
+			out = append(out, store.AuditChange{Field: field, Old: old, New: *v})
 		}
 	}
 	flag := func(field string, v *bool, old bool) {
 		if v != nil {
-			out = append(out, auditChange{Field: field, Old: strconv.FormatBool(old), New: strconv.FormatBool(*v)})
+			out = append(out, store.AuditChange{Field: field, Old: strconv.FormatBool(old), New: strconv.FormatBool(*v)})
 		}
 	}
 	str(views.FieldGroupName, req.GroupName, strings.TrimSpace(orig.GroupName))
 	str(views.FieldDescription, req.Description, orig.Description)
 	if req.MaxUsers != nil {
-		out = append(out, auditChange{Field: views.FieldMaxUsers, Old: strings.TrimSpace(orig.MaxUsers), New: strconv.Itoa(*req.MaxUsers)})
+		out = append(out, store.AuditChange{Field: views.FieldMaxUsers, Old: strings.TrimSpace(orig.MaxUsers), New: strconv.Itoa(*req.MaxUsers)})
 	}
 	flag(views.FieldPublic, req.Public, orig.Public)
 	flag(views.FieldMembersOnly, req.MembersOnly, orig.MembersOnly)

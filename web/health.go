@@ -75,7 +75,7 @@ func (r *readiness) get(now func() time.Time, check func(context.Context) readyR
 
 func (s *Server) checkReadiness(ctx context.Context) readyReport {
 	rep := readyReport{Status: "ok", Checks: map[string]string{"database": "ok", "agora": "ok"}}
-	if err := s.st.db.PingContext(ctx); err != nil {
+	if err := s.st.Ping(ctx); err != nil {
 		rep.Status, rep.Checks["database"] = "unavailable", "dashboard database does not answer"
 		s.log.Warn("readiness: dashboard database check failed", "err", err)
 	}

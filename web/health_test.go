@@ -123,7 +123,7 @@ func TestReadyzReportsWhatFailed(t *testing.T) {
 func TestReadyzDatabaseDown(t *testing.T) {
 	forEachStore(t, func(t *testing.T, db testDB) {
 		e := newEnv(t, withDB(db))
-		if err := e.srv.st.db.Close(); err != nil {
+		if err := e.srv.st.DB().Close(); err != nil {
 			t.Fatal(err)
 		}
 		p := e.get("/readyz")

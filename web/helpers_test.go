@@ -20,6 +20,7 @@ import (
 
 	"groupdesk/agora"
 	"groupdesk/agora/sandbox"
+	"groupdesk/web/store"
 )
 
 // 32-hex test credentials, used by the sandbox and by the client.
@@ -33,7 +34,7 @@ const (
 )
 
 func TestMain(m *testing.M) {
-	bcryptCost = bcrypt.MinCost
+	store.BcryptCost = bcrypt.MinCost
 	code := m.Run()
 	closeBigSandbox()
 	if shared.srv != nil {

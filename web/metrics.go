@@ -157,11 +157,7 @@ func (m *Metrics) attach(s *Server) {
 // countActiveSessions counts signed-in sessions within both timeouts.
 func (s *Server) countActiveSessions(ctx context.Context) (int, error) {
 	now := s.now()
-	var n int
-	err := s.st.queryRow(ctx,
-		`SELECT COUNT(*) FROM sessions WHERE last_seen >= ? AND created >= ? AND username != ''`,
-		millis(now.Add(-sessionIdleTimeout)), millis(now.Add(-sessionAbsoluteTimeout))).Scan(&n)
-	return n, err
+	return s.st.CountActiveSessions(ctx, now.Add(-sessionIdleTimeout), now.Add(-sessionAbsoluteTimeout))
 }
 
 // serveMetrics is GET /metrics. With Config.MetricsToken set it wants

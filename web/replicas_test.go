@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
+
+	"groupdesk/web/store"
 )
 
 // TestReplicasShareSessionsAndAuditLog runs two dashboards on one database
@@ -20,7 +22,7 @@ import (
 func TestReplicasShareSessionsAndAuditLog(t *testing.T) {
 	forEachStore(t, func(t *testing.T, db testDB) {
 		dbB := db
-		if db.dialect == dialectPostgres {
+		if db.dialect == store.Postgres {
 			dbB.dir = t.TempDir()
 		}
 		m := NewMetrics()
@@ -68,7 +70,7 @@ func TestReplicasShareSessionsAndAuditLog(t *testing.T) {
 			wantStatus(t, p, http.StatusOK)
 			var targets []string
 			p.find("audit-row").Each(func(_ int, s *goquery.Selection) {
-				if s.AttrOr("data-outcome", "") == outcomeSuccess && strings.TrimSpace(s.Find(`[data-testid="audit-actor"]`).Text()) == "admin" {
+				if s.AttrOr("data-outcome", "") == store.OutcomeSuccess && strings.TrimSpace(s.Find(`[data-testid="audit-actor"]`).Text()) == "admin" {
 					targets = append(targets, strings.TrimSpace(s.Find(`[data-testid="audit-target"]`).Text()))
 				}
 			})
@@ -86,7 +88,7 @@ func TestReplicasShareSessionsAndAuditLog(t *testing.T) {
 		wantMetric(t, text, "groupdesk_active_sessions", "", 0)
 
 		// Failures on either count against one limit.
-		for i := range loginMaxFailures - 1 {
+		for i := range store.LoginMaxFailures - 1 {
 			wantStatus(t, a.postWith(a.newBrowser(), "/login", url.Values{"username": {"ghost"}, "password": {"wrong password " + string(rune('a'+i))}}), http.StatusUnauthorized)
 		}
 		wantStatus(t, b.postWith(b.newBrowser(), "/login", url.Values{"username": {"ghost"}, "password": {"wrong again"}}), http.StatusTooManyRequests)

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"groupdesk/agora"
+	"groupdesk/web/store"
 )
 
 // The membership report walks every group of the app in the background and
@@ -429,7 +430,7 @@ func (r *reportRunner) wait() { r.wg.Wait() }
 func (r *reportRunner) close() {
 	r.mu.Lock()
 	if r.current != nil && r.current.state == reportRunning {
-		r.current.endedBy = actorSystem
+		r.current.endedBy = store.SystemActor.Name
 		r.current.cancel()
 	}
 	r.mu.Unlock()

@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"groupdesk/views"
+	"groupdesk/web/store"
 )
 
 // reportRefreshSeconds: while a report runs the page asks for its progress
@@ -67,7 +68,7 @@ func reportResultView(sum *membershipSummary) *views.ReportResult {
 // show the one that is already running (one at a time per app).
 func (s *Server) membershipReportStart(c echo.Context) error {
 	l := localizer(c)
-	entry := s.newAuditEntry(c, actionReportStart, targetReport, "membership")
+	entry := s.newAuditEntry(c, store.ActionReportStart, store.TargetReport, "membership")
 	run, started, err := s.reports.start(entry.Actor, func() error { return s.auditLocal(c, entry, nil) })
 	if err != nil {
 		return err
@@ -83,7 +84,7 @@ func (s *Server) membershipReportStart(c echo.Context) error {
 // membershipReportCancel is POST /reports/membership/cancel.
 func (s *Server) membershipReportCancel(c echo.Context) error {
 	l := localizer(c)
-	entry := s.newAuditEntry(c, actionReportCancel, targetReport, "membership")
+	entry := s.newAuditEntry(c, store.ActionReportCancel, store.TargetReport, "membership")
 	canceled, err := s.reports.cancel(entry.Actor, func(groups int) error {
 		entry.Summary.Groups = groups
 		return s.auditLocal(c, entry, nil)

@@ -22,6 +22,7 @@ import (
 
 	"groupdesk/agora"
 	"groupdesk/agora/sandbox"
+	"groupdesk/web/store"
 )
 
 // bigGroups is the size of the sandbox the report tests walk.
@@ -165,7 +166,7 @@ func TestMembershipReportCallsAndResult(t *testing.T) {
 func TestMembershipReportCancelAndOneAtATime(t *testing.T) {
 	e := newEnv(t, withAPI(bigSandbox(t)), withClientOpts(agora.WithRateLimits(0, 0))).login()
 	e.srv.reports.rate = 20 // slow enough to be caught running
-	e.addAccount("m.report", RoleModerator)
+	e.addAccount("m.report", store.RoleModerator)
 	other := e.browserAs("m.report", testRolePass)
 
 	wantStatus(t, e.post("/reports/membership", nil), http.StatusSeeOther)
@@ -201,7 +202,7 @@ func TestMembershipReportCancelAndOneAtATime(t *testing.T) {
 	wantStatus(t, p, http.StatusSeeOther)
 	waitReport(t, e)
 	r := oneRecord(t, e, since)
-	if r.Action != actionReportCancel || r.Actor != "m.report" {
+	if r.Action != store.ActionReportCancel || r.Actor != "m.report" {
 		t.Errorf("cancel record %+v", r)
 	}
 	page := e.get("/reports/membership")

@@ -3,67 +3,29 @@ package web
 import (
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"groupdesk/views"
+	"groupdesk/web/store"
 )
-
-// Role is what a dashboard account may do. Each role can do everything the
-// roles before it can.
-type Role string
-
-// The dashboard's roles, least first.
-const (
-	RoleViewer    Role = "viewer"    // read-only: lists, details, exports, the audit log and reports
-	RoleModerator Role = "moderator" // viewer + create, edit and delete groups, run reports
-	RoleAdmin     Role = "admin"     // moderator + manage dashboard accounts
-)
-
-// Roles lists the roles, least first.
-var Roles = []Role{RoleViewer, RoleModerator, RoleAdmin}
-
-// ParseRole reads a role name as typed on the command line or in a form.
-func ParseRole(s string) (Role, error) {
-	r := Role(strings.ToLower(strings.TrimSpace(s)))
-	if r.rank() == 0 {
-		return "", fmt.Errorf("role %q is not known: use viewer, moderator or admin", s)
-	}
-	return r, nil
-}
-
-func (r Role) rank() int {
-	switch r {
-	case RoleViewer:
-		return 1
-	case RoleModerator:
-		return 2
-	case RoleAdmin:
-		return 3
-	}
-	return 0
-}
-
-// Allows reports whether an account with role r may do what needs min.
-func (r Role) Allows(min Role) bool { return r.rank() > 0 && r.rank() >= min.rank() }
 
 // roleLabel is the role's name in the moderator's language.
-func roleLabel(l views.Localizer, r Role) string { return l.T("account.role." + string(r)) }
+func roleLabel(l views.Localizer, r store.Role) string { return l.T("account.role." + string(r)) }
 
 // ctxAccount is where currentAccount keeps the request's account.
 const ctxAccount = "groupdesk.account"
 
 // accountLookup is the cached result of currentAccount; acc is nil for an
 // anonymous request.
-type accountLookup struct{ acc *Account }
+type accountLookup struct{ acc *store.Account }
 
 // currentAccount is the one accessor for who is signed in: the account of
 // the session's user, read from the database once per request (so a role
 // change or a disabled account takes effect on the next click). It returns
 // nil for anonymous visitors and for sessions whose account is gone or
 // disabled.
-func (s *Server) currentAccount(c echo.Context) (*Account, error) {
+func (s *Server) currentAccount(c echo.Context) (*store.Account, error) {
 	if l, ok := c.Get(ctxAccount).(accountLookup); ok {
 		return l.acc, nil
 	}
@@ -72,7 +34,7 @@ func (s *Server) currentAccount(c echo.Context) (*Account, error) {
 		c.Set(ctxAccount, accountLookup{})
 		return nil, nil
 	}
-	acc, err := s.accounts.lookup(c.Request().Context(), username)
+	acc, err := s.st.Account(c.Request().Context(), username)
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +52,7 @@ type gate struct {
 	need echo.MiddlewareFunc
 }
 
-func (s *Server) gate(e *echo.Echo, min Role) gate { return gate{e: e, need: s.requireRole(min)} }
+func (s *Server) gate(e *echo.Echo, min store.Role) gate { return gate{e: e, need: s.requireRole(min)} }
 
 func (g gate) GET(path string, h echo.HandlerFunc)  { g.e.GET(path, h, g.need) }
 func (g gate) POST(path string, h echo.HandlerFunc) { g.e.POST(path, h, g.need) }
@@ -100,7 +62,7 @@ func (g gate) POST(path string, h echo.HandlerFunc) { g.e.POST(path, h, g.need) 
 // which are ended here) go to the login page; a signed-in account without
 // the role gets a 403 page saying what it would need, whatever the UI
 // showed it.
-func (s *Server) requireRole(min Role) echo.MiddlewareFunc {
+func (s *Server) requireRole(min store.Role) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			acc, err := s.currentAccount(c)
@@ -138,6 +100,6 @@ func (s *Server) addRole(c echo.Context, p *views.Page) {
 	}
 	p.User = acc.Username
 	p.Role = roleLabel(p.L, acc.Role)
-	p.CanEdit = acc.Role.Allows(RoleModerator)
-	p.CanManageAccounts = acc.Role.Allows(RoleAdmin)
+	p.CanEdit = acc.Role.Allows(store.RoleModerator)
+	p.CanManageAccounts = acc.Role.Allows(store.RoleAdmin)
 }

@@ -7,15 +7,17 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"groupdesk/web/store"
 )
 
 // Passwords of the accounts the role tests add.
 const testRolePass = "role test password"
 
 // addAccount creates an account with a role directly in the store.
-func (e *env) addAccount(name string, role Role) {
+func (e *env) addAccount(name string, role store.Role) {
 	e.t.Helper()
-	if err := e.srv.accounts.AddWithRole(context.Background(), name, testRolePass, role); err != nil {
+	if err := e.srv.st.CreateAccount(context.Background(), store.ShellActor, name, testRolePass, role); err != nil {
 		e.t.Fatalf("add account %s: %v", name, err)
 	}
 }
@@ -35,16 +37,18 @@ func (e *env) browserAs(username, password string) *http.Client {
 }
 
 // roleUsers are the accounts of TestRoleMatrix, by role; "" is anonymous.
-var roleUsers = map[Role]string{"": "", RoleViewer: "v.matrix", RoleModerator: "m.matrix", RoleAdmin: "admin"}
+var roleUsers = map[store.Role]string{"": "", store.RoleViewer: "v.matrix", store.RoleModerator: "m.matrix", store.RoleAdmin: "admin"}
 
-func roleOrder() []Role { return []Role{"", RoleViewer, RoleModerator, RoleAdmin} }
+func roleOrder() []store.Role {
+	return []store.Role{"", store.RoleViewer, store.RoleModerator, store.RoleAdmin}
+}
 
 // matrixRoute is one route of the table: who may use it and a request to
 // make to it.
 type matrixRoute struct {
-	method, path string // as registered
-	min          Role   // "" for routes without a gate
-	target       string // what to request ({id} etc. filled in)
+	method, path string     // as registered
+	min          store.Role // "" for routes without a gate
+	target       string     // what to request ({id} etc. filled in)
 	form         url.Values
 	// ok is the status of an allowed request (0: any but 403 and a
 	// redirect to sign-in; for results that depend on earlier tests).
@@ -60,9 +64,9 @@ type matrixRoute struct {
 func TestRoleMatrix(t *testing.T) {
 	e := newEnv(t)
 	e.srv.reports.rate = 0
-	e.addAccount(roleUsers[RoleViewer], RoleViewer)
-	e.addAccount(roleUsers[RoleModerator], RoleModerator)
-	e.addAccount("target.account", RoleViewer)
+	e.addAccount(roleUsers[store.RoleViewer], store.RoleViewer)
+	e.addAccount(roleUsers[store.RoleModerator], store.RoleModerator)
+	e.addAccount("target.account", store.RoleViewer)
 	e.login()
 	id, _ := newTestGroup(t, e)
 	e.srv.reports.wait()
@@ -78,32 +82,32 @@ func TestRoleMatrix(t *testing.T) {
 		{method: "POST", path: "/logout", target: "/logout", ok: 303},
 		{method: "POST", path: "/language", target: "/language", form: url.Values{"lang": {"en"}}, ok: 303},
 
-		{method: "GET", path: "/", min: RoleViewer, target: "/", ok: 303},
-		{method: "GET", path: "/groups", min: RoleViewer, target: "/groups", ok: 200},
-		{method: "GET", path: "/groups/jump", min: RoleViewer, target: "/groups/jump?id=" + id, ok: 303},
-		{method: "GET", path: "/groups/new", min: RoleModerator, target: "/groups/new", ok: 200},
-		{method: "POST", path: "/groups", min: RoleModerator, target: "/groups", form: invalidGroup, ok: 422},
-		{method: "GET", path: "/groups/:id", min: RoleViewer, target: "/groups/" + id, ok: 200},
-		{method: "GET", path: "/groups/:id/members.csv", min: RoleViewer, target: "/groups/" + id + "/members.csv", ok: 200},
-		{method: "GET", path: "/groups/:id/edit", min: RoleModerator, target: "/groups/" + id + "/edit", ok: 200},
-		{method: "POST", path: "/groups/:id", min: RoleModerator, target: "/groups/" + id, form: invalidGroup, ok: 422},
-		{method: "GET", path: "/groups/:id/delete", min: RoleModerator, target: "/groups/" + id + "/delete", ok: 200},
-		{method: "POST", path: "/groups/:id/delete", min: RoleModerator, target: "/groups/99999999999/delete", ok: 303},
-		{method: "GET", path: "/users", min: RoleViewer, target: "/users?username=alice", ok: 303},
-		{method: "GET", path: "/users/:username/groups", min: RoleViewer, target: "/users/alice/groups", ok: 200},
-		{method: "GET", path: "/users/:username/groups.csv", min: RoleViewer, target: "/users/alice/groups.csv", ok: 200},
-		{method: "GET", path: "/audit", min: RoleViewer, target: "/audit", ok: 200},
-		{method: "GET", path: "/audit.csv", min: RoleViewer, target: "/audit.csv", ok: 200},
-		{method: "GET", path: "/reports/membership", min: RoleViewer, target: "/reports/membership", ok: 200},
-		{method: "GET", path: "/reports/membership.csv", min: RoleViewer, target: "/reports/membership.csv"},
-		{method: "POST", path: "/reports/membership", min: RoleModerator, target: "/reports/membership", ok: 303},
-		{method: "POST", path: "/reports/membership/cancel", min: RoleModerator, target: "/reports/membership/cancel", ok: 303},
-		{method: "GET", path: "/accounts", min: RoleAdmin, target: "/accounts", ok: 200},
-		{method: "POST", path: "/accounts", min: RoleAdmin, target: "/accounts", form: url.Values{"username": {"Not Valid!"}}, ok: 422},
-		{method: "POST", path: "/accounts/:username/role", min: RoleAdmin, target: "/accounts/target.account/role", form: url.Values{"role": {"owner"}}, ok: 400},
-		{method: "POST", path: "/accounts/:username/password", min: RoleAdmin, target: "/accounts/target.account/password", form: url.Values{"password": {"short"}}, ok: 303},
-		{method: "POST", path: "/accounts/:username/disable", min: RoleAdmin, target: "/accounts/no.such.account/disable", ok: 303},
-		{method: "POST", path: "/accounts/:username/enable", min: RoleAdmin, target: "/accounts/no.such.account/enable", ok: 303},
+		{method: "GET", path: "/", min: store.RoleViewer, target: "/", ok: 303},
+		{method: "GET", path: "/groups", min: store.RoleViewer, target: "/groups", ok: 200},
+		{method: "GET", path: "/groups/jump", min: store.RoleViewer, target: "/groups/jump?id=" + id, ok: 303},
+		{method: "GET", path: "/groups/new", min: store.RoleModerator, target: "/groups/new", ok: 200},
+		{method: "POST", path: "/groups", min: store.RoleModerator, target: "/groups", form: invalidGroup, ok: 422},
+		{method: "GET", path: "/groups/:id", min: store.RoleViewer, target: "/groups/" + id, ok: 200},
+		{method: "GET", path: "/groups/:id/members.csv", min: store.RoleViewer, target: "/groups/" + id + "/members.csv", ok: 200},
+		{method: "GET", path: "/groups/:id/edit", min: store.RoleModerator, target: "/groups/" + id + "/edit", ok: 200},
+		{method: "POST", path: "/groups/:id", min: store.RoleModerator, target: "/groups/" + id, form: invalidGroup, ok: 422},
+		{method: "GET", path: "/groups/:id/delete", min: store.RoleModerator, target: "/groups/" + id + "/delete", ok: 200},
+		{method: "POST", path: "/groups/:id/delete", min: store.RoleModerator, target: "/groups/99999999999/delete", ok: 303},
+		{method: "GET", path: "/users", min: store.RoleViewer, target: "/users?username=alice", ok: 303},
+		{method: "GET", path: "/users/:username/groups", min: store.RoleViewer, target: "/users/alice/groups", ok: 200},
+		{method: "GET", path: "/users/:username/groups.csv", min: store.RoleViewer, target: "/users/alice/groups.csv", ok: 200},
+		{method: "GET", path: "/audit", min: store.RoleViewer, target: "/audit", ok: 200},
+		{method: "GET", path: "/audit.csv", min: store.RoleViewer, target: "/audit.csv", ok: 200},
+		{method: "GET", path: "/reports/membership", min: store.RoleViewer, target: "/reports/membership", ok: 200},
+		{method: "GET", path: "/reports/membership.csv", min: store.RoleViewer, target: "/reports/membership.csv"},
+		{method: "POST", path: "/reports/membership", min: store.RoleModerator, target: "/reports/membership", ok: 303},
+		{method: "POST", path: "/reports/membership/cancel", min: store.RoleModerator, target: "/reports/membership/cancel", ok: 303},
+		{method: "GET", path: "/accounts", min: store.RoleAdmin, target: "/accounts", ok: 200},
+		{method: "POST", path: "/accounts", min: store.RoleAdmin, target: "/accounts", form: url.Values{"username": {"Not Valid!"}}, ok: 422},
+		{method: "POST", path: "/accounts/:username/role", min: store.RoleAdmin, target: "/accounts/target.account/role", form: url.Values{"role": {"owner"}}, ok: 400},
+		{method: "POST", path: "/accounts/:username/password", min: store.RoleAdmin, target: "/accounts/target.account/password", form: url.Values{"password": {"short"}}, ok: 303},
+		{method: "POST", path: "/accounts/:username/disable", min: store.RoleAdmin, target: "/accounts/no.such.account/disable", ok: 303},
+		{method: "POST", path: "/accounts/:username/enable", min: store.RoleAdmin, target: "/accounts/no.such.account/enable", ok: 303},
 	}
 
 	// Every registered route has a row, and every row a route.
@@ -130,9 +134,9 @@ func TestRoleMatrix(t *testing.T) {
 		}
 	}
 
-	passwords := map[Role]string{RoleViewer: testRolePass, RoleModerator: testRolePass, RoleAdmin: testAdminPass}
+	passwords := map[store.Role]string{store.RoleViewer: testRolePass, store.RoleModerator: testRolePass, store.RoleAdmin: testAdminPass}
 	for _, r := range routes {
-		statuses := map[Role]int{}
+		statuses := map[store.Role]int{}
 		for _, role := range roleOrder() {
 			// A fresh browser each time: logout and the language must not
 			// leak into the next request.
@@ -193,7 +197,7 @@ func TestRoleMatrix(t *testing.T) {
 // TestViewerSeesNoChangeControls: what a viewer cannot do is not offered.
 func TestViewerSeesNoChangeControls(t *testing.T) {
 	e := newEnv(t)
-	e.addAccount("v.controls", RoleViewer)
+	e.addAccount("v.controls", store.RoleViewer)
 	e.login()
 	id, _ := newTestGroup(t, e)
 	viewer := e.browserAs("v.controls", testRolePass)
@@ -243,17 +247,17 @@ func TestViewerSeesNoChangeControls(t *testing.T) {
 }
 
 func TestParseRole(t *testing.T) {
-	for in, want := range map[string]Role{"viewer": RoleViewer, " Moderator ": RoleModerator, "ADMIN": RoleAdmin} {
-		if got, err := ParseRole(in); err != nil || got != want {
-			t.Errorf("ParseRole(%q) = %q, %v", in, got, err)
+	for in, want := range map[string]store.Role{"viewer": store.RoleViewer, " Moderator ": store.RoleModerator, "ADMIN": store.RoleAdmin} {
+		if got, err := store.ParseRole(in); err != nil || got != want {
+			t.Errorf("store.ParseRole(%q) = %q, %v", in, got, err)
 		}
 	}
 	for _, in := range []string{"", "owner", "root"} {
-		if _, err := ParseRole(in); err == nil {
-			t.Errorf("ParseRole(%q) accepted", in)
+		if _, err := store.ParseRole(in); err == nil {
+			t.Errorf("store.ParseRole(%q) accepted", in)
 		}
 	}
-	if RoleViewer.Allows(RoleModerator) || !RoleAdmin.Allows(RoleViewer) || Role("x").Allows(RoleViewer) {
+	if store.RoleViewer.Allows(store.RoleModerator) || !store.RoleAdmin.Allows(store.RoleViewer) || store.Role("x").Allows(store.RoleViewer) {
 		t.Error("Allows")
 	}
 }

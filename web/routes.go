@@ -5,6 +5,8 @@ import (
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
+
+	"groupdesk/web/store"
 )
 
 // routes is the whole URL map of the dashboard. Every route but the login
@@ -14,9 +16,9 @@ import (
 // CSRF token by checkCSRF. TestRoleMatrix fails for a route it has no row
 // for.
 func (s *Server) routes(e *echo.Echo) {
-	viewer := s.gate(e, RoleViewer)
-	moderator := s.gate(e, RoleModerator)
-	admin := s.gate(e, RoleAdmin)
+	viewer := s.gate(e, store.RoleViewer)
+	moderator := s.gate(e, store.RoleModerator)
+	admin := s.gate(e, store.RoleAdmin)
 
 	e.GET("/static/*", s.serveStatic)
 

@@ -4,14 +4,14 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"time"
+
+	"groupdesk/web/store"
 
 	"github.com/gorilla/securecookie"
 	"github.com/gorilla/sessions"
@@ -41,7 +41,7 @@ const (
 
 // sessionStore is a gorilla sessions.Store backed by the sessions table.
 type sessionStore struct {
-	st       *store
+	st       *store.Store
 	codec    *securecookie.SecureCookie
 	secure   bool // Config.SecureCookies; TLS requests get Secure anyway
 	idle     time.Duration
@@ -51,7 +51,7 @@ type sessionStore struct {
 
 var _ sessions.Store = (*sessionStore)(nil)
 
-func newSessionStore(st *store, key []byte, secure bool) *sessionStore {
+func newSessionStore(st *store.Store, key []byte, secure bool) *sessionStore {
 	codec := securecookie.New(key, nil)
 	codec.MaxAge(int(sessionAbsoluteTimeout / time.Second))
 	return &sessionStore{
@@ -97,29 +97,32 @@ func (ss *sessionStore) New(r *http.Request, name string) (*sessions.Session, er
 	if err != nil {
 		return sess, nil
 	}
-	var id string
-	if err := ss.codec.Decode(name, c.Value, &id); err != nil || id == "" {
-		return sess, nil // forged, from an old key, or too old: start over
+	var payload cookiePayload
+	if err := ss.codec.Decode(name, c.Value, &payload); err != nil {
+		// A cookie of an older build carries the id alone.
+		if ss.codec.Decode(name, c.Value, &payload.ID) != nil || payload.ID == "" {
+			return sess, nil // forged, from an old key, or too old: start over
+		}
 	}
-	ctx := r.Context()
-	var data string
-	var created, lastSeen int64
-	err = ss.st.queryRow(ctx,
-		`SELECT data, created, last_seen FROM sessions WHERE id_hash = ?`, hashSessionID(id)).
-		Scan(&data, &created, &lastSeen)
-	if errors.Is(err, sql.ErrNoRows) {
+	if payload.ID == "" {
+		for k, v := range payload.Values {
+			sess.Values[k] = v
+		}
+		sess.IsNew = false
 		return sess, nil
 	}
-	if err != nil {
-		return sess, fmt.Errorf("load session: %w", err)
-	}
-	now := ss.now()
-	if now.Sub(fromMillis(lastSeen)) > ss.idle || now.Sub(fromMillis(created)) > ss.absolute {
-		_, err := ss.st.exec(ctx, `DELETE FROM sessions WHERE id_hash = ?`, hashSessionID(id))
+	id := payload.ID
+	ctx := r.Context()
+	row, err := ss.st.Session(ctx, hashSessionID(id))
+	if err != nil || row == nil {
 		return sess, err
 	}
+	now := ss.now()
+	if now.Sub(row.LastSeen) > ss.idle || now.Sub(row.Created) > ss.absolute {
+		return sess, ss.st.DeleteSession(ctx, hashSessionID(id))
+	}
 	values := map[string]string{}
-	if err := json.Unmarshal([]byte(data), &values); err != nil {
+	if err := json.Unmarshal([]byte(row.Data), &values); err != nil {
 		return sess, nil // unreadable: treat as gone
 	}
 	for k, v := range values {
@@ -127,10 +130,9 @@ func (ss *sessionStore) New(r *http.Request, name string) (*sessions.Session, er
 	}
 	sess.ID = id
 	sess.IsNew = false
-	if now.Sub(fromMillis(lastSeen)) > sessionTouchInterval {
-		if _, err := ss.st.exec(ctx,
-			`UPDATE sessions SET last_seen = ? WHERE id_hash = ?`, millis(now), hashSessionID(id)); err != nil {
-			return sess, fmt.Errorf("touch session: %w", err)
+	if now.Sub(row.LastSeen) > sessionTouchInterval {
+		if err := ss.st.TouchSession(ctx, hashSessionID(id), now); err != nil {
+			return sess, err
 		}
 	}
 	return sess, nil
@@ -141,12 +143,28 @@ func (ss *sessionStore) Save(r *http.Request, w http.ResponseWriter, sess *sessi
 	ctx := r.Context()
 	if sess.Options != nil && sess.Options.MaxAge < 0 {
 		if sess.ID != "" {
-			if _, err := ss.st.exec(ctx, `DELETE FROM sessions WHERE id_hash = ?`, hashSessionID(sess.ID)); err != nil {
-				return fmt.Errorf("delete session: %w", err)
+			if err := ss.st.DeleteSession(ctx, hashSessionID(sess.ID)); err != nil {
+				return err
 			}
 		}
 		http.SetCookie(w, sessions.NewCookie(sess.Name(), "", sess.Options))
 		return nil
+	}
+	user, _ := sess.Values[sessUser].(string)
+	if user == "" {
+		// Nobody is signed in: the values travel in the signed cookie and
+		// no row is written, so anonymous requests cannot fill the disk.
+		if sess.ID != "" {
+			if err := ss.st.DeleteSession(ctx, hashSessionID(sess.ID)); err != nil {
+				return err
+			}
+			sess.ID = ""
+		}
+		values, err := sessionValues(sess)
+		if err != nil {
+			return err
+		}
+		return ss.setCookie(w, sess, cookiePayload{Values: values})
 	}
 	data, err := encodeSessionValues(sess)
 	if err != nil {
@@ -155,16 +173,22 @@ func (ss *sessionStore) Save(r *http.Request, w http.ResponseWriter, sess *sessi
 	if sess.ID == "" {
 		sess.ID = newSessionID()
 	}
-	user, _ := sess.Values[sessUser].(string)
-	now := millis(ss.now())
-	_, err = ss.st.exec(ctx,
-		`INSERT INTO sessions (id_hash, username, data, created, last_seen) VALUES (?, ?, ?, ?, ?)
-		 ON CONFLICT(id_hash) DO UPDATE SET username = excluded.username, data = excluded.data, last_seen = excluded.last_seen`,
-		hashSessionID(sess.ID), user, data, now, now)
-	if err != nil {
-		return fmt.Errorf("save session: %w", err)
+	if err := ss.st.SaveSession(ctx, hashSessionID(sess.ID), user, data, ss.now()); err != nil {
+		return err
 	}
-	encoded, err := ss.codec.Encode(sess.Name(), sess.ID)
+	return ss.setCookie(w, sess, cookiePayload{ID: sess.ID})
+}
+
+// cookiePayload is what the session cookie carries, signed: the id of a
+// signed-in session, whose values are in the database, or the values of an
+// anonymous one (its CSRF token, language and flash).
+type cookiePayload struct {
+	ID     string
+	Values map[string]string
+}
+
+func (ss *sessionStore) setCookie(w http.ResponseWriter, sess *sessions.Session, payload cookiePayload) error {
+	encoded, err := ss.codec.Encode(sess.Name(), payload)
 	if err != nil {
 		return fmt.Errorf("sign session cookie: %w", err)
 	}
@@ -176,7 +200,7 @@ func (ss *sessionStore) Save(r *http.Request, w http.ResponseWriter, sess *sessi
 // id planted before login is worthless after it.
 func (ss *sessionStore) renew(ctx context.Context, sess *sessions.Session) error {
 	if sess.ID != "" {
-		if _, err := ss.st.exec(ctx, `DELETE FROM sessions WHERE id_hash = ?`, hashSessionID(sess.ID)); err != nil {
+		if err := ss.st.DeleteSession(ctx, hashSessionID(sess.ID)); err != nil {
 			return fmt.Errorf("rotate session: %w", err)
 		}
 	}
@@ -191,15 +215,23 @@ func newSessionID() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-func encodeSessionValues(sess *sessions.Session) (string, error) {
+func sessionValues(sess *sessions.Session) (map[string]string, error) {
 	values := make(map[string]string, len(sess.Values))
 	for k, v := range sess.Values {
 		ks, ok1 := k.(string)
 		vs, ok2 := v.(string)
 		if !ok1 || !ok2 {
-			return "", fmt.Errorf("session value %v is not a string pair", k)
+			return nil, fmt.Errorf("session value %v is not a string pair", k)
 		}
 		values[ks] = vs
+	}
+	return values, nil
+}
+
+func encodeSessionValues(sess *sessions.Session) (string, error) {
+	values, err := sessionValues(sess)
+	if err != nil {
+		return "", err
 	}
 	b, err := json.Marshal(values)
 	return string(b), err
@@ -230,8 +262,8 @@ func (rs *requestSession) changed() bool {
 	if err != nil {
 		return true // Save reports the error
 	}
-	if rs.ID == "" {
-		return len(rs.Values) > 0
+	if rs.loaded == "" {
+		return len(rs.Values) > 0 // a new session
 	}
 	return enc != rs.loaded
 }

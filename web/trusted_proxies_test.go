@@ -4,7 +4,10 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"testing"
+
+	"groupdesk/web/store"
 )
 
 func TestParseTrustedProxies(t *testing.T) {
@@ -52,14 +55,14 @@ func TestParseTrustedProxies(t *testing.T) {
 // throttle; without the setting, X-Forwarded-For is ignored.
 func TestTrustedProxiesDecideTheThrottledAddress(t *testing.T) {
 	_, loopback, _ := net.ParseCIDR("127.0.0.0/8")
-	fail := func(e *env, from string) *page {
-		return e.post("/login", url.Values{"username": {"nobody-" + from}, "password": {"wrong password"}}, "X-Forwarded-For", from)
+	fail := func(e *env, from string, i int) *page {
+		return e.post("/login", url.Values{"username": {"nobody-" + strconv.Itoa(i)}, "password": {"wrong password"}}, "X-Forwarded-For", from)
 	}
 
 	t.Run("trusted proxy: clients are told apart", func(t *testing.T) {
 		e := newEnv(t, withConfig(func(c *Config) { c.TrustedProxies = []*net.IPNet{loopback} }))
-		for range loginMaxFailures {
-			fail(e, "203.0.113.7")
+		for i := range store.LoginAddressMaxFailures {
+			fail(e, "203.0.113.7", i)
 		}
 		p := e.post("/login", url.Values{"username": {"admin"}, "password": {testAdminPass}}, "X-Forwarded-For", "203.0.113.7")
 		wantStatus(t, p, http.StatusTooManyRequests)
@@ -69,8 +72,8 @@ func TestTrustedProxiesDecideTheThrottledAddress(t *testing.T) {
 
 	t.Run("no trusted proxy: the header is ignored", func(t *testing.T) {
 		e := newEnv(t)
-		for range loginMaxFailures {
-			fail(e, "203.0.113.7")
+		for i := range store.LoginAddressMaxFailures {
+			fail(e, "203.0.113.7", i)
 		}
 		// A forged header does not escape the throttle of the real peer.
 		p := e.post("/login", url.Values{"username": {"admin"}, "password": {testAdminPass}}, "X-Forwarded-For", "198.51.100.9")

@@ -1,22 +1,28 @@
-package web
+package store
 
 import (
 	"context"
 	"database/sql"
 	"errors"
-	"log/slog"
-	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"groupdesk/internal/pgtest"
 )
 
+func TestMain(m *testing.M) {
+	BcryptCost = bcrypt.MinCost // the tests check rules, not bcrypt's strength
+	os.Exit(m.Run())
+}
+
 // testDB is a fresh, empty dashboard database on one backend.
 type testDB struct {
-	dialect dialect
+	dialect Dialect
 	dir     string // Config.DataDir: SQLite's file, the session key, reports
 	url     string // Config.DatabaseURL; "" for SQLite
 }
@@ -28,17 +34,17 @@ type testDB struct {
 func forEachStore(t *testing.T, fn func(t *testing.T, db testDB)) {
 	t.Helper()
 	t.Run("sqlite", func(t *testing.T) {
-		fn(t, testDB{dialect: dialectSQLite, dir: t.TempDir()})
+		fn(t, testDB{dialect: SQLite, dir: t.TempDir()})
 	})
 	t.Run("postgres", func(t *testing.T) {
-		fn(t, testDB{dialect: dialectPostgres, dir: t.TempDir(), url: pgtest.URL(t)})
+		fn(t, testDB{dialect: Postgres, dir: t.TempDir(), url: pgtest.URL(t)})
 	})
 }
 
 // open opens the database as a server would; it is closed when the test ends.
-func (db testDB) open(t *testing.T) *store {
+func (db testDB) open(t *testing.T) *Store {
 	t.Helper()
-	st, err := openStore(db.dir, db.url)
+	st, err := Open(db.dir, db.url)
 	if err != nil {
 		t.Fatalf("open %s store: %v", db.dialect, err)
 	}
@@ -46,14 +52,11 @@ func (db testDB) open(t *testing.T) *store {
 	return st
 }
 
-// withDB points a test env's server at db.
-func withDB(db testDB) envOption { return func(c *envConfig) { c.db = &db } }
-
 // schemaVersion is how many migrations the database has had.
-func schemaVersion(t *testing.T, st *store) int {
+func schemaVersion(t *testing.T, st *Store) int {
 	t.Helper()
 	q := `PRAGMA user_version`
-	if st.dialect == dialectPostgres {
+	if st.dialect == Postgres {
 		q = `SELECT coalesce(max(version), 0) FROM schema_migrations`
 	}
 	var v int
@@ -63,8 +66,8 @@ func schemaVersion(t *testing.T, st *store) int {
 	return v
 }
 
-func migrationsOf(d dialect) []string {
-	if d == dialectPostgres {
+func migrationsOf(d Dialect) []string {
+	if d == Postgres {
 		return postgresMigrations
 	}
 	return sqliteMigrations
@@ -79,10 +82,10 @@ func TestRebind(t *testing.T) {
 		`x = 'it''s ?' AND y = ?`:             `x = 'it''s ?' AND y = $1`,
 		`x = 'unterminated ?`:                 `x = 'unterminated ?`,
 	} {
-		if got := dialectPostgres.rebind(in); got != want {
+		if got := Postgres.rebind(in); got != want {
 			t.Errorf("rebind(%q) = %q, want %q", in, got, want)
 		}
-		if got := dialectSQLite.rebind(in); got != in {
+		if got := SQLite.rebind(in); got != in {
 			t.Errorf("SQLite rebind(%q) = %q, want it unchanged", in, got)
 		}
 	}
@@ -96,8 +99,7 @@ func TestStoreMigrations(t *testing.T) {
 		if v := schemaVersion(t, st); v != want {
 			t.Fatalf("fresh database at version %d, want %d", v, want)
 		}
-		a := &Accounts{st: st, shared: true}
-		if err := a.Add(ctx, "kept", "a long password"); err != nil {
+		if err := st.CreateAccount(ctx, ShellActor, "kept", "a long password", RoleAdmin); err != nil {
 			t.Fatal(err)
 		}
 		st.Close()
@@ -107,26 +109,26 @@ func TestStoreMigrations(t *testing.T) {
 		if v := schemaVersion(t, st); v != want {
 			t.Errorf("reopened at version %d, want %d", v, want)
 		}
-		if db.dialect == dialectPostgres {
+		if db.dialect == Postgres {
 			var n, lo, hi int
 			if err := st.db.QueryRow(`SELECT count(*), min(version), max(version) FROM schema_migrations`).Scan(&n, &lo, &hi); err != nil || n != want || lo != 1 || hi != want {
 				t.Errorf("schema_migrations: %d rows, versions %d…%d (%v); want one row per migration", n, lo, hi, err)
 			}
 		}
-		if ok, err := (&Accounts{st: st, shared: true}).authenticate(ctx, "kept", "a long password"); !ok || err != nil {
+		if ok, err := st.Authenticate(ctx, "kept", "a long password"); !ok || err != nil {
 			t.Errorf("account lost on reopening: %v, %v", ok, err)
 		}
 
 		// A database from a newer build is refused, not mangled.
 		newer := `PRAGMA user_version = 99`
-		if db.dialect == dialectPostgres {
+		if db.dialect == Postgres {
 			newer = `INSERT INTO schema_migrations (version, applied) VALUES (99, 0)`
 		}
 		if _, err := st.db.Exec(newer); err != nil {
 			t.Fatal(err)
 		}
 		st.Close()
-		if st, err := openStore(db.dir, db.url); err == nil || !strings.Contains(err.Error(), "newer than this build") {
+		if st, err := Open(db.dir, db.url); err == nil || !strings.Contains(err.Error(), "newer than this build") {
 			if st != nil {
 				st.Close()
 			}
@@ -135,16 +137,17 @@ func TestStoreMigrations(t *testing.T) {
 	})
 }
 
-// TestStoreConcurrentStart starts stores, then servers, at the same moment
-// on one new database, as replicas rolled out together do.
+// TestStoreConcurrentStart opens stores at the same moment on one new
+// database, as replicas rolled out together do (web's
+// TestServersConcurrentStart does the same with whole servers).
 func TestStoreConcurrentStart(t *testing.T) {
 	forEachStore(t, func(t *testing.T, db testDB) {
 		const replicas = 4
 		var wg sync.WaitGroup
 		errs := make([]error, replicas)
-		stores := make([]*store, replicas)
+		stores := make([]*Store, replicas)
 		for i := range replicas {
-			wg.Go(func() { stores[i], errs[i] = openStore(db.dir, db.url) })
+			wg.Go(func() { stores[i], errs[i] = Open(db.dir, db.url) })
 		}
 		wg.Wait()
 		for i, err := range errs {
@@ -161,39 +164,11 @@ func TestStoreConcurrentStart(t *testing.T) {
 		if v := schemaVersion(t, stores[0]); v != want {
 			t.Errorf("version %d, want %d", v, want)
 		}
-		if db.dialect == dialectPostgres {
+		if db.dialect == Postgres {
 			var n int
 			if err := stores[0].db.QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil || n != want {
 				t.Errorf("schema_migrations has %d rows (%v), want %d: a migration ran twice", n, err, want)
 			}
-		}
-
-		// Servers starting at once all find no account; one creates the
-		// first admin and the others carry on.
-		servers := make([]*Server, replicas)
-		for i := range replicas {
-			wg.Go(func() {
-				servers[i], errs[i] = New(Config{DataDir: db.dir, DatabaseURL: db.url, SessionKey: testSessionKey,
-					AdminPassword: testAdminPass, Mode: ModeAgora, Logger: slog.New(slog.DiscardHandler)}, testClient(t))
-			})
-		}
-		wg.Wait()
-		for i, err := range errs {
-			if err != nil {
-				t.Errorf("server %d: %v", i, err)
-				continue
-			}
-			defer servers[i].Close()
-		}
-		if t.Failed() {
-			return
-		}
-		list, err := servers[0].accounts.List(context.Background())
-		if err != nil || len(list) != 1 || list[0].Username != firstAccount || list[0].Role != RoleAdmin {
-			t.Fatalf("accounts after a concurrent start: %+v, %v", list, err)
-		}
-		if ok, _ := servers[replicas-1].accounts.authenticate(context.Background(), firstAccount, testAdminPass); !ok {
-			t.Error("the first admin's password does not work")
 		}
 	})
 }
@@ -216,12 +191,12 @@ func TestPostgresMigrationWaitsForTheLock(t *testing.T) {
 		t.Fatal(err)
 	}
 	type result struct {
-		st  *store
+		st  *Store
 		err error
 	}
 	done := make(chan result, 1)
 	go func() {
-		st, err := openStore("", dbURL)
+		st, err := Open("", dbURL)
 		done <- result{st, err}
 	}()
 	select {
@@ -249,51 +224,32 @@ func TestPostgresMigrationWaitsForTheLock(t *testing.T) {
 	}
 }
 
-// TestStoreTextIsStoredAlike: PostgreSQL refuses NUL bytes and invalid
-// UTF-8 in text; both backends store U+FFFD instead, and such a typed
-// username is an ordinary failed sign-in, not a server error.
-func TestStoreTextIsStoredAlike(t *testing.T) {
-	forEachStore(t, func(t *testing.T, db testDB) {
-		e := newEnv(t, withDB(db))
-		since := lastAuditID(t, e)
-		p := e.post("/login", url.Values{"username": {"ad\x00min\xff"}, "password": {"wrong password"}})
-		wantStatus(t, p, 401)
-		r := oneRecord(t, e, since)
-		if r.Target != "ad\uFFFDmin\uFFFD" || r.Action != actionLogin || r.Outcome != outcomeFailure {
-			t.Errorf("record %+v", r)
-		}
-		if got := e.srv.st.dialect.String(); got != db.dialect.String() {
-			t.Errorf("server on %s, want %s", got, db.dialect)
-		}
-	})
-}
-
 // TestLastAdminCannotBeRaced: two admins demoting each other at the same
 // moment leave one admin, on either backend.
 func TestLastAdminCannotBeRaced(t *testing.T) {
 	forEachStore(t, func(t *testing.T, db testDB) {
 		ctx := context.Background()
-		a := &Accounts{st: db.open(t), shared: true}
+		a := db.open(t)
 		for _, name := range []string{"ann", "ben"} {
-			if err := a.Add(ctx, name, "a long password"); err != nil {
+			if err := a.CreateAccount(ctx, ShellActor, name, "a long password", RoleAdmin); err != nil {
 				t.Fatal(err)
 			}
 		}
 		for round := range 8 {
 			var wg sync.WaitGroup
 			errs := make([]error, 2)
-			wg.Go(func() { errs[0] = a.setRole(ctx, auditActor{Name: "ben"}, "ann", RoleViewer) })
-			wg.Go(func() { errs[1] = a.setRole(ctx, auditActor{Name: "ann"}, "ben", RoleViewer) })
+			wg.Go(func() { errs[0] = a.SetRole(ctx, Actor{Name: "ben"}, "ann", RoleViewer) })
+			wg.Go(func() { errs[1] = a.SetRole(ctx, Actor{Name: "ann"}, "ben", RoleViewer) })
 			wg.Wait()
 			refused := 0
 			for _, err := range errs {
-				if errors.Is(err, errLastAdmin) {
+				if errors.Is(err, ErrLastAdmin) {
 					refused++
 				} else if err != nil {
 					t.Fatalf("round %d: %v", round, err)
 				}
 			}
-			list, err := a.List(ctx)
+			list, err := a.Accounts(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -307,47 +263,10 @@ func TestLastAdminCannotBeRaced(t *testing.T) {
 				t.Fatalf("round %d: %d admins left, %d demotions refused; want 1 and 1", round, admins, refused)
 			}
 			for _, name := range []string{"ann", "ben"} {
-				if err := a.setRole(ctx, shellActor, name, RoleAdmin); err != nil {
+				if err := a.SetRole(ctx, ShellActor, name, RoleAdmin); err != nil {
 					t.Fatal(err)
 				}
 			}
 		}
 	})
-}
-
-// TestDatabaseURLPasswordIsNeverShown: errors and log lines about the
-// database name it without its password.
-func TestDatabaseURLPasswordIsNeverShown(t *testing.T) {
-	const secret = "s3cret-pw"
-	for _, u := range []string{
-		"postgres://gd:" + secret + "@127.0.0.1:1/db?sslmode=disable&connect_timeout=5",
-		"postgresql://gd@127.0.0.1:1/db?sslmode=disable&password=" + secret,
-		"postgres://gd:" + secret + "@127.0.0.1:notaport/db",
-		"postgres://gd:" + secret + "@127.0.0.1:1/db?sslmode=nonsense",
-		"mysql://gd:" + secret + "@127.0.0.1:1/db",
-		"postgres://gd:" + secret + "@[::1/db",
-	} {
-		st, err := openStore(t.TempDir(), u)
-		if err == nil {
-			st.Close()
-			t.Errorf("opened %s", RedactDatabaseURL(u))
-			continue
-		}
-		if strings.Contains(err.Error(), secret) {
-			t.Errorf("openStore error shows the password: %v", err)
-		}
-		_, err = New(Config{DataDir: t.TempDir(), DatabaseURL: u, Mode: ModeAgora, Logger: slog.New(slog.DiscardHandler)}, testClient(t))
-		if err == nil || strings.Contains(err.Error(), secret) {
-			t.Errorf("New: %v", err)
-		}
-		if strings.Contains(RedactDatabaseURL(u), secret) {
-			t.Errorf("RedactDatabaseURL(%q) = %q", u, RedactDatabaseURL(u))
-		}
-	}
-	if got, want := RedactDatabaseURL("postgres://gd:"+secret+"@db.internal:5432/groupdesk?sslmode=require"), "postgres://gd:xxxxx@db.internal:5432/groupdesk?sslmode=require"; got != want {
-		t.Errorf("RedactDatabaseURL = %q, want %q", got, want)
-	}
-	if err := (Config{DataDir: "d", Mode: ModeAgora, DatabaseURL: "mysql://gd:" + secret + "@h/db"}).Validate(); err == nil || !strings.Contains(err.Error(), "GROUPDESK_DATABASE_URL") {
-		t.Errorf("Validate of a mysql URL: %v", err)
-	}
 }

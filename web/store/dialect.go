@@ -1,4 +1,4 @@
-package web
+package store
 
 import (
 	"context"
@@ -9,20 +9,20 @@ import (
 	"unicode/utf8"
 )
 
-// dialect is the SQL database a store runs on. The store's statements are
+// Dialect is the SQL database a store runs on. The store's statements are
 // written once, in SQL that SQLite and PostgreSQL both accept, with ?
 // placeholders; the few things that differ are decided here (placeholders,
 // how account changes are serialized) and in each dialect's migrations
 // (column types, ids, triggers). Times are integer milliseconds in both.
-type dialect int
+type Dialect int
 
 const (
-	dialectSQLite dialect = iota
-	dialectPostgres
+	SQLite Dialect = iota
+	Postgres
 )
 
-func (d dialect) String() string {
-	if d == dialectPostgres {
+func (d Dialect) String() string {
+	if d == Postgres {
 		return "postgres"
 	}
 	return "sqlite"
@@ -32,8 +32,8 @@ func (d dialect) String() string {
 // a bare ? becomes $N, N one more than the largest number so far, and ?N
 // (SQLite's numbered form, for a value used twice) becomes $N, which is how
 // SQLite itself numbers them. Quoted text and identifiers are left alone.
-func (d dialect) rebind(q string) string {
-	if d != dialectPostgres || !strings.Contains(q, "?") {
+func (d Dialect) rebind(q string) string {
+	if d != Postgres || !strings.Contains(q, "?") {
 		return q
 	}
 	var b strings.Builder
@@ -98,51 +98,51 @@ type querier interface {
 }
 
 var (
-	_ querier = (*store)(nil)
-	_ querier = (*storeTx)(nil)
+	_ querier = (*Store)(nil)
+	_ querier = (*txn)(nil)
 )
 
-func (st *store) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+func (st *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	return st.db.ExecContext(ctx, st.dialect.rebind(q), dbArgs(args)...)
 }
 
-func (st *store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+func (st *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	return st.db.QueryContext(ctx, st.dialect.rebind(q), dbArgs(args)...)
 }
 
-func (st *store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+func (st *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	return st.db.QueryRowContext(ctx, st.dialect.rebind(q), dbArgs(args)...)
 }
 
-// storeTx is a transaction of the store.
-type storeTx struct {
+// txn is a transaction of the store.
+type txn struct {
 	tx      *sql.Tx
-	dialect dialect
+	dialect Dialect
 }
 
-func (st *store) begin(ctx context.Context) (*storeTx, error) {
+func (st *Store) begin(ctx context.Context) (*txn, error) {
 	tx, err := st.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
-	return &storeTx{tx: tx, dialect: st.dialect}, nil
+	return &txn{tx: tx, dialect: st.dialect}, nil
 }
 
-func (t *storeTx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+func (t *txn) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	return t.tx.ExecContext(ctx, t.dialect.rebind(q), dbArgs(args)...)
 }
 
-func (t *storeTx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+func (t *txn) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	return t.tx.QueryContext(ctx, t.dialect.rebind(q), dbArgs(args)...)
 }
 
-func (t *storeTx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+func (t *txn) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	return t.tx.QueryRowContext(ctx, t.dialect.rebind(q), dbArgs(args)...)
 }
 
-func (t *storeTx) commit() error { return t.tx.Commit() }
+func (t *txn) commit() error { return t.tx.Commit() }
 
-func (t *storeTx) rollback() error { return t.tx.Rollback() }
+func (t *txn) rollback() error { return t.tx.Rollback() }
 
 // lockAccounts makes account changes take turns, so that two admins
 // demoting each other at once cannot leave no admin: the last-admin check
@@ -150,8 +150,8 @@ func (t *storeTx) rollback() error { return t.tx.Rollback() }
 // transactions already take turns (_txlock=immediate); PostgreSQL's
 // default isolation would let both pass the check, so the transaction
 // takes an advisory lock that its end releases.
-func (t *storeTx) lockAccounts(ctx context.Context) error {
-	if t.dialect != dialectPostgres {
+func (t *txn) lockAccounts(ctx context.Context) error {
+	if t.dialect != Postgres {
 		return nil
 	}
 	_, err := t.tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, postgresAccountsLock)

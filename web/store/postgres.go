@@ -1,4 +1,4 @@
-package web
+package store
 
 import (
 	"context"
@@ -86,6 +86,16 @@ var postgresMigrations = []string{
 		FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();
 	CREATE TRIGGER audit_outcomes_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_outcomes
 		FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();`,
+	// 2: SQLite's migration 4, the counter of failed sign-ins.
+	`CREATE TABLE audit_sign_in_failures (
+		addr         TEXT NOT NULL,
+		window_start BIGINT NOT NULL,
+		record_id    BIGINT NOT NULL,
+		attempts     INTEGER NOT NULL,
+		last_at      BIGINT NOT NULL,
+		PRIMARY KEY (addr, window_start)
+	);
+	CREATE INDEX audit_sign_in_failures_record ON audit_sign_in_failures(record_id);`,
 }
 
 // Advisory lock keys (any 64-bit numbers no other program of the database
@@ -175,26 +185,26 @@ func redact(err error, secrets []string) error {
 
 // openPostgres connects to databaseURL through pgx's database/sql driver
 // and migrates the schema.
-func openPostgres(databaseURL string) (*store, error) {
+func openPostgres(databaseURL string) (*Store, error) {
 	if err := CheckDatabaseURL(databaseURL); err != nil {
-		return nil, fmt.Errorf("web: %w", err)
+		return nil, fmt.Errorf("store: %w", err)
 	}
 	secrets := databasePasswords(databaseURL)
 	where := RedactDatabaseURL(databaseURL)
 	cfg, err := pgx.ParseConfig(databaseURL)
 	if err != nil {
-		return nil, fmt.Errorf("web: GROUPDESK_DATABASE_URL %s: %w", where, redact(err, secrets))
+		return nil, fmt.Errorf("store: GROUPDESK_DATABASE_URL %s: %w", where, redact(err, secrets))
 	}
 	db := stdlib.OpenDB(*cfg)
 	db.SetMaxOpenConns(postgresMaxOpenConns)
 	db.SetMaxIdleConns(postgresMaxIdleConns)
 	db.SetConnMaxLifetime(postgresConnMaxLifetime)
-	st := &store{db: db, dialect: dialectPostgres}
+	st := &Store{db: db, dialect: Postgres, databaseURL: databaseURL}
 	ctx, cancel := context.WithTimeout(context.Background(), postgresOpenTimeout)
 	defer cancel()
 	if err := st.migratePostgres(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("web: prepare the database at %s: %w", where, redact(err, secrets))
+		return nil, fmt.Errorf("store: prepare the database at %s: %w", where, redact(err, secrets))
 	}
 	return st, nil
 }
@@ -204,7 +214,7 @@ func openPostgres(databaseURL string) (*store, error) {
 // at once take turns, and each after the first finds the schema up to
 // date. PostgreSQL's DDL is transactional, so a failed migration leaves
 // nothing half done, and the lock ends with the transaction.
-func (st *store) migratePostgres(ctx context.Context) error {
+func (st *Store) migratePostgres(ctx context.Context) error {
 	tx, err := st.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err

@@ -1,10 +1,16 @@
-package web
+// Package store owns the dashboard database, SQLite or PostgreSQL: its
+// schema and migrations, and one file per kind of record (accounts,
+// sessions, the login throttle, the audit log), all methods of one *Store.
+// It knows nothing of HTTP: the web handlers and the `groupdesk users`
+// command both call it.
+package store
 
 import (
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -13,21 +19,22 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
-// dbFile is the dashboard's own database inside Config.DataDir: accounts,
+// DBFile is the dashboard's own database inside Config.DataDir: accounts,
 // sessions, the login throttle and the audit log, unless Config.DatabaseURL
 // names a PostgreSQL database for them. Agora data is never stored here
 // (the audit log keeps names and counts of what was changed).
-const dbFile = "dashboard.db"
+const DBFile = "dashboard.db"
 
 // sqliteBusyRetry is how long opening dashboard.db tries again while
 // another process holds it busy.
 const sqliteBusyRetry = 5 * time.Second
 
-// store is the dashboard database, SQLite or PostgreSQL. Its statements go
-// through exec, query and queryRow (store_dialect.go), which adapt them.
-type store struct {
-	db      *sql.DB
-	dialect dialect
+// Store is the dashboard database, SQLite or PostgreSQL. Its statements go
+// through exec, query and queryRow (dialect.go), which adapt them.
+type Store struct {
+	db          *sql.DB
+	dialect     Dialect
+	databaseURL string // "" for SQLite
 }
 
 // sqliteMigrations are applied in order; PRAGMA user_version records how
@@ -98,6 +105,17 @@ var sqliteMigrations = []string{
 	// index cannot be proven to cover; a full index serves it.
 	`DROP INDEX audit_outcomes_target;
 	CREATE INDEX audit_outcomes_target ON audit_outcomes(target);`,
+	// 4: failed sign-ins from one address in one window are one audit
+	// record; this counter, which may change, says how many it stands for.
+	`CREATE TABLE audit_sign_in_failures (
+		addr         TEXT NOT NULL,
+		window_start INTEGER NOT NULL,
+		record_id    INTEGER NOT NULL,
+		attempts     INTEGER NOT NULL,
+		last_at      INTEGER NOT NULL,
+		PRIMARY KEY (addr, window_start)
+	);
+	CREATE INDEX audit_sign_in_failures_record ON audit_sign_in_failures(record_id);`,
 }
 
 // sqliteMaxOpenConns bounds the connections to dashboard.db. Code holding
@@ -105,23 +123,43 @@ var sqliteMigrations = []string{
 // many such waits at once, nothing could go on).
 const sqliteMaxOpenConns = 8
 
-// openStore opens the PostgreSQL database at databaseURL or, when that is
+// Open opens the PostgreSQL database at databaseURL or, when that is
 // empty, dataDir/dashboard.db (creating it if needed), and migrates it.
-func openStore(dataDir, databaseURL string) (*store, error) {
+func Open(dataDir, databaseURL string) (*Store, error) {
 	if databaseURL != "" {
 		return openPostgres(databaseURL)
 	}
 	if dataDir == "" {
-		return nil, errors.New("web: data directory is empty; set it to where dashboard.db should live")
+		return nil, errors.New("store: data directory is empty; set it to where dashboard.db should live")
 	}
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("web: create data directory: %w", err)
+		return nil, fmt.Errorf("store: create data directory: %w", err)
 	}
-	path := filepath.Join(dataDir, dbFile)
-	dsn := "file:" + path + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate"
+	return openSQLite(filepath.Join(dataDir, DBFile), "FULL")
+}
+
+// openSQLite opens the SQLite database at path. synchronous is the
+// PRAGMA's value: FULL, so that a committed audit record survives a power
+// loss (BenchmarkAuditAppend measures what it costs against NORMAL).
+func openSQLite(path, synchronous string) (*Store, error) {
+	// The file holds password hashes and session data. SQLite creates the
+	// -wal and -shm files with the database file's mode, so the database
+	// is created 0600 before SQLite opens it, and files an older build
+	// left readable are narrowed.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("store: create %s: %w", path, err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("store: restrict %s to its owner: %w", p, err)
+		}
+	}
+	dsn := "file:" + path + "?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(" + synchronous + ")&_pragma=foreign_keys(1)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
-		return nil, fmt.Errorf("web: open %s: %w", path, err)
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
 	// Unbounded, 100 concurrent requests opened some 70 connections, each
 	// with its own page cache, and closed all but two again (so the next
@@ -129,7 +167,7 @@ func openStore(dataDir, databaseURL string) (*store, error) {
 	// serves one writer at a time anyway.
 	db.SetMaxOpenConns(sqliteMaxOpenConns)
 	db.SetMaxIdleConns(sqliteMaxOpenConns)
-	st := &store{db: db, dialect: dialectSQLite}
+	st := &Store{db: db, dialect: SQLite}
 	// Processes opening a new file at the same moment can find it busy
 	// while one of them turns WAL on, which the busy timeout does not
 	// cover: try again for a while.
@@ -143,14 +181,12 @@ func openStore(dataDir, databaseURL string) (*store, error) {
 	}
 	if err != nil {
 		db.Close()
-		return nil, fmt.Errorf("web: prepare %s: %w", path, err)
+		return nil, fmt.Errorf("store: prepare %s: %w", path, err)
 	}
-	// The file holds password hashes and session data.
-	_ = os.Chmod(path, 0o600)
 	return st, nil
 }
 
-func (st *store) migrateSQLite(ctx context.Context) error {
+func (st *Store) migrateSQLite(ctx context.Context) error {
 	tx, err := st.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -174,7 +210,22 @@ func (st *store) migrateSQLite(ctx context.Context) error {
 	return tx.Commit()
 }
 
-func (st *store) Close() error { return st.db.Close() }
+// Close closes the database.
+func (st *Store) Close() error { return st.db.Close() }
+
+// DB is the database handle, for what shares the dashboard database (the
+// job queue): on SQLite a second handle would compete for the one writer.
+func (st *Store) DB() *sql.DB { return st.db }
+
+// Dialect is which database the store runs on.
+func (st *Store) Dialect() Dialect { return st.dialect }
+
+// DatabaseURL is the PostgreSQL URL the store was opened with, "" for
+// SQLite. It holds a password: never log it (see RedactDatabaseURL).
+func (st *Store) DatabaseURL() string { return st.databaseURL }
+
+// Ping reports whether the database answers.
+func (st *Store) Ping(ctx context.Context) error { return st.db.PingContext(ctx) }
 
 // millis is how times are stored: Unix milliseconds, 0 for never.
 func millis(t time.Time) int64 {
@@ -189,19 +240,4 @@ func fromMillis(ms int64) time.Time {
 		return time.Time{}
 	}
 	return time.UnixMilli(ms)
-}
-
-// deleteExpired removes sessions past either timeout and throttle rows whose
-// window and lockout have both ended.
-func (st *store) deleteExpired(ctx context.Context, now time.Time, idle, absolute, window time.Duration) error {
-	_, err := st.exec(ctx,
-		`DELETE FROM sessions WHERE last_seen < ? OR created < ?`,
-		millis(now.Add(-idle)), millis(now.Add(-absolute)))
-	if err != nil {
-		return err
-	}
-	_, err = st.exec(ctx,
-		`DELETE FROM login_attempts WHERE window_start < ? AND locked_until < ?`,
-		millis(now.Add(-window)), millis(now))
-	return err
 }
