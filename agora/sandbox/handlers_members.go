@@ -90,15 +90,6 @@ func (s *Sandbox) addMembers(r *http.Request) (*reply, error) {
 	}{added, rawID, "add_member"}}, nil
 }
 
-// removeResult is one user's outcome of DELETE /chatgroups/{id}/users/{…}.
-type removeResult struct {
-	Result  bool   `json:"result"`
-	Action  string `json:"action"`
-	Reason  string `json:"reason,omitempty"`
-	User    string `json:"user"`
-	GroupID string `json:"groupid"`
-}
-
 // DELETE /chatgroups/{id}/users/{username} and /{u1,u2,…}: one name gives
 // an object (and errors as error responses), several an array.
 func (s *Sandbox) removeMembers(r *http.Request) (*reply, error) {
@@ -119,9 +110,9 @@ func (s *Sandbox) removeMembers(r *http.Request) (*reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	results := make([]removeResult, len(names))
+	results := make([]userResult, len(names))
 	for i, u := range names {
-		res := removeResult{Result: outcomes[i] == removed, Action: "remove_member", User: u, GroupID: rawID}
+		res := userResult{Result: outcomes[i] == removed, Action: "remove_member", User: u, GroupID: rawID}
 		switch outcomes[i] {
 		case removalNoUser:
 			res.Reason = "user " + u + " doesn't exist."

@@ -147,6 +147,9 @@ func (st *store) addMembers(ctx context.Context, gid int64, rawID string, users 
 				}
 				continue
 			}
+			if err := st.checkCanJoin(ctx, tx, gid, rawID, u); err != nil {
+				return err
+			}
 			if g.MemberCount+len(added)+1 > g.MaxUsers {
 				return errExceedLimit(msgMembersOverLimit)
 			}
@@ -161,6 +164,39 @@ func (st *store) addMembers(ctx context.Context, gid int64, rawID string, users 
 		return bumpMemberCount(ctx, tx, gid, len(added), nowMs)
 	})
 	return added, err
+}
+
+// checkCanJoin refuses a user who is blocked in the group, or who has
+// joined as many groups as the store allows.
+func (st *store) checkCanJoin(ctx context.Context, tx *sql.Tx, gid int64, rawID, u string) error {
+	var blocked bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM blocks WHERE group_id = ? AND username = ?)`, gid, u).Scan(&blocked); err != nil {
+		return fmt.Errorf("sandbox: look up block: %w", err)
+	}
+	if blocked {
+		return errForbiddenOp("can not join this group, reason:user: %s is in the blacklist of group: %s", u, rawID)
+	}
+	if st.maxJoined > 0 {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM members WHERE username = ?`, u).Scan(&n); err != nil {
+			return fmt.Errorf("sandbox: count joined groups: %w", err)
+		}
+		if n >= st.maxJoined {
+			return errExceedLimit("user %s has joined too many groups!", u)
+		}
+	}
+	return nil
+}
+
+// leaveGroup deletes u's membership and explicit allow-list entry; a mute
+// stays (it outlives leaving and re-joining). The caller fixes member_count.
+func leaveGroup(ctx context.Context, tx *sql.Tx, gid int64, u string) error {
+	for _, q := range []string{`DELETE FROM members WHERE group_id = ? AND username = ?`, `DELETE FROM allows WHERE group_id = ? AND username = ?`} {
+		if _, err := tx.ExecContext(ctx, q, gid, u); err != nil {
+			return fmt.Errorf("sandbox: leave group: %w", err)
+		}
+	}
+	return nil
 }
 
 // removal is what happened to one user of a remove-members call.
@@ -190,8 +226,8 @@ func (st *store) removeMembers(ctx context.Context, gid int64, rawID string, use
 			case isMember && role == roleOwner:
 				out[i] = removalOwner
 			case isMember:
-				if _, err := tx.ExecContext(ctx, `DELETE FROM members WHERE group_id = ? AND username = ?`, gid, u); err != nil {
-					return fmt.Errorf("sandbox: remove member: %w", err)
+				if err := leaveGroup(ctx, tx, gid, u); err != nil {
+					return err
 				}
 				out[i] = removed
 				n++

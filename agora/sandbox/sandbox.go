@@ -43,8 +43,15 @@ type Config struct {
 	// LegacyLastModified makes list-all items carry "last_modified" (seed
 	// page, Easemob before 2024-01) instead of "lastModified" (current docs).
 	LegacyLastModified bool
-	Now                func() time.Time // nil = time.Now; tests inject
-	Logger             *slog.Logger     // nil = discard
+	// MuteNonMemberBadRequest answers a mute of a non-member with 400
+	// invalid_parameter (the 2019 capture) instead of 403 forbidden_op
+	// (every current doc).
+	MuteNonMemberBadRequest bool
+	// MaxJoinedGroupsPerUser refuses adding a user who is already in this
+	// many groups (403 exceed_limit); 0 = no limit.
+	MaxJoinedGroupsPerUser int
+	Now                    func() time.Time // nil = time.Now; tests inject
+	Logger                 *slog.Logger     // nil = discard
 }
 
 // Sandbox is an embedded Agora Chat group REST server backed by SQLite.
@@ -88,6 +95,9 @@ func (c Config) withDefaults() (Config, error) {
 		{"JoinedPageSizeDefault", &c.JoinedPageSizeDefault, DefaultJoinedPageSizeDefault},
 		{"JoinedPageSizeMax", &c.JoinedPageSizeMax, DefaultJoinedPageSizeMax},
 	}
+	if c.MaxJoinedGroupsPerUser < 0 {
+		return c, fmt.Errorf("sandbox: Config.MaxJoinedGroupsPerUser is %d: use a positive number, or 0 for no limit", c.MaxJoinedGroupsPerUser)
+	}
 	for _, d := range defaults {
 		if *d.v < 0 {
 			return c, fmt.Errorf("sandbox: Config.%s is %d: use a positive number, or 0 for the default %d", d.name, *d.v, d.def)
@@ -125,6 +135,7 @@ func Open(cfg Config) (*Sandbox, error) {
 	if err != nil {
 		return nil, err
 	}
+	st.maxJoined = cfg.MaxJoinedGroupsPerUser
 	s := &Sandbox{cfg: cfg, store: st, log: cfg.Logger}
 	if cfg.RateLimit > 0 {
 		s.limiter = rate.NewLimiter(rate.Limit(cfg.RateLimit), int(math.Ceil(cfg.RateLimit)))
