@@ -42,10 +42,10 @@
 // of failure: unknown user, not a member, owner protected, group full, app
 // not found, rate limited…), User and Field when the text names them.
 // Callers switch on ReasonOf(err) and never parse Agora's text. Test the
-// status class with errors.Is against ErrNotFound (404, except an unknown
-// app), ErrUnauthorized (401), ErrForbidden (403), ErrRateLimited (429),
-// ErrInvalidInput (400/413/415 and client-side checks) and ErrUnavailable
-// (5xx and network failures). A call that got no answer is a *RequestError;
+// status class with errors.Is against ErrNotFound (404; ReasonAppNotFound
+// tells a wrong org/app from a missing group), ErrUnauthorized (401),
+// ErrForbidden (403), ErrRateLimited (429), ErrInvalidInput (400/413/415
+// and client-side checks) and ErrUnavailable (5xx and network failures). A call that got no answer is a *RequestError;
 // a 2xx the client could not read is a *ResponseError (ErrBadResponse).
 // A request that breaks a documented rule (username characters, name and
 // description lengths, at most 100 members on create…) is a

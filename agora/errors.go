@@ -76,15 +76,15 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// Is matches the sentinel for e's status: 404 ErrNotFound (except
-// ReasonAppNotFound: a wrong AGORA_ORG/AGORA_APP is not a missing group), 401
+// Is matches the sentinel for e's status: 404 ErrNotFound (also for
+// ReasonAppNotFound: check the Reason to tell a wrong org/app apart), 401
 // ErrUnauthorized, 403 ErrForbidden, 429 (or the codes reach_limit and
 // resource_limited) ErrRateLimited, 400/413/415 ErrInvalidInput and 5xx
 // ErrUnavailable.
 func (e *Error) Is(target error) bool {
 	switch target {
 	case ErrNotFound:
-		return e.StatusCode == http.StatusNotFound && e.Reason != ReasonAppNotFound
+		return e.StatusCode == http.StatusNotFound
 	case ErrUnauthorized:
 		return e.StatusCode == http.StatusUnauthorized
 	case ErrForbidden:

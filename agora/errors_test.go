@@ -50,7 +50,7 @@ func TestErrorResponses(t *testing.T) {
 		{
 			name: "404 unknown app", status: 404,
 			body:     agoraErr("organization_application_not_found", "", "Could not find application for org/app from URI: org/app/chatgroups/123"),
-			sentinel: nil, // a wrong AGORA_ORG/AGORA_APP is not a missing group
+			sentinel: ErrNotFound,
 			want:     &Error{Reason: ReasonAppNotFound, Code: "organization_application_not_found", Description: "Could not find application for org/app from URI: org/app/chatgroups/123"},
 			text:     "agora: GET /org/app/chatgroups/123: 404 organization_application_not_found: Could not find application for org/app from URI: org/app/chatgroups/123",
 		},

@@ -2,12 +2,10 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
-	"groupdesk/agora"
 	"groupdesk/views"
 )
 
@@ -54,7 +52,7 @@ func (s *Server) groupDelete(c echo.Context) error {
 		if aerr := s.auditLocal(c, entry, err); aerr != nil {
 			return aerr
 		}
-		if errors.Is(err, agora.ErrNotFound) {
+		if missing(err) {
 			setFlash(rs, views.FlashInfo, l.T("flash.already_deleted"))
 			return c.Redirect(http.StatusSeeOther, "/groups")
 		}
@@ -70,7 +68,7 @@ func (s *Server) groupDelete(c echo.Context) error {
 		return auditErr
 	}
 	switch {
-	case errors.Is(err, agora.ErrNotFound):
+	case missing(err):
 		setFlash(rs, views.FlashInfo, l.T("flash.already_deleted"))
 	case err != nil:
 		return err

@@ -136,6 +136,13 @@ func upstreamError(err error) *pageError {
 	return pe
 }
 
+// missing reports whether Agora said the group or user asked about does not
+// exist. A wrong AGORA_ORG/AGORA_APP is a 404 too, but a configuration
+// error that upstreamError names, not a missing group.
+func missing(err error) bool {
+	return errors.Is(err, agora.ErrNotFound) && agora.ReasonOf(err) != agora.ReasonAppNotFound
+}
+
 // retrySeconds rounds a Retry-After up to whole seconds, at least 1.
 func retrySeconds(d time.Duration) int {
 	return max(1, int((d+time.Second-1)/time.Second))
