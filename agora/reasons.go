@@ -83,47 +83,60 @@ func ReasonOf(err error) Reason {
 	return ReasonUnknown
 }
 
-// Description patterns of the facts files' error tables (agora-chat-facts
-// §2, §5; moderation facts §2, §3). A group id or user name is \S+ with a
-// trailing "!" or "." trimmed by the caller.
-var (
-	reUserUnknown   = regexp.MustCompile(`(?i)\buser(?:name)?:? ?(\S+?) doesn'?t exist`)
-	reNotInGroup    = regexp.MustCompile(`(?i)\buser:? ?(\S+?) doesn'?t exist in group`)
-	reNotMembers    = regexp.MustCompile(`(?i)users? \[([^\]]*)\] (?:are|is) not members?`)
-	reAlreadyMember = regexp.MustCompile(`(?i)user:? ?(\S+?) already in group`)
-	reNotAdmin      = regexp.MustCompile(`(?i)user:? ?(\S+?) is not (?:an )?admin`)
-	reJoinedTooMany = regexp.MustCompile(`(?i)user:? ?(\S+?) has joined too many groups`)
-	reBlocked       = regexp.MustCompile(`(?i)(?:user:? ?(\S+?) )?(?:is|are) in the (?:blacklist|blocklist|block list)`)
-	reNotValidField = regexp.MustCompile(`(?i)some of \[([^\]]*)\] are not valid fields`)
-	reMustProvide   = regexp.MustCompile(`(?i)^(\w+) (?:must be provided|is null)`)
-	reMustContain   = regexp.MustCompile(`(?i)must contain (\w+) field`)
-)
+// Descriptions that name a user (agora-chat-facts §2, §5; moderation facts
+// §2, §3), tried in order: "user: X doesn't exist in group" before the
+// plain "user X doesn't exist". The name is \S+ with trailing punctuation
+// trimmed; a bracketed list is kept as written ("a, b").
+var userPatterns = []struct {
+	re     *regexp.Regexp
+	reason Reason
+}{
+	{regexp.MustCompile(`(?i)\buser:? ?(\S+?) doesn'?t exist in group`), ReasonNotMember},
+	{regexp.MustCompile(`(?i)users? \[([^\]]*)\] (?:are|is) not members?`), ReasonNotMember},
+	{regexp.MustCompile(`(?i)user:? ?(\S+?) already in group`), ReasonAlreadyMember},
+	{regexp.MustCompile(`(?i)user:? ?(\S+?) is not (?:an )?admin`), ReasonNotAdmin},
+	{regexp.MustCompile(`(?i)user:? ?(\S+?) has joined too many groups`), ReasonUserTooManyGroups},
+	// Wording undocumented; the client SDKs look for "is in the blacklist".
+	{regexp.MustCompile(`(?i)(?:user:? ?(\S+?) )?(?:is|are) in the (?:blacklist|blocklist|block list)`), ReasonBlocked},
+	{regexp.MustCompile(`(?i)\buser(?:name)?:? ?(\S+?) doesn'?t exist`), ReasonUserNotFound},
+}
+
+// Descriptions of a 400 that name the request field at fault.
+var fieldPatterns = []*regexp.Regexp{
+	regexp.MustCompile(`(?i)some of \[([^\]]*)\] are not valid fields`),
+	regexp.MustCompile(`(?i)must contain (\w+) field`),
+	regexp.MustCompile(`(?i)^(\w+) (?:must be provided|is null)`),
+}
+
+// firstGroup returns re's first non-empty submatch in s, trimmed of
+// trailing punctuation, and whether re matched at all.
+func firstGroup(re *regexp.Regexp, s string) (string, bool) {
+	m := re.FindStringSubmatch(s)
+	if m == nil {
+		return "", false
+	}
+	for _, g := range m[1:] {
+		if g != "" {
+			return strings.TrimRight(g, "!.,:"), true
+		}
+	}
+	return "", true
+}
 
 // classify decides e.Reason, and e.User and e.Field when the description
-// names them. The order matters: the specific texts come first, then the
-// codes, then the status alone.
+// names them. The order matters: what the status alone settles first, then
+// the specific texts, then the codes, then the status class.
 func (e *Error) classify() {
 	desc := strings.TrimSpace(e.Description)
 	lower := strings.ToLower(desc)
 	code := strings.ToLower(e.Code)
-	sub := func(re *regexp.Regexp) (string, bool) {
-		m := re.FindStringSubmatch(desc)
-		if m == nil {
-			return "", false
-		}
-		for _, g := range m[1:] {
-			if g != "" {
-				return strings.TrimRight(g, "!.,:"), true
-			}
-		}
-		return "", true
-	}
-	var ok bool
 	switch {
-	case e.StatusCode == http.StatusTooManyRequests && code != "resource_limited" || code == "reach_limit":
-		e.Reason = ReasonRateLimited
+	case e.StatusCode >= 500:
+		e.Reason = ReasonServerError // Agora failed, whatever the text says
 	case code == "resource_limited":
 		e.Reason = ReasonPlanLimit
+	case e.StatusCode == http.StatusTooManyRequests || code == "reach_limit":
+		e.Reason = ReasonRateLimited
 	case e.StatusCode == http.StatusUnauthorized:
 		e.Reason = ReasonUnauthorized
 	case code == "organization_application_not_found" || strings.HasPrefix(lower, "could not find application"):
@@ -136,28 +149,16 @@ func (e *Error) classify() {
 	if e.Reason != ReasonUnknown {
 		return
 	}
-	if e.User, ok = sub(reNotInGroup); ok {
-		e.Reason = ReasonNotMember
-	} else if e.User, ok = sub(reNotMembers); ok {
-		e.Reason = ReasonNotMember
-	} else if e.User, ok = sub(reAlreadyMember); ok {
-		e.Reason = ReasonAlreadyMember
-	} else if e.User, ok = sub(reNotAdmin); ok {
-		e.Reason = ReasonNotAdmin
-	} else if e.User, ok = sub(reJoinedTooMany); ok {
-		e.Reason = ReasonUserTooManyGroups
-	} else if e.User, ok = sub(reBlocked); ok {
-		e.Reason = ReasonBlocked
-	} else if e.User, ok = sub(reUserUnknown); ok {
-		e.Reason = ReasonUserNotFound
-	}
-	if e.Reason != ReasonUnknown {
-		return
+	for _, p := range userPatterns {
+		if user, ok := firstGroup(p.re, desc); ok {
+			e.Reason, e.User = p.reason, user
+			return
+		}
 	}
 
 	switch {
-	case strings.Contains(lower, "too many groups") || strings.Contains(lower, "too many groups/chatrooms"):
-		e.Reason = ReasonAppTooManyGroups // "appKey:… has create too many groups!" (the user form is matched above)
+	case strings.Contains(lower, "too many groups"):
+		e.Reason = ReasonAppTooManyGroups // "appKey:… has create too many groups!"; the user's form is matched above
 	case strings.Contains(lower, "members size is greater than max user size"):
 		e.Reason, e.Field = ReasonGroupFull, "members"
 	case strings.Contains(lower, "current user count is larger than"):
@@ -165,7 +166,7 @@ func (e *Error) classify() {
 	case strings.Contains(lower, "group is disabled"):
 		e.Reason = ReasonGroupDisabled
 	case strings.Contains(lower, "admin") && (strings.Contains(lower, "too many") || strings.Contains(lower, "exceed") || strings.Contains(lower, "max")):
-		e.Reason = ReasonTooManyAdmins
+		e.Reason = ReasonTooManyAdmins // wording undocumented (moderation facts §2.6)
 	case strings.HasSuffix(code, "_violation") || strings.Contains(lower, "is violation"):
 		e.Reason, e.Field = ReasonContentViolation, "groupname"
 		if strings.Contains(code, "announce") || strings.Contains(lower, "announce") {
@@ -176,26 +177,19 @@ func (e *Error) classify() {
 	case code == "exceed_limit" || strings.Contains(lower, "exceed") || strings.Contains(lower, "max limit") ||
 		strings.Contains(lower, "maxsize") || strings.Contains(lower, "is too big"):
 		e.Reason, e.Field = ReasonLimitExceeded, limitField(lower)
-	}
-	if e.Reason != ReasonUnknown {
-		return
-	}
-
-	switch s := e.StatusCode; {
-	case s == http.StatusNotFound:
+	case e.StatusCode == http.StatusNotFound:
 		e.Reason = ReasonNotFound
-	case s == http.StatusBadRequest || s == http.StatusRequestEntityTooLarge || s == http.StatusUnsupportedMediaType:
+	case e.StatusCode == http.StatusForbidden:
+		e.Reason = ReasonForbidden
+	case e.StatusCode == http.StatusBadRequest || e.StatusCode == http.StatusRequestEntityTooLarge ||
+		e.StatusCode == http.StatusUnsupportedMediaType:
 		e.Reason = ReasonInvalidRequest
-		for _, re := range []*regexp.Regexp{reNotValidField, reMustContain, reMustProvide} {
-			if f, ok := sub(re); ok {
+		for _, re := range fieldPatterns {
+			if f, ok := firstGroup(re, desc); ok {
 				e.Field = f
 				break
 			}
 		}
-	case s == http.StatusForbidden:
-		e.Reason = ReasonForbidden
-	case s >= 500:
-		e.Reason = ReasonServerError
 	}
 }
 

@@ -74,6 +74,7 @@ func TestErrorReasons(t *testing.T) {
 		{429, "resource_limited", "You have exceeded the limit of the Free edition. Please upgrade to higher edition.", "", ReasonPlanLimit, "", ""},
 		{500, "unsupported_service_operation", "Service operation not supported", "", ReasonServerError, "", ""},
 		{502, "", "", "", ReasonServerError, "", ""},
+		{500, "internal_error", "username ghost doesn't exist!", "", ReasonServerError, "", ""}, // the status wins over the text
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%d %s %s", tt.status, tt.code, tt.desc), func(t *testing.T) {
