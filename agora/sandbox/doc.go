@@ -98,8 +98,9 @@
 //     "group must contain public field!". Then owner: missing or empty → 400
 //     invalid_parameter "owner must be provided".
 //   - Both "desc" (seed, Java SDK) and "description" (current docs) are
-//     read; if both are sent, "description" wins. Both "membersonly" and
-//     "members_only" are read; "membersonly" wins.
+//     read; if both are sent, "description" wins. "membersonly",
+//     "members_only" and "approval" (the Web SDK's name) all set
+//     membersonly, in that order of precedence.
 //   - Defaults: maxusers 200, invite_need_confirm true, the rest false or "".
 //     groupname and description are optional. Public groups get
 //     allowinvites=false whatever was sent (facts §3.1).
@@ -185,9 +186,10 @@
 //   - Items {"groupid","groupname"}, most recently joined first, count =
 //     items returned.
 //   - Without pagenum and pagesize: up to 500 groups (EM-OLD, AG-CN-2023).
-//   - pagesize defaults to Config.JoinedPageSizeDefault (10) and is clamped
-//     to Config.JoinedPageSizeMax (100): the EM-OLD / AG-CN-2023 bounds, not
-//     AG-EN's [1,20]/5. pagenum starts at 1. Either alone takes the other's
+//   - pagesize defaults to Config.JoinedPageSizeDefault (10), the EM-OLD /
+//     AG-CN-2023 default, and is clamped to Config.JoinedPageSizeMax (500,
+//     the page size the Web SDK documents; EM-OLD / AG-CN-2023 say 100,
+//     AG-EN [1,20]/5). pagenum starts at 1. Either alone takes the other's
 //     default. A non-integer or < 1 → 400 invalid_parameter. A page past the
 //     end → 200 with data [] and count 0 (the seed's example).
 //   - Unknown user → 404 resource_not_found "username {name} doesn't exist!".
@@ -199,6 +201,16 @@
 //     parameters the first 10. The owner comes first, then the others in
 //     join order; admins are "member". Unknown group → 404
 //     service_resource_not_found "do not find this group:{id}".
+//     joined_time=true adds "joined_time" (Unix ms, a number) to each item,
+//     here and on the detail's affiliations.
+//   - Cursor variant: limit and/or cursor (without pagenum/pagesize), or
+//     version=v3, pages by join order (sort=desc reverses it); limit
+//     defaults to 50 (the Web SDK's) and is clamped to 1000; "cursor" is
+//     present while more follow; a bad cursor → 400 invalid_parameter. With
+//     version=v3 (the Java SDK) data is plain usernames without the owner;
+//     without it (the Web SDK's getGroupMembers) data is role objects,
+//     owner included, admins as {"admin":u} (the Web SDK reads
+//     owner/admin/member), with joined_time when asked.
 //   - POST /chatgroups/{id}/users/{u} → {"result":true,"groupid","action":"add_member","user"};
 //     already a member → 403 forbidden_op "can not join this group,
 //     reason:user: X already in group: G"; blocked → 403 forbidden_op "can

@@ -43,8 +43,8 @@ func (s *Sandbox) createGroup(r *http.Request) (*reply, error) {
 	f.str("avatar", &g.Avatar)
 	f.boolean("public", &g.Public)
 	f.boolean("allowinvites", &g.AllowInvites)
-	if !f.boolean("membersonly", &g.MembersOnly) {
-		f.boolean("members_only", &g.MembersOnly)
+	if !f.boolean("membersonly", &g.MembersOnly) && !f.boolean("members_only", &g.MembersOnly) {
+		f.boolean("approval", &g.MembersOnly) // the Web SDK's name
 	}
 	f.boolean("invite_need_confirm", &g.InviteNeedConfirm)
 	f.integer("maxusers", &g.MaxUsers)
@@ -154,6 +154,7 @@ func (s *Sandbox) groupDetails(r *http.Request) (*reply, error) {
 			numeric = append(numeric, n)
 		}
 	}
+	joinedTime := r.URL.Query().Get("joined_time") == "true"
 	found, err := s.store.groupDetails(r.Context(), numeric, maxDetailMembers-1)
 	if err != nil {
 		return nil, err
@@ -164,11 +165,7 @@ func (s *Sandbox) groupDetails(r *http.Request) (*reply, error) {
 	items := make([]groupDetail, len(found))
 	for i, g := range found {
 		// Members newest first, owner last: the order of the seed's example.
-		affs := make(affiliations, 0, len(g.Members)+1)
-		for _, m := range g.Members {
-			affs = append(affs, affiliation{username: m})
-		}
-		affs = append(affs, affiliation{owner: true, username: g.Owner})
+		affs := affiliations{items: g.Members, joinedTime: joinedTime}
 		items[i] = groupDetail{
 			ID: formatGroupID(g.ID), Name: g.Name, Description: g.Description,
 			MembersOnly: g.MembersOnly, AllowInvites: g.AllowInvites, InviteNeedConfirm: g.InviteNeedConfirm,

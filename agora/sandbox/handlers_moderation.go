@@ -1,12 +1,10 @@
 package sandbox
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"math"
 	"net/http"
-	"strconv"
 	"strings"
 )
 
@@ -226,12 +224,10 @@ func (s *Sandbox) listBlocks(r *http.Request) (*reply, error) {
 		limit = min(limit, blockListPageSizeMax)
 	}
 	if c := q.Get("cursor"); c != "" {
-		b, err := base64.RawURLEncoding.DecodeString(cursorAlphabet.Replace(strings.TrimRight(c, "=")))
-		seq, perr := strconv.ParseInt(strings.TrimPrefix(string(b), "im:block:"), 10, 64)
-		if err != nil || perr != nil || !strings.HasPrefix(string(b), "im:block:") {
+		var ok bool
+		if before, ok = decodeSeqCursor("im:block:", c); !ok {
 			return nil, errInvalidParameter("cursor %s is not valid: pass the cursor of the previous page unchanged", c)
 		}
-		before = seq
 	}
 	names, next, err := s.store.listBlocks(r.Context(), id, rawID, before, limit)
 	if err != nil {
@@ -239,7 +235,7 @@ func (s *Sandbox) listBlocks(r *http.Request) (*reply, error) {
 	}
 	rep := withCount(names, len(names))
 	if next > 0 {
-		rep.cursor = base64.RawURLEncoding.EncodeToString([]byte("im:block:" + strconv.FormatInt(next, 10)))
+		rep.cursor = encodeSeqCursor("im:block:", next)
 	}
 	return rep, nil
 }

@@ -25,7 +25,7 @@ const (
 	DefaultMaxUsersPerGroup      = 2000 // the seed's maxusers maximum
 	DefaultListLimitMax          = 1000 // AG-EN / EM 2024: larger list-all limits are clamped to 1000
 	DefaultJoinedPageSizeDefault = 10   // EM-OLD / AG-CN-2023
-	DefaultJoinedPageSizeMax     = 100  // EM-OLD / AG-CN-2023
+	DefaultJoinedPageSizeMax     = 500  // the Web SDK documents pages of up to 500
 )
 
 // Config configures a Sandbox. Zero numeric fields take the defaults above.
@@ -36,7 +36,7 @@ type Config struct {
 	AppCertificate   string
 	MaxUsersPerGroup int // plan cap for maxusers (default 2000)
 	ListLimitMax     int // list-all limit clamp (default 1000)
-	// Joined-groups pagesize default and maximum (default 10 / 100); a larger
+	// Joined-groups pagesize default and maximum (default 10 / 500); a larger
 	// pagesize is clamped to the maximum.
 	JoinedPageSizeDefault, JoinedPageSizeMax int
 	RateLimit                                float64 // requests/s for the app; 0 = off. Over it: 429 reach_limit

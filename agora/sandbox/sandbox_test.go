@@ -26,7 +26,8 @@ func TestOpenValidatesConfig(t *testing.T) {
 		{"AppID", func(c *Config) { c.AppID = "short" }},
 		{"AppCertificate", func(c *Config) { c.AppCertificate = strings.Repeat("z", 32) }},
 		{"MaxUsersPerGroup", func(c *Config) { c.MaxUsersPerGroup = -1 }},
-		{"JoinedPageSizeDefault", func(c *Config) { c.JoinedPageSizeDefault = 200 }},
+		{"JoinedPageSizeDefault", func(c *Config) { c.JoinedPageSizeDefault = 600 }},
+		{"MaxJoinedGroupsPerUser", func(c *Config) { c.MaxJoinedGroupsPerUser = -1 }},
 		{"RateLimit", func(c *Config) { c.RateLimit = -1 }},
 	}
 	for _, tt := range tests {

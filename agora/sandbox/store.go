@@ -77,6 +77,11 @@ CREATE INDEX members_by_user ON members(username, seq, group_id);
 -- entries were made in.
 ALTER TABLE groups ADD COLUMN announcement TEXT NOT NULL DEFAULT '';
 
+-- joined: Unix ms the member joined (joined_time); earlier rows get the
+-- group's creation.
+ALTER TABLE members ADD COLUMN joined INTEGER NOT NULL DEFAULT 0;
+UPDATE members SET joined = (SELECT created FROM groups WHERE groups.id = members.group_id);
+
 -- expire: Unix ms when the mute ends, -1 = until unmuted. A mute outlives
 -- the membership (leaving and re-joining keeps it), so no member row is needed.
 CREATE TABLE mutes (
