@@ -52,11 +52,52 @@
 //   - Bad signature or another App ID → 401 auth_bad_access_token "Unable to authenticate".
 //   - Expired (token or its app privilege) → 401 unauthorized "Unable to
 //     authenticate due to expired access token".
-//   - Valid but without the Chat app privilege (a user token) → 401
-//     unauthorized "Unable to authenticate (OAuth)" (the facts leave this
-//     unconfirmed; this is the group API's wording for an invalid token).
+//   - A Chat user token (privilege 1, built like an app token) is
+//     verified the same way; its user id may be the user's UUID (Agora's
+//     token pages) or the username (newer pages), both accepted. A user id
+//     that names no user, or a token without either Chat privilege → 401
+//     unauthorized "Unable to authenticate (OAuth)" with error_code 60001.
 //   - The 24-hour maximum validity is not enforced beyond the token's own
 //     expiry (unconfirmed whether the service does).
+//
+// # User tokens' rights
+//
+// App tokens may call everything. A user token acts as its user, with the
+// rights the Web SDK's documentation describes (the facts are silent):
+//
+//   - App only (401 "Unable to authenticate (OAuth)", error_code 60001):
+//     list-all, disable/enable, user create/delete.
+//   - Anyone: create a group the user owns (another owner → the 403 below).
+//   - The user itself: GET /users/{u}, its joined groups.
+//   - Members, or anyone for a public group: detail, member list, admin
+//     list, announcement. A non-member of a private group → 403
+//     forbidden_op "users [u] are not members of this group!" with
+//     error_code 60003 (the Web SDK: GROUP_NOT_JOINED).
+//   - Owner or admins: PUT (except newowner), add/remove members, mute,
+//     mute-all, block and allow lists and their changes, announcement set.
+//     The owner: delete, admins add/remove, newowner. Otherwise → 403
+//     forbidden_op "you have no permission to do this, group admin|owner
+//     permission is required" with error_code 60002 (PERMISSION_DENIED).
+//     Admins may act on other admins (no finer rule is modelled).
+//   - An unknown group is not a rights question: the endpoint's usual 404.
+//
+// error_code appears only on these errors: the facts list no error_code
+// for the group API; the values are those the official Web SDK (agora-chat
+// 1.4) maps to NO_PERMISSION, PERMISSION_DENIED and GROUP_NOT_JOINED.
+//
+// # CORS
+//
+// Config.AllowedOrigins lists the browser origins allowed (AnyOrigin "*":
+// all; empty: none, the default — the demo should set AnyOrigin). A
+// request with an allowed Origin gets Access-Control-Allow-Origin (the
+// origin), Vary: Origin and Access-Control-Expose-Headers: Retry-After, on
+// errors too. A preflight (OPTIONS with Origin and
+// Access-Control-Request-Method) needs no token and is answered before any
+// other check: 204 with Allow-Methods "GET, POST, PUT, DELETE",
+// Allow-Headers echoing the request's (default "Authorization,
+// Content-Type") and Max-Age 86400; from an origin not allowed → 403
+// forbidden_op without CORS headers. OPTIONS without Origin is an ordinary
+// request.
 //
 // # Rate limit
 //

@@ -56,6 +56,9 @@ func (s *Sandbox) createGroup(r *http.Request) (*reply, error) {
 		return nil, errInvalidParameter("owner must be provided")
 	}
 	g.Owner = normalizeUsername(g.Owner)
+	if c := callerOf(r); !c.isApp() && c.user != g.Owner {
+		return nil, errPermissionDenied("owner") // a user creates groups it owns
+	}
 	if err := s.checkGroupText(g.Name, descKey, g.Description, g.Custom, maxCustomLenCreate, g.Avatar); err != nil {
 		return nil, err
 	}
@@ -232,6 +235,11 @@ func (s *Sandbox) modifyGroup(r *http.Request) (*reply, error) {
 	}
 	if u.NewOwner != nil {
 		newOwner = normalizeUsername(newOwner)
+		if c := callerOf(r); !c.isApp() {
+			if err := s.store.checkGroupRight(r.Context(), id, c.user, groupOwner); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if err := s.store.updateGroup(r.Context(), id, rawID, u, s.nowMs()); err != nil {
 		return nil, err

@@ -50,8 +50,12 @@ type Config struct {
 	// MaxJoinedGroupsPerUser refuses adding a user who is already in this
 	// many groups (403 exceed_limit); 0 = no limit.
 	MaxJoinedGroupsPerUser int
-	Now                    func() time.Time // nil = time.Now; tests inject
-	Logger                 *slog.Logger     // nil = discard
+	// AllowedOrigins are the browser origins (scheme://host[:port]) whose
+	// pages may call the sandbox (CORS); AnyOrigin ("*") allows every one.
+	// Empty: none (no CORS headers; preflights get 403).
+	AllowedOrigins []string
+	Now            func() time.Time // nil = time.Now; tests inject
+	Logger         *slog.Logger     // nil = discard
 }
 
 // Sandbox is an embedded Agora Chat group REST server backed by SQLite.
@@ -108,6 +112,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.JoinedPageSizeDefault > c.JoinedPageSizeMax {
 		return c, fmt.Errorf("sandbox: Config.JoinedPageSizeDefault (%d) is larger than JoinedPageSizeMax (%d)", c.JoinedPageSizeDefault, c.JoinedPageSizeMax)
+	}
+	if err := checkOrigins(c.AllowedOrigins); err != nil {
+		return c, err
 	}
 	if c.RateLimit < 0 || math.IsNaN(c.RateLimit) || math.IsInf(c.RateLimit, 0) {
 		return c, fmt.Errorf("sandbox: Config.RateLimit is %v: use requests per second, or 0 to turn limiting off", c.RateLimit)

@@ -75,7 +75,7 @@ func TestLoadOrCreateCredentials(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sb.authenticate(&http.Request{Header: http.Header{"Authorization": {"Bearer " + token}}}) != nil {
+	if _, aerr := sb.authenticate(&http.Request{Header: http.Header{"Authorization": {"Bearer " + token}}}); aerr != nil {
 		t.Error("token for the generated pair rejected")
 	}
 
