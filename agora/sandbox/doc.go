@@ -403,6 +403,51 @@
 // (DELETE /admin/{owner} → 403 forbidden_op "user:X is not admin of
 // group:G"); a transfer to an admin takes the admin role away.
 //
+// # SDK endpoints (the official Web SDK, agora-chat 1.4)
+//
+// The facts files do not cover these; shapes follow what the SDK parses,
+// and choices are the sandbox's:
+//
+//   - GET /publicchatgroups?limit=&cursor=: public groups newest first as
+//     [{"groupid","groupname"}] (the SDK's BaseGroupInfo), count, and the
+//     list-all cursor while more follow. Any token.
+//   - GET /chatgroups/user/{u}?pagenum=&pagesize=[&needAffiliations=&needRole=]:
+//     the user's groups, most recently joined first, in "entities" (where
+//     the SDK reads them; data is []): groupId, name, description, public,
+//     membersonly, allowinvites, maxusers, disabled, affiliations_count and
+//     permission (owner, admin or member); paged like joined groups.
+//     …/joined_count → data: the number of groups. The user itself or the app.
+//   - POST /chatgroups/{id}/invite {"usernames"}: per-user array, action
+//     "invite"; a member may invite only when allowinvites is on (else 403
+//     PERMISSION_DENIED), the owner and admins always. With
+//     invite_need_confirm the invitation waits for the invitee, otherwise
+//     the user joins at once. Failures: already a member, blocked, no such
+//     user, full, with the add's texts as reasons.
+//   - POST /chatgroups/{id}/invite_verify {"invitee","verifyResult"}: the
+//     invitee (or the app) accepts (joins, with the add's checks) or
+//     declines; no pending invitation → 403 forbidden_op "user: X has no
+//     invitation to group: G".
+//   - POST /chatgroups/{id}/apply {"message"} (user tokens only; an app
+//     token → 400): a public group takes the user at once, or, with
+//     membersonly (the SDK's "approval"), records a request; a private group
+//     → 403 PERMISSION_DENIED; already a member or blocked → the add's 403.
+//     POST …/apply_verify {"applicant","verifyResult","reason"} by the owner
+//     or an admin settles it; no request → 403 forbidden_op "user: X has
+//     not applied to join group: G". The message and reason are not kept.
+//   - DELETE /chatgroups/{id}/quit (user tokens): the caller leaves (as a
+//     removal: admin role and allow entry go, a mute stays); the owner →
+//     403 "forbidden operation on group owner!"; a non-member → 403 with
+//     error_code 60003.
+//   - POST/DELETE /chatgroups/{id}/shield (user tokens, members): the
+//     caller blocks or unblocks the group's messages for itself; kept, but
+//     the sandbox delivers no messages. data {"result","groupid","user","shield"}.
+//   - GET /sdk/chatgroups/{id}/mute/{u} (members): data is a bare boolean,
+//     whether u has an active mute (the SDK's isInGroupMutelist).
+//   - PUT /users/{u} (the user itself or the app): notification and push
+//     settings are accepted and echoed in the entity, not kept.
+//   - The SDK's extra query parameters (resource, version=v3 outside the
+//     member list) are accepted and echoed in params.
+//
 // # Demo data (SeedDemo)
 //
 // 40 named groups (the newest) with admins; every fifth has an
@@ -414,8 +459,9 @@
 //
 // # Not modelled
 //
-// Shared files, is_joined, the /token endpoint, per-app group quotas,
-// content moderation, threads and custom group ids.
+// Shared files, is_joined, group member attributes (/sdk/metadata), the
+// /token endpoint, per-app group quotas, content moderation, messages,
+// threads and custom group ids.
 //
 // # Store
 //

@@ -132,9 +132,10 @@ type groupSummary struct {
 
 // listGroups returns up to limit groups with id < before, newest first,
 // and whether more follow. Keyset paging: the cost does not grow with depth.
-func (st *store) listGroups(ctx context.Context, before int64, limit int) ([]groupSummary, bool, error) {
-	rows, err := st.r.QueryContext(ctx,
-		`SELECT id, name, owner, member_count, modified FROM groups WHERE id < ? ORDER BY id DESC LIMIT ?`, before, limit+1)
+// With publicOnly, private groups are left out.
+func (st *store) listGroups(ctx context.Context, before int64, limit int, publicOnly bool) ([]groupSummary, bool, error) {
+	rows, err := st.r.QueryContext(ctx, `SELECT id, name, owner, member_count, modified FROM groups
+		WHERE id < ? AND (public OR NOT ?) ORDER BY id DESC LIMIT ?`, before, publicOnly, limit+1)
 	if err != nil {
 		return nil, false, fmt.Errorf("sandbox: list groups: %w", err)
 	}

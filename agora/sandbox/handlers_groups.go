@@ -302,7 +302,7 @@ func (s *Sandbox) listGroups(r *http.Request) (*reply, error) {
 		}
 		before = id
 	}
-	groups, more, err := s.store.listGroups(r.Context(), before, limit)
+	groups, more, err := s.store.listGroups(r.Context(), before, limit, false)
 	if err != nil {
 		return nil, err
 	}

@@ -11,6 +11,9 @@ import (
 // maxBodyBytes caps request bodies; larger ones get 413.
 const maxBodyBytes = 1 << 20
 
+// userGroupsPrefix is the internal route of /chatgroups/user/{username}.
+const userGroupsPrefix = "/-chatgroups-user/"
+
 // apiFunc handles one endpoint: a reply for the envelope, or an error.
 type apiFunc func(r *http.Request) (*reply, error)
 
@@ -53,7 +56,21 @@ func (s *Sandbox) routes() *http.ServeMux {
 		{"GET", "/chatgroups/{id}/announcement", s.getAnnouncement, groupReader},
 		{"POST", "/chatgroups/{id}/announcement", s.setAnnouncement, groupAdmin},
 
+		// The Web SDK's endpoints beyond the server API.
+		{"GET", "/publicchatgroups", s.publicGroups, anyUser},
+		{"GET", userGroupsPrefix + "{username}", s.userGroups, self},
+		{"GET", userGroupsPrefix + "{username}/joined_count", s.joinedCount, self},
+		{"POST", "/chatgroups/{id}/invite", s.invite, groupMember},
+		{"POST", "/chatgroups/{id}/invite_verify", s.inviteVerify, anyUser},
+		{"POST", "/chatgroups/{id}/apply", s.apply, anyUser},
+		{"POST", "/chatgroups/{id}/apply_verify", s.applyVerify, groupAdmin},
+		{"DELETE", "/chatgroups/{id}/quit", s.quit, groupMember},
+		{"POST", "/chatgroups/{id}/shield", s.shield(true), groupMember},
+		{"DELETE", "/chatgroups/{id}/shield", s.shield(false), groupMember},
+		{"GET", "/sdk/chatgroups/{id}/mute/{username}", s.sdkIsMuted, groupMember},
+
 		{"POST", "/users", s.createUsers, appOnly},
+		{"PUT", "/users/{username}", s.updateUser, self},
 		{"GET", "/users/{username}", s.getUser, self},
 		{"DELETE", "/users/{username}", s.deleteUser, appOnly},
 		{"GET", "/users/{username}/joined_chatgroups", s.joinedGroups, self},
@@ -132,6 +149,11 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 
+	// GET /chatgroups/user/{u} would clash with /chatgroups/{id}/users in
+	// the mux (neither pattern is more specific): route it by a private name.
+	if u, ok := strings.CutPrefix(rest, "/chatgroups/user/"); ok {
+		rest = userGroupsPrefix + u
+	}
 	// r is already our copy (WithContext above); route on the rest of the path.
 	u := *r.URL
 	u.Path, u.RawPath = rest, ""

@@ -111,6 +111,24 @@ CREATE TABLE allows (
 	UNIQUE (group_id, username)
 );
 CREATE INDEX allows_by_user ON allows(username);
+
+-- Pending invitations (kind 'invite', waiting for the invitee) and join
+-- requests (kind 'apply', waiting for the owner or an admin).
+CREATE TABLE requests (
+	group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+	username TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
+	kind     TEXT NOT NULL,
+	PRIMARY KEY (group_id, username, kind)
+) WITHOUT ROWID;
+CREATE INDEX requests_by_user ON requests(username);
+
+-- Users who block a group's messages for themselves (/shield).
+CREATE TABLE shields (
+	group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+	username TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
+	PRIMARY KEY (group_id, username)
+) WITHOUT ROWID;
+CREATE INDEX shields_by_user ON shields(username);
 `}
 
 const (
