@@ -79,6 +79,14 @@
 //     forbidden_op "you have no permission to do this, group admin|owner
 //     permission is required" with error_code 60002 (PERMISSION_DENIED).
 //     Admins may act on other admins (no finer rule is modelled).
+//   - A user on the group's block list → 403 forbidden_op "user: X is in
+//     the blacklist of group: G" on every group endpoint (blocked users
+//     cannot see group info; the Web SDK maps "is in the blacklist" to
+//     PERMISSION_DENIED).
+//   - A disabled group can still be read, but every other user-token call
+//     on it → 403 forbidden_op "can not operate this group, reason: group is
+//     disabled" (the Web SDK's GROUP_IS_DISABLED text). App tokens are not
+//     refused.
 //   - An unknown group is not a rights question: the endpoint's usual 404.
 //
 // error_code appears only on these errors: the facts list no error_code
@@ -336,8 +344,9 @@
 //   - action in the envelope is the lower-case HTTP method everywhere (the
 //     service's is unreliable: GET mute was captured as "post", POST /ban as
 //     "put"; clients must ignore it).
-//   - Nothing is refused on a disabled group (unconfirmed whether the
-//     service refuses REST moderation there).
+//   - With an app token nothing is refused on a disabled group (unconfirmed
+//     whether the service refuses REST moderation there); user tokens are
+//     (see "User tokens' rights").
 //
 // Mute (GET/POST /chatgroups/{id}/mute, DELETE …/mute/{u1,u2}):
 //

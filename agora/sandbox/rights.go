@@ -85,8 +85,9 @@ func (s *Sandbox) authorize(r *http.Request, need right) error {
 }
 
 func (st *store) checkGroupRight(ctx context.Context, gid int64, user string, need right) error {
-	var public bool
-	err := st.r.QueryRowContext(ctx, `SELECT public FROM groups WHERE id = ?`, gid).Scan(&public)
+	var public, disabled, blocked bool
+	err := st.r.QueryRowContext(ctx, `SELECT public, disabled,
+		EXISTS (SELECT 1 FROM blocks WHERE group_id = groups.id AND username = ?) FROM groups WHERE id = ?`, user, gid).Scan(&public, &disabled, &blocked)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
 	}
@@ -99,6 +100,10 @@ func (st *store) checkGroupRight(ctx context.Context, gid int64, user string, ne
 		return fmt.Errorf("sandbox: authorize: %w", err)
 	}
 	switch {
+	case blocked: // blocked users do not even see the group
+		return errForbiddenOp("user: %s is in the blacklist of group: %d", user, gid)
+	case disabled && need != groupReader: // the Web SDK's GROUP_IS_DISABLED text
+		return errForbiddenOp("can not operate this group, reason: group is disabled")
 	case need == groupReader && (public || role >= 0):
 		return nil
 	case role < 0:

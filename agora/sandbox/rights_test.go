@@ -103,6 +103,15 @@ func TestUserTokenRights(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) { tt.check(t, e.as(tt.user, tt.method, tt.path, tt.body)) })
 	}
 
+	// A blocked user does not see the group; a disabled group can be read
+	// but not managed with user tokens (the app still can).
+	e.ok("POST", "/chatgroups/"+pub+"/blocks/users/member", nil)
+	wantError(t, e.as("member", "GET", "/chatgroups/"+pub, nil), 403, "forbidden_op", "user: member is in the blacklist of group: "+pub)
+	e.ok("POST", "/chatgroups/"+pub+"/disable", nil)
+	ok(t, e.as("admin", "GET", "/chatgroups/"+pub, nil))
+	wantError(t, e.as("owner", "POST", "/chatgroups/"+pub+"/users/other", nil), 403, "forbidden_op", "can not operate this group, reason: group is disabled")
+	e.ok("POST", "/chatgroups/"+pub+"/users/other", nil)
+
 	t.Run("owner deletes", func(t *testing.T) { ok(t, e.as("owner", "DELETE", "/chatgroups/"+priv, nil)) })
 }
 
