@@ -112,11 +112,7 @@ func (s *Sandbox) mute(r *http.Request) (*reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	body, err := readBody(r)
-	if err != nil {
-		return nil, err
-	}
-	obj, err := decodeObject(body)
+	obj, err := readObject(r)
 	if err != nil {
 		return nil, err
 	}
@@ -142,9 +138,9 @@ func (s *Sandbox) mute(r *http.Request) (*reply, error) {
 			return nil, errInvalidParameter("mute_duration must be -1 (until unmuted), 0 (unmute) or a number of milliseconds")
 		}
 	}
-	expire := duration
+	expire := duration // -1 and 0 are kept as they are
 	if duration > 0 {
-		expire = s.nowMs() + min(duration, math.MaxInt64/2)
+		expire = s.nowMs() + min(duration, math.MaxInt64/2) // a huge duration must not wrap around
 	}
 	if err := s.store.mute(r.Context(), id, rawID, names, expire); err != nil {
 		var ae *apiError
