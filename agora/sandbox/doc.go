@@ -251,7 +251,8 @@
 //     join order; admins are "member". Unknown group → 404
 //     service_resource_not_found "do not find this group:{id}".
 //     joined_time=true adds "joined_time" (Unix ms, a number) to each item,
-//     here and on the detail's affiliations.
+//     here and on the detail's affiliations. Config.MemberListAdminKey
+//     writes admins as {"admin":u} here instead (one EM-NEW revision).
 //   - Cursor variant: limit and/or cursor (without pagenum/pagesize), or
 //     version=v3, pages by join order (sort=desc reverses it); limit
 //     defaults to 50 (the Web SDK's) and is clamped to 1000; "cursor" is

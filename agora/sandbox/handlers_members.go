@@ -34,7 +34,7 @@ func (s *Sandbox) listMembers(r *http.Request) (*reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	return withCount(affiliations{items: members, joinedTime: q.Get("joined_time") == "true"}, len(members)), nil
+	return withCount(affiliations{items: members, adminKey: s.cfg.MemberListAdminKey, joinedTime: q.Get("joined_time") == "true"}, len(members)), nil
 }
 
 // memberPage is the cursor variant: with version=v3 (the Java SDK) plain

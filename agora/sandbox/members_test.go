@@ -177,3 +177,17 @@ func TestCreateApprovalAndJoinedPageSize(t *testing.T) {
 		t.Errorf("pagesize 1000 gave %d, want the 500 maximum", n)
 	}
 }
+
+func TestMemberListAdminKeyOption(t *testing.T) {
+	for _, adminKey := range []bool{false, true} {
+		e := newEnv(t, func(c *Config) { c.MemberListAdminKey = adminKey })
+		e.createUsers("owner", "a")
+		id := e.createGroup("g", "owner", "a")
+		e.ok("POST", "/chatgroups/"+id+"/admin", `{"newadmin":"a"}`)
+		want := `[{"owner":"owner"},{"member":"a"}]`
+		if adminKey {
+			want = `[{"owner":"owner"},{"admin":"a"}]`
+		}
+		wantData(t, e.ok("GET", "/chatgroups/"+id+"/users?pagenum=1&pagesize=10", nil), want)
+	}
+}

@@ -47,6 +47,9 @@ type Config struct {
 	// invalid_parameter (the 2019 capture) instead of 403 forbidden_op
 	// (every current doc).
 	MuteNonMemberBadRequest bool
+	// MemberListAdminKey writes admins as {"admin":u} in the numbered member
+	// list (one EM revision) instead of {"member":u} (the other sources).
+	MemberListAdminKey bool
 	// MaxJoinedGroupsPerUser refuses adding a user who is already in this
 	// many groups (403 exceed_limit); 0 = no limit.
 	MaxJoinedGroupsPerUser int
