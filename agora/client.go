@@ -435,7 +435,7 @@ func (c *Client) do(ctx context.Context, cl call) (*envelope, *Response, error) 
 			env := &envelope{}
 			if len(bytes.TrimSpace(res.body)) > 0 {
 				if err := decodeEnvelope(res.body, env, cl.data); err != nil {
-					return nil, resp, fmt.Errorf("agora: %s %s: %d response: %w", cl.method, path, res.http.StatusCode, err)
+					return nil, resp, &ResponseError{Op: cl.method + " " + path, StatusCode: res.http.StatusCode, Err: err}
 				}
 			}
 			resp.Cursor, resp.Count, resp.Timestamp, resp.Duration = env.Cursor, env.Count, env.Timestamp, env.Duration
@@ -605,7 +605,7 @@ func (c *Client) send(ctx context.Context, method, target, path, endpoint string
 	hresp.Body = http.NoBody
 	if errors.Is(err, errBodyTooLarge) {
 		return attemptResult{token: token, wrote: true, sent: true, duration: time.Since(start), status: hresp.StatusCode,
-			err: fmt.Errorf("agora: %s %s: %d response: %w", method, path, hresp.StatusCode, err)}
+			err: &ResponseError{Op: method + " " + path, StatusCode: hresp.StatusCode, Err: err}}
 	}
 	if err != nil {
 		return attemptResult{token: token, wrote: true, retryable: true, sent: true, duration: time.Since(start),
@@ -703,7 +703,7 @@ func decodeData(cl string, raw json.RawMessage, v any) error {
 		return nil
 	}
 	if err := json.Unmarshal(raw, v); err != nil {
-		return fmt.Errorf("agora: %s: unexpected response data: %w", cl, err)
+		return &ResponseError{Op: cl, Err: fmt.Errorf("unexpected response data: %w", err)}
 	}
 	return nil
 }

@@ -38,10 +38,15 @@
 // # Errors
 //
 // A non-2xx answer is an *Error carrying Agora's "error" code and
-// "error_description". Test errors with errors.Is against ErrNotFound (404),
-// ErrUnauthorized (401), ErrForbidden (403), ErrRateLimited (429),
-// ErrInvalidInput (400/413/415 and client-side checks) and ErrUnavailable
-// (5xx and network failures). A call that got no answer is a *RequestError.
+// "error_description", and the client's reading of them: Reason (what kind
+// of failure: unknown user, not a member, owner protected, group full, app
+// not found, rate limited…), User and Field when the text names them.
+// Callers switch on ReasonOf(err) and never parse Agora's text. Test the
+// status class with errors.Is against ErrNotFound (404; ReasonAppNotFound
+// tells a wrong org/app from a missing group), ErrUnauthorized (401),
+// ErrForbidden (403), ErrRateLimited (429), ErrInvalidInput (400/413/415
+// and client-side checks) and ErrUnavailable (5xx and network failures). A call that got no answer is a *RequestError;
+// a 2xx the client could not read is a *ResponseError (ErrBadResponse).
 // A request that breaks a documented rule (username characters, name and
 // description lengths, at most 100 members on create…) is a
 // *ValidationError and is not sent. A modify call that returned 200 but

@@ -24,14 +24,19 @@ var (
 	ErrInvalidInput = errors.New("agora: invalid input")       // 400, 413, 415, and client-side validation
 	ErrForbidden    = errors.New("agora: forbidden")           // 403: exceed_limit, forbidden_op, …
 	ErrUnavailable  = errors.New("agora: service unavailable") // 5xx and network failures
+	ErrBadResponse  = errors.New("agora: unreadable response") // a 2xx the client could not read
 )
 
-// Error is a non-2xx answer from Agora. Test it with errors.Is against the
-// sentinels, or errors.As to read the fields.
+// Error is a non-2xx answer from Agora. Switch on Reason (or ReasonOf(err))
+// to tell what it means; errors.Is against the sentinels tests the status
+// class. Callers should not read Description: the client has read it.
 type Error struct {
 	StatusCode  int
 	Method      string
 	Path        string // request path (no query, no host) for context
+	Reason      Reason // what kind of failure, decided from status, code and description
+	User        string // the user the description names, e.g. "bob" in "username bob doesn't exist!"; "a, b" for a list
+	Field       string // the request field the description names (wire name, e.g. "maxusers"), when it names one
 	Code        string // Agora "error", e.g. "resource_not_found"
 	Exception   string
 	Description string // "error_description"
@@ -71,7 +76,8 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// Is matches the sentinel for e's status: 404 ErrNotFound, 401
+// Is matches the sentinel for e's status: 404 ErrNotFound (also for
+// ReasonAppNotFound: check the Reason to tell a wrong org/app apart), 401
 // ErrUnauthorized, 403 ErrForbidden, 429 (or the codes reach_limit and
 // resource_limited) ErrRateLimited, 400/413/415 ErrInvalidInput and 5xx
 // ErrUnavailable.
@@ -150,6 +156,7 @@ func newError(r *http.Response, body []byte, now time.Time) *Error {
 	if r.StatusCode == http.StatusTooManyRequests || r.StatusCode == http.StatusServiceUnavailable {
 		e.RetryAfter = parseRetryAfter(r.Header.Get("Retry-After"), now)
 	}
+	e.classify()
 	return e
 }
 
@@ -239,6 +246,28 @@ func (e *RequestError) Timeout() bool {
 	var ne net.Error
 	return errors.As(e.Err, &ne) && ne.Timeout()
 }
+
+// ResponseError is a 2xx answer the client could not use: not JSON, not
+// Agora's envelope, data of an unexpected shape, or larger than the client
+// accepts (that last one also for non-2xx answers). Agora answered, so this
+// is Agora's failure, not the caller's: it matches ErrBadResponse.
+type ResponseError struct {
+	Op         string // "GET /org/app/chatgroups/1" or an endpoint template
+	StatusCode int    // 0 when the data was decoded after the call returned
+	Err        error
+}
+
+func (e *ResponseError) Error() string {
+	if e.StatusCode != 0 {
+		return fmt.Sprintf("agora: %s: %d response: %v", e.Op, e.StatusCode, e.Err)
+	}
+	return fmt.Sprintf("agora: %s: %v", e.Op, e.Err)
+}
+
+func (e *ResponseError) Unwrap() error { return e.Err }
+
+// Is matches ErrBadResponse.
+func (e *ResponseError) Is(target error) bool { return target == ErrBadResponse }
 
 // ValidationError is a request the client refused to send because it breaks
 // a documented rule (facts §4.2, username rules). No HTTP call was made.

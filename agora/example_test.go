@@ -63,3 +63,32 @@ func ExampleGroupsService_List() {
 	// page 2: 1 groups
 	//   100973270123152999 Chess     owner=carol members=12
 }
+
+// Tell what kind of refusal an answer is without reading Agora's text: the
+// client has read it. The stand-in server refuses to remove the owner.
+func ExampleReasonOf() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprint(w, `{"error":"forbidden_op","exception":"EasemobForbiddenOpException","timestamp":1,"duration":0,
+			"error_description":"forbidden operation on group owner!"}`)
+	}))
+	defer srv.Close()
+	client, err := agora.NewClient(agora.Config{Host: srv.URL, OrgName: "org", AppName: "app",
+		AppID: "970CA35de60c44645bbae8a215061b33", AppCertificate: "5CFd2fd1755d40ecb72977518be15d3b"})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	_, _, err = client.Members.Remove(context.Background(), "66021836783617", "boss")
+	switch agora.ReasonOf(err) {
+	case agora.ReasonOwnerForbidden:
+		fmt.Println("the owner cannot be removed: transfer ownership first")
+	case agora.ReasonNotMember:
+		fmt.Println("not a member")
+	default:
+		fmt.Println(err)
+	}
+	// Output:
+	// the owner cannot be removed: transfer ownership first
+}

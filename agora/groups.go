@@ -39,7 +39,7 @@ func (s *GroupsService) Create(ctx context.Context, req *CreateGroupRequest) (gr
 		return "", resp, err
 	}
 	if data.GroupID == "" {
-		return "", resp, fmt.Errorf("agora: POST /chatgroups: the response carries no group id")
+		return "", resp, &ResponseError{Op: "POST /chatgroups", StatusCode: resp.StatusCode, Err: errors.New("the response carries no group id")}
 	}
 	return data.GroupID, resp, nil
 }

@@ -357,8 +357,9 @@ func TestGroupsGetWrongAppIsAnError(t *testing.T) {
 	mux.HandleFunc("/org/app/chatgroups/1,2", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 404, `{"error":"organization_application_not_found","error_description":"Could not find application for org/app from URI: org/app/chatgroups/1,2"}`)
 	})
-	if _, _, err := client.Groups.Get(context.Background(), "1", "2"); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("err = %v, want the 404 for an unknown app", err)
+	_, _, err := client.Groups.Get(context.Background(), "1", "2")
+	if ReasonOf(err) != ReasonAppNotFound || !errors.Is(err, ErrNotFound) {
+		t.Fatalf("err = %v (reason %q), want the 404 for an unknown app", err, ReasonOf(err))
 	}
 }
 

@@ -120,11 +120,26 @@ func (s *MembersService) Add(ctx context.Context, groupID string, usernames ...s
 	return added, resp, nil
 }
 
-// MemberResult is the outcome of removing one user.
+// MemberResult is the outcome for one user of a call on several users
+// (remove, mute, unmute, block, unblock, allow-list). Batch answers report
+// each user; the client never folds them into one success.
+//
+// Switch on Kind(); Reason is Agora's own words, for logs and the audit trail.
 type MemberResult struct {
 	Username string
 	OK       bool
-	Reason   string // why it failed, e.g. "user X doesn't exist."
+	Reason   string // Agora's text for a failure, e.g. "user x doesn't exist."
+	Expire   Millis // Mute only: when the mute ends (Unix ms); a permanent mute's value is undocumented
+}
+
+// Kind is what a failure is, read from Reason (ReasonUserNotFound,
+// ReasonNotMember, ReasonOwnerForbidden…); ReasonUnknown when OK or when
+// Agora gave no reason.
+func (r MemberResult) Kind() Reason {
+	if r.OK {
+		return ReasonUnknown
+	}
+	return reasonOfItem(r.Reason)
 }
 
 // Remove removes users from a group. Failures of single users in a batch are
@@ -160,17 +175,25 @@ func (s *MembersService) Remove(ctx context.Context, groupID string, usernames .
 		if err := decodeOneOrMany("DELETE /chatgroups/{id}/users/{usernames}", env.Data, &rows); err != nil {
 			return results, resp, err
 		}
-		for _, w := range rows {
-			results = append(results, MemberResult{Username: w.User, OK: w.Result, Reason: w.Reason})
-		}
+		results = appendResults(results, rows)
 	}
 	return results, resp, nil
 }
 
+// memberResultWire is one user's result in a batch answer (moderation
+// facts §1): result is a JSON bool, reason only on failures.
 type memberResultWire struct {
 	Result bool   `json:"result"`
 	User   string `json:"user"`
 	Reason string `json:"reason"`
+	Expire Millis `json:"expire"`
+}
+
+func appendResults(out []MemberResult, rows []memberResultWire) []MemberResult {
+	for _, w := range rows {
+		out = append(out, MemberResult{Username: w.User, OK: w.Result, Reason: w.Reason, Expire: w.Expire})
+	}
+	return out
 }
 
 // maxPathListBytes keeps a comma-separated user list well under the 4 KB

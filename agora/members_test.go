@@ -154,9 +154,15 @@ func TestMembersRemoveBatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []MemberResult{{"a", true, ""}, {"b", true, ""}, {"ghost", false, "user ghost doesn't exist."}}
+	want := []MemberResult{{Username: "a", OK: true}, {Username: "b", OK: true}, {Username: "ghost", Reason: "user ghost doesn't exist."}}
 	if diff := cmp.Diff(want, results); diff != "" {
 		t.Errorf("results (-want +got):\n%s", diff)
+	}
+	if k := results[2].Kind(); k != ReasonUserNotFound {
+		t.Errorf("Kind() = %q, want %q", k, ReasonUserNotFound)
+	}
+	if k := results[0].Kind(); k != ReasonUnknown {
+		t.Errorf("Kind() of a success = %q", k)
 	}
 }
 

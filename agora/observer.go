@@ -89,24 +89,28 @@ func endpointTemplate(path string) string {
 		return "/"
 	}
 	segs := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	wordNext := true
 	for i, s := range segs {
-		if i%2 == 0 {
+		if wordNext {
 			if !knownPathWords[s] {
 				segs[i] = "{unknown}"
 			}
+			// "blocks/users" and "white/users" are two words in a row.
+			wordNext = s == "blocks" || s == "white"
 			continue
 		}
 		name := "value"
 		switch segs[i-1] {
 		case "chatgroups":
 			name = "group_id"
-		case "users", "admin":
+		case "users", "admin", "mute", "user":
 			name = "username"
 		}
 		if strings.Contains(s, ",") {
 			name += "s"
 		}
 		segs[i] = "{" + name + "}"
+		wordNext = true
 	}
 	return "/" + strings.Join(segs, "/")
 }
@@ -114,6 +118,7 @@ func endpointTemplate(path string) string {
 // knownPathWords are the fixed path segments of the calls this client makes.
 var knownPathWords = map[string]bool{
 	"chatgroups": true, "users": true, "admin": true, "joined_chatgroups": true,
+	"mute": true, "ban": true, "blocks": true, "white": true, "disable": true, "enable": true, "announcement": true,
 }
 
 // waitLimiter waits for lim like rate.Limiter.Wait and also reports how long

@@ -142,6 +142,13 @@ func TestObserverEndpointTemplate(t *testing.T) {
 		"/chatgroups/1/secret-token/abc":       "/chatgroups/{group_id}/{unknown}/{value}",
 		"/":                                    "/",
 		"/users/bob/joined_chatgroups/ignored": "/users/{username}/joined_chatgroups/{value}",
+		"/chatgroups/1/mute":                   "/chatgroups/{group_id}/mute",
+		"/chatgroups/1/mute/a,b":               "/chatgroups/{group_id}/mute/{usernames}",
+		"/chatgroups/1/blocks/users/a":         "/chatgroups/{group_id}/blocks/users/{username}",
+		"/chatgroups/1/white/users/a,b":        "/chatgroups/{group_id}/white/users/{usernames}",
+		"/chatgroups/1/ban":                    "/chatgroups/{group_id}/ban",
+		"/chatgroups/1/disable":                "/chatgroups/{group_id}/disable",
+		"/chatgroups/1/announcement":           "/chatgroups/{group_id}/announcement",
 	} {
 		if got := endpointTemplate(path); got != want {
 			t.Errorf("endpointTemplate(%q) = %q, want %q", path, got, want)

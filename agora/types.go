@@ -46,7 +46,7 @@ type Role string
 
 const (
 	RoleOwner  Role = "owner"
-	RoleAdmin  Role = "admin" // never sent by Agora in affiliations (admins appear as members); set by callers that merged the admin list
+	RoleAdmin  Role = "admin" // admins are usually listed as members; set by callers that merged the admin list, or when Agora sends {"admin":u}
 	RoleMember Role = "member"
 )
 
@@ -66,7 +66,7 @@ func (a Affiliation) MarshalJSON() ([]byte, error) {
 	return json.Marshal(map[string]string{string(role): a.Username})
 }
 
-// UnmarshalJSON reads {"owner":u} or {"member":u}.
+// UnmarshalJSON reads {"owner":u}, {"admin":u} or {"member":u}.
 func (a *Affiliation) UnmarshalJSON(b []byte) error {
 	// A detail answer carries up to 10,000 of these; decoding each into a
 	// map made them most of a detail page's cost.
@@ -74,19 +74,25 @@ func (a *Affiliation) UnmarshalJSON(b []byte) error {
 		*a = Affiliation{Username: name, Role: role}
 		return nil
 	}
-	var m map[string]string
+	// Other keys may come along (joined_time, a number), and one revision
+	// of the docs sends {"admin":u} (moderation facts §2.1).
+	var m struct {
+		Owner, Admin, Member *string
+	}
 	if err := json.Unmarshal(b, &m); err != nil {
 		return fmt.Errorf("agora: affiliation %s: %w", b, err)
 	}
-	if u, ok := m["owner"]; ok {
-		*a = Affiliation{Username: u, Role: RoleOwner}
-		return nil
+	switch {
+	case m.Owner != nil:
+		*a = Affiliation{Username: *m.Owner, Role: RoleOwner}
+	case m.Admin != nil:
+		*a = Affiliation{Username: *m.Admin, Role: RoleAdmin}
+	case m.Member != nil:
+		*a = Affiliation{Username: *m.Member, Role: RoleMember}
+	default:
+		return fmt.Errorf("agora: affiliation %s has neither owner, admin nor member", b)
 	}
-	if u, ok := m["member"]; ok {
-		*a = Affiliation{Username: u, Role: RoleMember}
-		return nil
-	}
-	return fmt.Errorf("agora: affiliation %s has neither owner nor member", b)
+	return nil
 }
 
 // plainAffiliation reads the form Agora sends, {"member":"u"} or
@@ -199,6 +205,7 @@ const (
 	MaxGroupNameLen      = 128
 	MaxDescriptionLen    = 512
 	MaxCustomLen         = 1024
+	MaxAnnouncementLen   = 512
 	DefaultMaxUsers      = 200
 	MaxMembersOnCreate   = 100
 	MaxIDsPerDetail      = 100

@@ -20,7 +20,10 @@ func TestAffiliationUnmarshal(t *testing.T) {
 		{in: `{"member":"名字"}`, want: Affiliation{"名字", RoleMember}},
 		{in: `{"member":"a","owner":"b"}`, want: Affiliation{"b", RoleOwner}},
 		{in: `{"member":""}`, want: Affiliation{"", RoleMember}},
-		{in: `{"admin":"x"}`, wantErr: true},
+		{in: `{"admin":"x"}`, want: Affiliation{"x", RoleAdmin}},
+		{in: `{"member":"m","joined_time":1732524850107}`, want: Affiliation{"m", RoleMember}},
+		{in: `{"owner":"o","joined_time":"1732524850107"}`, want: Affiliation{"o", RoleOwner}},
+		{in: `{"guest":"x"}`, wantErr: true},
 		{in: `{"member":1}`, wantErr: true},
 	}
 	for _, tt := range tests {

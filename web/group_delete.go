@@ -2,12 +2,10 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
-	"groupdesk/agora"
 	"groupdesk/views"
 	"groupdesk/web/store"
 )
@@ -55,7 +53,7 @@ func (s *Server) groupDelete(c echo.Context) error {
 		if aerr := s.auditLocal(c, entry, err); aerr != nil {
 			return aerr
 		}
-		if errors.Is(err, agora.ErrNotFound) {
+		if missing(err) {
 			setFlash(rs, views.FlashInfo, l.T("flash.already_deleted"))
 			return c.Redirect(http.StatusSeeOther, "/groups")
 		}
@@ -71,7 +69,7 @@ func (s *Server) groupDelete(c echo.Context) error {
 		return err
 	}
 	switch {
-	case errors.Is(err, agora.ErrNotFound):
+	case missing(err):
 		setFlash(rs, views.FlashInfo, l.T("flash.already_deleted"))
 	case err != nil:
 		return err

@@ -1,13 +1,11 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
-	"groupdesk/agora"
 	"groupdesk/views"
 )
 
@@ -27,7 +25,7 @@ func (s *Server) groupJump(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, "/groups")
 	}
 	_, _, err := s.groups.GetOne(c.Request().Context(), id)
-	if errors.Is(err, agora.ErrNotFound) {
+	if missing(err) {
 		setFlash(rs, views.FlashError, l.T("list.jump_not_found", id))
 		return c.Redirect(http.StatusSeeOther, "/groups")
 	}

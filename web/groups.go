@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -32,7 +31,7 @@ func (s *Server) fetchGroup(c echo.Context) (*agora.Group, error) {
 		return nil, err
 	}
 	g, _, err := s.groups.GetOne(c.Request().Context(), id)
-	if errors.Is(err, agora.ErrNotFound) {
+	if missing(err) {
 		return nil, &pageError{status: http.StatusNotFound, key: "error.group_not_found", args: []any{id}, cause: err}
 	}
 	if err != nil {

@@ -101,6 +101,8 @@ func describeAgoraFailure(err error) (string, bool) {
 		return "Agora rejected the credentials (401): check AGORA_APP_ID and AGORA_APP_CERTIFICATE or AGORA_APP_TOKEN", false
 	case errors.Is(err, agora.ErrRateLimited):
 		return "ok (Agora is rate-limiting this app: 429)", true
+	case agora.ReasonOf(err) == agora.ReasonAppNotFound:
+		return "Agora does not know the app (404): check AGORA_ORG and AGORA_APP", false
 	case errors.As(err, &ae):
 		return fmt.Sprintf("Agora answered with status %d", ae.StatusCode), false
 	case errors.As(err, &re) && re.Timeout(), errors.Is(err, context.DeadlineExceeded):

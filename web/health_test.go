@@ -97,6 +97,7 @@ func TestReadyzReportsWhatFailed(t *testing.T) {
 		{"stub 401", []envOption{withAPI(stubAgora(t, 401, "unauthorized", "Unable to authenticate")), noRetry}, 503, "rejected the credentials (401)"},
 		{"unreachable", []envOption{withAPI(closedPort(t)), noRetry}, 503, "unreachable"},
 		{"unavailable", []envOption{withAPI(stubAgora(t, 503, "service_unavailable", "down")), noRetry}, 503, "status 503"},
+		{"unknown app", []envOption{withAPI(stubAgora(t, 404, "organization_application_not_found", "Could not find application for org/app from URI: org/app/chatgroups")), noRetry}, 503, "check AGORA_ORG and AGORA_APP"},
 		{"rate limited is still ready", []envOption{withAPI(stubAgora(t, 429, "reach_limit", "limit")), noRetry}, 200, "429"},
 	}
 	for _, tt := range tests {

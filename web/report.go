@@ -201,7 +201,7 @@ func walkMembership(ctx context.Context, groups groupReader, out io.Writer, limi
 			}
 			details, _, err := groups.Get(ctx, ids...)
 			switch {
-			case errors.Is(err, agora.ErrNotFound) && len(ids) == 1:
+			case missing(err) && len(ids) == 1:
 				// The page's only group was deleted since the list was read.
 			case err != nil:
 				return nil, fmt.Errorf("read group details: %w", err)

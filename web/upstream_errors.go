@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strings"
 	"time"
 
@@ -39,47 +38,114 @@ func (e *pageError) Error() string {
 func (e *pageError) Unwrap() error { return e.cause }
 
 // upstreamError says in plain words what an Agora failure means for the
-// moderator, with the status the page should carry:
-//
-//	unreachable → 502, timeout → 504, 429 → 429, 401 → 502 (our credentials),
-//	404 → 404, 403 → 403, 400 → 400, anything else → 502.
+// moderator, with the status the page should carry. The agora client has
+// already decided what kind of failure it is (agora.ReasonOf); this only
+// maps the kind to a message. Configuration problems (credentials, a wrong
+// app) and Agora's own failures are 502s naming Agora; no answer in time is
+// a 504; Agora's refusals keep their 4xx class.
 func upstreamError(err error) *pageError {
 	pe := &pageError{cause: err}
-	var ae *agora.Error
+	var (
+		na *agora.NotAppliedError
+		ve *agora.ValidationError
+		ae *agora.Error
+	)
 	hasAE := errors.As(err, &ae)
-	var ve *agora.ValidationError
-	var re *agora.RequestError
-	var na *agora.NotAppliedError
-	switch {
-	case errors.As(err, &na):
-		pe.status, pe.key, pe.args = http.StatusBadGateway, "form.err_not_applied", []any{strings.Join(na.Fields, ", ")}
-	case errors.As(err, &ve):
-		pe.status, pe.key, pe.args = http.StatusBadRequest, "error.upstream_invalid", []any{ve.Message}
-	case errors.Is(err, agora.ErrRateLimited):
-		pe.status, pe.key = http.StatusTooManyRequests, "error.rate_limited"
-		if hasAE {
-			pe.retryAfter = ae.RetryAfter
+	user := ""
+	if hasAE {
+		user = ae.User
+	}
+	set := func(status int, key string, args ...any) { pe.status, pe.key, pe.args = status, key, args }
+	if errors.As(err, &na) {
+		set(http.StatusBadGateway, "form.err_not_applied", strings.Join(na.Fields, ", "))
+		return pe
+	}
+	if errors.As(err, &ve) {
+		set(http.StatusBadRequest, "error.upstream_invalid", ve.Message)
+		return pe
+	}
+	switch agora.ReasonOf(err) {
+	case agora.ReasonRateLimited:
+		set(http.StatusTooManyRequests, "error.rate_limited")
+		if d, ok := agora.RetryAfter(err); ok {
+			pe.retryAfter = d
+			pe.key, pe.args = "error.rate_limited_retry", []any{retrySeconds(d)}
 		}
-	case errors.Is(err, agora.ErrUnauthorized):
-		pe.status, pe.key = http.StatusBadGateway, "error.upstream_credentials"
-	case errors.Is(err, agora.ErrNotFound):
-		pe.status, pe.key = http.StatusNotFound, "error.group_gone"
-	case errors.Is(err, agora.ErrForbidden):
-		pe.status, pe.key, pe.args = http.StatusForbidden, "error.upstream_forbidden", []any{description(ae)}
-	case errors.Is(err, agora.ErrInvalidInput):
-		pe.status, pe.key, pe.args = http.StatusBadRequest, "error.upstream_invalid", []any{description(ae)}
-	case errors.As(err, &re) && re.Timeout(),
-		errors.Is(err, context.DeadlineExceeded),
-		hasAE && ae.StatusCode == http.StatusGatewayTimeout:
-		pe.status, pe.key = http.StatusGatewayTimeout, "error.upstream_timeout"
-	case errors.Is(err, agora.ErrUnavailable), errors.As(err, &re):
-		pe.status, pe.key = http.StatusBadGateway, "error.upstream_unreachable"
-	case hasAE:
-		pe.status, pe.key, pe.args = http.StatusBadGateway, "error.upstream_failed", []any{ae.StatusCode}
+	case agora.ReasonPlanLimit:
+		set(http.StatusTooManyRequests, "error.plan_limit")
+	case agora.ReasonUnauthorized:
+		set(http.StatusBadGateway, "error.upstream_credentials")
+	case agora.ReasonAppNotFound:
+		set(http.StatusBadGateway, "error.upstream_app_unknown")
+	case agora.ReasonServerError:
+		if ae.StatusCode == http.StatusGatewayTimeout {
+			set(http.StatusGatewayTimeout, "error.upstream_timeout")
+		} else {
+			set(http.StatusBadGateway, "error.upstream_failed", ae.StatusCode)
+		}
+	case agora.ReasonBadResponse:
+		set(http.StatusBadGateway, "error.upstream_bad_response")
+	case agora.ReasonTimeout:
+		set(http.StatusGatewayTimeout, "error.upstream_timeout")
+	case agora.ReasonNoAnswer:
+		set(http.StatusBadGateway, "error.upstream_unreachable")
+	case agora.ReasonGroupNotFound, agora.ReasonNotFound:
+		set(http.StatusNotFound, "error.group_gone")
+	case agora.ReasonUserNotFound:
+		set(http.StatusNotFound, "error.user_not_found", user)
+	case agora.ReasonNotMember:
+		set(http.StatusForbidden, "error.not_member", user)
+	case agora.ReasonAlreadyMember:
+		set(http.StatusForbidden, "error.already_member", user)
+	case agora.ReasonOwnerForbidden:
+		set(http.StatusForbidden, "error.owner_protected")
+	case agora.ReasonAlreadyOwner:
+		set(http.StatusForbidden, "error.already_owner")
+	case agora.ReasonNotAdmin:
+		set(http.StatusForbidden, "error.not_admin", user)
+	case agora.ReasonTooManyAdmins:
+		set(http.StatusForbidden, "error.too_many_admins")
+	case agora.ReasonBlocked:
+		set(http.StatusForbidden, "error.user_blocked", user)
+	case agora.ReasonUserTooManyGroups:
+		set(http.StatusForbidden, "form.err_user_too_many_groups", user)
+	case agora.ReasonGroupDisabled:
+		set(http.StatusForbidden, "error.group_disabled")
+	case agora.ReasonGroupFull:
+		set(http.StatusForbidden, "error.group_full")
+	case agora.ReasonMaxUsersBelowCount:
+		set(http.StatusForbidden, "form.err_maxusers_below_current")
+	case agora.ReasonAppTooManyGroups:
+		set(http.StatusForbidden, "form.err_app_too_many_groups")
+	case agora.ReasonContentViolation:
+		set(http.StatusForbidden, "error.content_violation")
+	case agora.ReasonForbidden, agora.ReasonLimitExceeded:
+		set(http.StatusForbidden, "error.upstream_forbidden", description(ae))
+	case agora.ReasonInvalidRequest:
+		set(http.StatusBadRequest, "error.upstream_invalid", description(ae))
 	default:
-		return nil
+		switch {
+		case errors.Is(err, context.DeadlineExceeded):
+			set(http.StatusGatewayTimeout, "error.upstream_timeout")
+		case hasAE:
+			set(http.StatusBadGateway, "error.upstream_failed", ae.StatusCode)
+		default:
+			return nil
+		}
 	}
 	return pe
+}
+
+// missing reports whether Agora said the group or user asked about does not
+// exist. A wrong AGORA_ORG/AGORA_APP is a 404 too, but a configuration
+// error that upstreamError names, not a missing group.
+func missing(err error) bool {
+	return errors.Is(err, agora.ErrNotFound) && agora.ReasonOf(err) != agora.ReasonAppNotFound
+}
+
+// retrySeconds rounds a Retry-After up to whole seconds, at least 1.
+func retrySeconds(d time.Duration) int {
+	return max(1, int((d+time.Second-1)/time.Second))
 }
 
 func description(ae *agora.Error) string {
@@ -181,26 +247,17 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 }
 
-var (
-	unknownUserRE  = regexp.MustCompile(`(?i)username (\S+) doesn't exist`)
-	joinedTooMany  = regexp.MustCompile(`(?i)user (\S+) has joined too many groups`)
-	userNotInGroup = regexp.MustCompile(`(?i)user:? (\S+) doesn't exist in group`)
-)
-
 // agoraFormErrors places an Agora rejection of a create or update next to
-// the field it is about when the message allows, else at the top of the
-// form. It returns the status the re-rendered form carries.
+// the field it is about when the client could tell which (agora.Error's
+// Field and User), else at the top of the form. It returns the status the
+// re-rendered form carries: 422 for what the moderator can fix in the form,
+// the error page's status for the rest (Agora down, slow, rate-limiting,
+// refusing our credentials, or the group gone). The form is kept either way.
 func agoraFormErrors(err error, in groupInput) (int, fieldErrors, *message) {
 	errs := fieldErrors{}
 	var ve *agora.ValidationError
 	if errors.As(err, &ve) {
-		field := ve.Field
-		switch {
-		case field == "desc":
-			field = views.FieldDescription
-		case strings.HasPrefix(field, "members["): // "members[3]"
-			field = views.FieldMembers
-		}
+		field := formField(ve.Field)
 		if isFormField(field) {
 			errs.add(field, "form.err_agora_field", ve.Message)
 			return http.StatusUnprocessableEntity, errs, nil
@@ -208,16 +265,12 @@ func agoraFormErrors(err error, in groupInput) (int, fieldErrors, *message) {
 		return http.StatusUnprocessableEntity, errs, &message{"error.upstream_invalid", []any{ve.Message}}
 	}
 	var ae *agora.Error
-	if !errors.As(err, &ae) || ae.StatusCode >= 500 || errors.Is(err, agora.ErrUnauthorized) || errors.Is(err, agora.ErrRateLimited) {
-		// Not about the form: Agora is down, slow, rate-limiting or refusing
-		// our credentials. Same words as the error page, form kept.
+	if !errors.As(err, &ae) {
 		if pe := upstreamError(err); pe != nil {
 			return pe.status, errs, &message{pe.key, pe.args}
 		}
 		return http.StatusInternalServerError, errs, &message{"error.internal", nil}
 	}
-	desc := ae.Description
-	lower := strings.ToLower(desc)
 	userField := func(name string) string {
 		if strings.EqualFold(name, in.Owner) {
 			return views.FieldOwner
@@ -229,47 +282,62 @@ func agoraFormErrors(err error, in groupInput) (int, fieldErrors, *message) {
 		}
 		return ""
 	}
-	switch {
-	case unknownUserRE.MatchString(desc):
-		name := strings.TrimRight(unknownUserRE.FindStringSubmatch(desc)[1], "!.")
-		if f := userField(name); f != "" {
-			errs.add(f, "form.err_user_unknown", name)
+	field := formField(ae.Field)
+	switch ae.Reason {
+	case agora.ReasonUserNotFound, agora.ReasonUserTooManyGroups:
+		key := "form.err_user_unknown"
+		if ae.Reason == agora.ReasonUserTooManyGroups {
+			key = "form.err_user_too_many_groups"
+		}
+		if f := userField(ae.User); f != "" {
+			errs.add(f, key, ae.User)
 			return http.StatusUnprocessableEntity, errs, nil
 		}
-		return http.StatusUnprocessableEntity, errs, &message{"form.err_user_unknown", []any{name}}
-	case joinedTooMany.MatchString(desc):
-		name := strings.TrimRight(joinedTooMany.FindStringSubmatch(desc)[1], "!.")
-		if f := userField(name); f != "" {
-			errs.add(f, "form.err_user_too_many_groups", name)
-			return http.StatusUnprocessableEntity, errs, nil
-		}
-		return http.StatusUnprocessableEntity, errs, &message{"form.err_user_too_many_groups", []any{name}}
-	case userNotInGroup.MatchString(desc):
-		return http.StatusUnprocessableEntity, errs, &message{"error.upstream_forbidden", []any{desc}}
-	case strings.Contains(lower, "too many groups"):
-		return http.StatusUnprocessableEntity, errs, &message{"form.err_app_too_many_groups", nil}
-	case strings.Contains(lower, "members size"):
+		return http.StatusUnprocessableEntity, errs, &message{key, []any{ae.User}}
+	case agora.ReasonGroupFull:
 		errs.add(views.FieldMembers, "form.err_members_over_max", in.MaxUsers)
-	case strings.Contains(lower, "current user count") || strings.Contains(lower, "larger than the maxusers"):
+	case agora.ReasonMaxUsersBelowCount:
 		errs.add(views.FieldMaxUsers, "form.err_maxusers_below_current")
-	case strings.Contains(lower, "maxusers") || strings.Contains(lower, "max user"):
-		errs.add(views.FieldMaxUsers, "form.err_maxusers_plan", desc)
-	case ae.Code == "group_name_violation":
+	case agora.ReasonContentViolation:
+		if field != views.FieldGroupName {
+			return http.StatusUnprocessableEntity, errs, &message{"error.content_violation", nil}
+		}
 		errs.add(views.FieldGroupName, "form.err_name_violation")
-	case strings.Contains(lower, "title") || strings.Contains(lower, "groupname"):
-		errs.add(views.FieldGroupName, "form.err_agora_field", desc)
-	case strings.Contains(lower, "desc"):
-		errs.add(views.FieldDescription, "form.err_agora_field", desc)
-	case strings.Contains(lower, "custom"):
-		errs.add(views.FieldCustom, "form.err_agora_field", desc)
-	case errors.Is(err, agora.ErrNotFound):
-		return http.StatusNotFound, errs, &message{"error.group_gone", nil}
+	case agora.ReasonLimitExceeded, agora.ReasonInvalidRequest, agora.ReasonForbidden:
+		switch {
+		case field == views.FieldMaxUsers && ae.Reason == agora.ReasonLimitExceeded:
+			errs.add(views.FieldMaxUsers, "form.err_maxusers_plan", description(ae))
+		case isFormField(field):
+			errs.add(field, "form.err_agora_field", description(ae))
+		default:
+			return http.StatusUnprocessableEntity, errs, &message{"form.err_agora_rejected", []any{description(ae)}}
+		}
 	default:
-		return http.StatusUnprocessableEntity, errs, &message{"form.err_agora_rejected", []any{desc}}
+		// Not about a field: same words as the error page. What the
+		// moderator can change in the form (a refusal) stays a 422.
+		pe := upstreamError(err)
+		status := pe.status
+		if status < 500 && status != http.StatusTooManyRequests && status != http.StatusNotFound {
+			status = http.StatusUnprocessableEntity
+		}
+		return status, errs, &message{pe.key, pe.args}
 	}
 	return http.StatusUnprocessableEntity, errs, nil
 }
 
+// formField is the form field for an agora wire field name ("desc" on
+// create, "members[3]" in a validation error), or "" when there is none.
+func formField(wire string) string {
+	switch {
+	case wire == "desc":
+		return views.FieldDescription
+	case strings.HasPrefix(wire, "members["):
+		return views.FieldMembers
+	case isFormField(wire):
+		return wire
+	}
+	return ""
+}
 func isFormField(name string) bool {
 	switch name {
 	case views.FieldGroupName, views.FieldDescription, views.FieldOwner, views.FieldMembers,

@@ -26,6 +26,17 @@ func stubAgora(t *testing.T, status int, code, desc string, headers ...string) s
 	return srv.URL
 }
 
+// stubAgoraRaw answers every call with status and body as given.
+func stubAgoraRaw(t *testing.T, status int, body string) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(body))
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
 func closedPort(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -53,13 +64,23 @@ func TestUpstreamErrorPages(t *testing.T) {
 		message string
 	}{
 		{"rate limited", []envOption{withAPI(stubAgora(t, 429, "reach_limit", "This request has reached api limit", "Retry-After", "30"))},
+			http.StatusTooManyRequests, "Agora is rate-limiting this app; try again in 30 seconds."},
+		{"rate limited without Retry-After", []envOption{withAPI(stubAgora(t, 429, "reach_limit", "This request has reached api limit"))},
 			http.StatusTooManyRequests, "Agora is rate-limiting this app; wait a few seconds and try again."},
+		{"plan quota", []envOption{withAPI(stubAgora(t, 429, "resource_limited", "You have exceeded the limit of the Free edition. Please upgrade to higher edition."))},
+			http.StatusTooManyRequests, "This app has used up what its Agora plan allows; waiting will not help — an administrator must check the plan."},
+		{"unknown app (wrong AGORA_APP)", []envOption{withAPI(stubAgora(t, 404, "organization_application_not_found", "Could not find application for org/nope from URI: org/nope/chatgroups"))},
+			http.StatusBadGateway, "Agora does not know this app — an administrator must check AGORA_ORG / AGORA_APP."},
+		{"Agora failed (500 with a body)", []envOption{withAPI(stubAgora(t, 500, "unsupported_service_operation", "Service operation not supported"))},
+			http.StatusBadGateway, "Agora answered with an error (status 500). Try again; if it keeps happening, tell an administrator."},
+		{"unreadable 200", []envOption{withAPI(stubAgoraRaw(t, 200, "<html>captive portal</html>"))},
+			http.StatusBadGateway, "Agora answered with something Groupdesk could not read. Try again; if it keeps happening, tell an administrator."},
 		{"bad credentials (stub 401)", []envOption{withAPI(stubAgora(t, 401, "unauthorized", "Unable to authenticate"))},
 			http.StatusBadGateway, "Agora rejected Groupdesk's credentials — an administrator must check AGORA_APP_ID / AGORA_APP_CERTIFICATE."},
 		{"bad credentials (sandbox, wrong certificate)", []envOption{withCert("00000000000000000000000000000000")},
 			http.StatusBadGateway, "Agora rejected Groupdesk's credentials — an administrator must check AGORA_APP_ID / AGORA_APP_CERTIFICATE."},
 		{"unavailable", []envOption{withAPI(stubAgora(t, 503, "service_unavailable", "down"))},
-			http.StatusBadGateway, "Agora did not answer; try again."},
+			http.StatusBadGateway, "Agora answered with an error (status 503). Try again; if it keeps happening, tell an administrator."},
 		{"unreachable", []envOption{withAPI(closedPort(t))},
 			http.StatusBadGateway, "Agora did not answer; try again."},
 		{"timeout", []envOption{withAPI(slow.URL), withClientOpts(agora.WithTimeout(100 * time.Millisecond))},
@@ -81,8 +102,12 @@ func TestUpstreamErrorPages(t *testing.T) {
 				}
 			}
 			if tc.status == http.StatusTooManyRequests {
-				if got := e.get("/groups").Header.Get("Retry-After"); got != "30" {
-					t.Errorf("Retry-After = %q", got)
+				want := "" // only when Agora said when
+				if strings.Contains(tc.message, "30 seconds") {
+					want = "30"
+				}
+				if got := e.get("/groups").Header.Get("Retry-After"); got != want {
+					t.Errorf("Retry-After = %q, want %q", got, want)
 				}
 			}
 			// htmx requests get the message in the flash area.
@@ -104,14 +129,83 @@ func TestUpstreamErrorPages(t *testing.T) {
 }
 
 func TestUpstreamErrorOnCreateKeepsForm(t *testing.T) {
-	e := newEnv(t, withAPI(stubAgora(t, 429, "reach_limit", "This request has reached api limit")), withClientOpts(agora.WithRetries(0, time.Millisecond))).login()
-	form := validCreateForm("Kept on 429")
-	p := e.post("/groups", form)
-	wantStatus(t, p, http.StatusTooManyRequests)
-	if got := p.text("form-error"); got != "Agora is rate-limiting this app; wait a few seconds and try again." {
-		t.Errorf("form-error = %q", got)
+	tests := []struct {
+		name    string
+		api     string
+		status  int
+		message string
+	}{
+		{"429 without Retry-After", stubAgora(t, 429, "reach_limit", "This request has reached api limit"),
+			http.StatusTooManyRequests, "Agora is rate-limiting this app; wait a few seconds and try again."},
+		{"429 says when to retry", stubAgora(t, 429, "reach_limit", "This request has reached api limit", "Retry-After", "7"),
+			http.StatusTooManyRequests, "Agora is rate-limiting this app; try again in 7 seconds."},
+		{"404 unknown app", stubAgora(t, 404, "organization_application_not_found", "Could not find application for org/nope from URI: org/nope/chatgroups"),
+			http.StatusBadGateway, "Agora does not know this app — an administrator must check AGORA_ORG / AGORA_APP."},
+		{"500 from Agora", stubAgora(t, 500, "internal_error", "boom"),
+			http.StatusBadGateway, "Agora answered with an error (status 500). Try again; if it keeps happening, tell an administrator."},
+		{"unreadable 200", stubAgoraRaw(t, 200, `{"data":`),
+			http.StatusBadGateway, "Agora answered with something Groupdesk could not read. Try again; if it keeps happening, tell an administrator."},
+		{"owner not a member (transfer-style refusal)", stubAgora(t, 403, "forbidden_op", "user: someone doesn't exist in group: 1"),
+			http.StatusUnprocessableEntity, "Not a member of this group: someone."},
 	}
-	assertFormKeeps(t, p, form)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, withAPI(tc.api), withClientOpts(agora.WithRetries(0, time.Millisecond))).login()
+			form := validCreateForm("Kept on " + tc.name)
+			p := e.post("/groups", form)
+			wantStatus(t, p, tc.status)
+			if got := p.text("form-error"); got != tc.message {
+				t.Errorf("form-error = %q, want %q", got, tc.message)
+			}
+			assertFormKeeps(t, p, form)
+		})
+	}
+}
+
+// TestAgoraFormErrorsByReason: each kind of refusal the client reports
+// lands on the field it is about, without reading Agora's text here.
+func TestAgoraFormErrorsByReason(t *testing.T) {
+	in := groupInput{Owner: "boss", Members: []string{"m1", "m2"}, MaxUsers: 3}
+	tests := []struct {
+		name      string
+		err       *agora.Error
+		wantField string
+		wantKey   string
+		wantTop   string
+	}{
+		{"unknown member", &agora.Error{StatusCode: 404, Reason: agora.ReasonUserNotFound, User: "M2"}, "members", "form.err_user_unknown", ""},
+		{"unknown owner", &agora.Error{StatusCode: 404, Reason: agora.ReasonUserNotFound, User: "boss"}, "owner", "form.err_user_unknown", ""},
+		{"unknown user not in the form", &agora.Error{StatusCode: 404, Reason: agora.ReasonUserNotFound, User: "zed"}, "", "", "form.err_user_unknown"},
+		{"member in too many groups", &agora.Error{StatusCode: 403, Reason: agora.ReasonUserTooManyGroups, User: "m1"}, "members", "form.err_user_too_many_groups", ""},
+		{"group full", &agora.Error{StatusCode: 403, Reason: agora.ReasonGroupFull, Field: "members"}, "members", "form.err_members_over_max", ""},
+		{"maxusers below count", &agora.Error{StatusCode: 403, Reason: agora.ReasonMaxUsersBelowCount}, "maxusers", "form.err_maxusers_below_current", ""},
+		{"maxusers over plan", &agora.Error{StatusCode: 403, Reason: agora.ReasonLimitExceeded, Field: "maxusers", Description: "maxUsers cannot exceed 2000"}, "maxusers", "form.err_maxusers_plan", ""},
+		{"name too long", &agora.Error{StatusCode: 403, Reason: agora.ReasonLimitExceeded, Field: "groupname", Description: "title cannot exceed to 128"}, "groupname", "form.err_agora_field", ""},
+		{"desc not valid on PUT", &agora.Error{StatusCode: 400, Reason: agora.ReasonInvalidRequest, Field: "desc", Description: "some of [desc] are not valid fields"}, "description", "form.err_agora_field", ""},
+		{"name violation", &agora.Error{StatusCode: 403, Reason: agora.ReasonContentViolation, Field: "groupname"}, "groupname", "form.err_name_violation", ""},
+		{"app too many groups", &agora.Error{StatusCode: 403, Reason: agora.ReasonAppTooManyGroups}, "", "", "form.err_app_too_many_groups"},
+		{"other refusal", &agora.Error{StatusCode: 403, Reason: agora.ReasonForbidden, Description: "new rule"}, "", "", "form.err_agora_rejected"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			status, errs, top := agoraFormErrors(tc.err, in)
+			if status != http.StatusUnprocessableEntity {
+				t.Errorf("status = %d", status)
+			}
+			if tc.wantField != "" {
+				got := errs[tc.wantField]
+				if got.key != tc.wantKey {
+					t.Errorf("field %s: key = %q, want %q (all: %+v)", tc.wantField, got.key, tc.wantKey, errs)
+				}
+			}
+			switch {
+			case tc.wantTop == "" && top != nil:
+				t.Errorf("unexpected top message %+v", top)
+			case tc.wantTop != "" && (top == nil || top.key != tc.wantTop):
+				t.Errorf("top = %+v, want %q", top, tc.wantTop)
+			}
+		})
+	}
 }
 
 func TestNotFoundAndMethodPages(t *testing.T) {

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -50,7 +49,7 @@ func (s *Server) userGroups(c echo.Context) error {
 		num = 1
 	}
 	groups, _, err := s.groups.ListJoined(c.Request().Context(), username, &agora.JoinedOptions{PageNum: num, PageSize: size})
-	if errors.Is(err, agora.ErrNotFound) {
+	if missing(err) {
 		return &pageError{status: http.StatusNotFound, key: "error.user_not_found", args: []any{username}, cause: err}
 	}
 	if err != nil {

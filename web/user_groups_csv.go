@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -60,7 +59,7 @@ func (s *Server) userGroupsCSV(c echo.Context) error {
 	}
 	for num := 1; num <= maxJoinedCSVPages; num++ {
 		groups, _, err := s.groups.ListJoined(ctx, username, &agora.JoinedOptions{PageNum: num, PageSize: joinedCSVPageSize})
-		if errors.Is(err, agora.ErrNotFound) && !out.Started() {
+		if missing(err) && !out.Started() {
 			return &pageError{status: http.StatusNotFound, key: "error.user_not_found", args: []any{username}, cause: err}
 		}
 		if err != nil {

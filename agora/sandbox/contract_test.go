@@ -1306,7 +1306,7 @@ func TestContractAuth(t *testing.T) {
 	expiredToken, err := expired.Build(ctCert)
 	mustOK(t, "Build", err)
 	userTok := &agora.AccessToken2{AppID: ctAppID, IssuedAt: uint32(time.Now().Unix()), Expire: 3600, Salt: 42,
-		Services: []agora.TokenService{{Type: agora.ServiceChat, Privileges: map[uint16]uint32{agora.PrivilegeChatUser: 3600}, UserID: "auth.owner"}}}
+		Services: []agora.TokenService{{Type: agora.ServiceChat, Privileges: map[uint16]uint32{agora.PrivilegeChatUser: 3600}, UserID: "auth.nobody"}}}
 	userToken, err := userTok.Build(ctCert)
 	mustOK(t, "Build", err)
 	validFixed, err := agora.BuildAppToken(ctAppID, ctCert, time.Hour)
@@ -1332,7 +1332,7 @@ func TestContractAuth(t *testing.T) {
 			agora.ErrUnauthorized, 401, "unauthorized", "Unable to authenticate due to expired access token"},
 		{"corrupt fixed token", fixed("007notreallyatoken"),
 			agora.ErrUnauthorized, 401, "auth_bad_access_token", "Unable to authenticate due to corrupt access token"},
-		{"user token", fixed(userToken),
+		{"user token of no user", fixed(userToken), // rights of real users: rights_test.go
 			agora.ErrUnauthorized, 401, "unauthorized", "Unable to authenticate (OAuth)"},
 		{"another org", func(c *agora.Config) { c.OrgName = "99999999" },
 			agora.ErrNotFound, 404, "organization_application_not_found", "Could not find application for 99999999/" + ctApp},

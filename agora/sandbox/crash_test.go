@@ -160,7 +160,7 @@ func TestCrashLosesNoAcknowledgedWrite(t *testing.T) {
 		t.Fatalf("%d of %d acknowledged groups survived the kill", len(found), len(acked))
 	}
 	for _, g := range found {
-		if g.MemberCount != 3 || len(g.Members) != 2 {
+		if g.MemberCount != 3 || len(g.Members) != 3 { // owner included
 			t.Errorf("group %d: %d members (%v), want 3", g.ID, g.MemberCount, g.Members)
 		}
 	}

@@ -4,7 +4,9 @@
 // It serves, under /{org_name}/{app_name}: group create, detail, modify
 // (including ownership transfer), delete, list-all and a user's joined
 // groups; members (list, add one or many, remove one or many) and admins
-// (list, add, remove); users (create one or many, get, delete). Requests
+// (list, add, remove); moderation (mute list, mute, unmute, mute-all,
+// block list, block, unblock, allow list, disable/enable, announcement);
+// users (create one or many, get, delete). Requests
 // need "Authorization: Bearer <AccessToken2 app token>" for Config.AppID and
 // Config.AppCertificate. Data lives in {DataDir}/sandbox.db (SQLite, WAL,
 // synchronous=FULL: nothing acknowledged is lost if the process is killed).
@@ -50,11 +52,60 @@
 //   - Bad signature or another App ID → 401 auth_bad_access_token "Unable to authenticate".
 //   - Expired (token or its app privilege) → 401 unauthorized "Unable to
 //     authenticate due to expired access token".
-//   - Valid but without the Chat app privilege (a user token) → 401
-//     unauthorized "Unable to authenticate (OAuth)" (the facts leave this
-//     unconfirmed; this is the group API's wording for an invalid token).
+//   - A Chat user token (privilege 1, built like an app token) is
+//     verified the same way; its user id may be the user's UUID (Agora's
+//     token pages) or the username (newer pages), both accepted. A user id
+//     that names no user, or a token without either Chat privilege → 401
+//     unauthorized "Unable to authenticate (OAuth)" with error_code 60001.
 //   - The 24-hour maximum validity is not enforced beyond the token's own
 //     expiry (unconfirmed whether the service does).
+//
+// # User tokens' rights
+//
+// App tokens may call everything. A user token acts as its user, with the
+// rights the Web SDK's documentation describes (the facts are silent):
+//
+//   - App only (401 "Unable to authenticate (OAuth)", error_code 60001):
+//     list-all, disable/enable, user create/delete.
+//   - Anyone: create a group the user owns (another owner → the 403 below).
+//   - The user itself: GET /users/{u}, its joined groups.
+//   - Members, or anyone for a public group: detail, member list, admin
+//     list, announcement. A non-member of a private group → 403
+//     forbidden_op "users [u] are not members of this group!" with
+//     error_code 60003 (the Web SDK: GROUP_NOT_JOINED).
+//   - Owner or admins: PUT (except newowner), add/remove members, mute,
+//     mute-all, block and allow lists and their changes, announcement set.
+//     The owner: delete, admins add/remove, newowner. Otherwise → 403
+//     forbidden_op "you have no permission to do this, group admin|owner
+//     permission is required" with error_code 60002 (PERMISSION_DENIED).
+//     Admins may act on other admins (no finer rule is modelled).
+//   - A user on the group's block list → 403 forbidden_op "user: X is in
+//     the blacklist of group: G" on every group endpoint (blocked users
+//     cannot see group info; the Web SDK maps "is in the blacklist" to
+//     PERMISSION_DENIED).
+//   - A disabled group can still be read, but every other user-token call
+//     on it → 403 forbidden_op "can not operate this group, reason: group is
+//     disabled" (the Web SDK's GROUP_IS_DISABLED text). App tokens are not
+//     refused.
+//   - An unknown group is not a rights question: the endpoint's usual 404.
+//
+// error_code appears only on these errors: the facts list no error_code
+// for the group API; the values are those the official Web SDK (agora-chat
+// 1.4) maps to NO_PERMISSION, PERMISSION_DENIED and GROUP_NOT_JOINED.
+//
+// # CORS
+//
+// Config.AllowedOrigins lists the browser origins allowed (AnyOrigin "*":
+// all; empty: none, the default — the demo should set AnyOrigin). A
+// request with an allowed Origin gets Access-Control-Allow-Origin (the
+// origin), Vary: Origin and Access-Control-Expose-Headers: Retry-After, on
+// errors too. A preflight (OPTIONS with Origin and
+// Access-Control-Request-Method) needs no token and is answered before any
+// other check: 204 with Allow-Methods "GET, POST, PUT, DELETE",
+// Allow-Headers echoing the request's (default "Authorization,
+// Content-Type") and Max-Age 86400; from an origin not allowed → 403
+// forbidden_op without CORS headers. OPTIONS without Origin is an ordinary
+// request.
 //
 // # Rate limit
 //
@@ -96,8 +147,9 @@
 //     "group must contain public field!". Then owner: missing or empty → 400
 //     invalid_parameter "owner must be provided".
 //   - Both "desc" (seed, Java SDK) and "description" (current docs) are
-//     read; if both are sent, "description" wins. Both "membersonly" and
-//     "members_only" are read; "membersonly" wins.
+//     read; if both are sent, "description" wins. "membersonly",
+//     "members_only" and "approval" (the Web SDK's name) all set
+//     membersonly, in that order of precedence.
 //   - Defaults: maxusers 200, invite_need_confirm true, the rest false or "".
 //     groupname and description are optional. Public groups get
 //     allowinvites=false whatever was sent (facts §3.1).
@@ -183,9 +235,10 @@
 //   - Items {"groupid","groupname"}, most recently joined first, count =
 //     items returned.
 //   - Without pagenum and pagesize: up to 500 groups (EM-OLD, AG-CN-2023).
-//   - pagesize defaults to Config.JoinedPageSizeDefault (10) and is clamped
-//     to Config.JoinedPageSizeMax (100): the EM-OLD / AG-CN-2023 bounds, not
-//     AG-EN's [1,20]/5. pagenum starts at 1. Either alone takes the other's
+//   - pagesize defaults to Config.JoinedPageSizeDefault (10), the EM-OLD /
+//     AG-CN-2023 default, and is clamped to Config.JoinedPageSizeMax (500,
+//     the page size the Web SDK documents; EM-OLD / AG-CN-2023 say 100,
+//     AG-EN [1,20]/5). pagenum starts at 1. Either alone takes the other's
 //     default. A non-integer or < 1 → 400 invalid_parameter. A page past the
 //     end → 200 with data [] and count 0 (the seed's example).
 //   - Unknown user → 404 resource_not_found "username {name} doesn't exist!".
@@ -197,16 +250,35 @@
 //     parameters the first 10. The owner comes first, then the others in
 //     join order; admins are "member". Unknown group → 404
 //     service_resource_not_found "do not find this group:{id}".
+//     joined_time=true adds "joined_time" (Unix ms, a number) to each item,
+//     here and on the detail's affiliations. Config.MemberListAdminKey
+//     writes admins as {"admin":u} here instead (one EM-NEW revision).
+//   - Cursor variant: limit and/or cursor (without pagenum/pagesize), or
+//     version=v3, pages by join order (sort=desc reverses it); limit
+//     defaults to 50 (the Web SDK's) and is clamped to 1000; "cursor" is
+//     present while more follow; a bad cursor → 400 invalid_parameter. With
+//     version=v3 (the Java SDK) data is plain usernames without the owner;
+//     without it (the Web SDK's getGroupMembers) data is role objects,
+//     owner included, admins as {"admin":u} (the Web SDK reads
+//     owner/admin/member), with joined_time when asked.
 //   - POST /chatgroups/{id}/users/{u} → {"result":true,"groupid","action":"add_member","user"};
 //     already a member → 403 forbidden_op "can not join this group,
-//     reason:user: X already in group: G"; full → 403 exceed_limit "members
-//     size is greater than max user size !".
+//     reason:user: X already in group: G"; blocked → 403 forbidden_op "can
+//     not join this group, reason:user: X is in the blacklist of group: G"
+//     (the service's text is undocumented; client SDKs look for "is in the
+//     blacklist"); full → 403 exceed_limit "members size is greater than max
+//     user size !" (single add: inferred); with
+//     Config.MaxJoinedGroupsPerUser > 0, a user already in that many groups
+//     → 403 exceed_limit "user X has joined too many groups!" (off by
+//     default: the limit depends on the plan). need_notify is accepted and
+//     ignored.
 //   - POST /chatgroups/{id}/users {"usernames":[…]}: more than 60 entries
 //     (counted before duplicates are dropped) → 400 invalid_parameter
 //     "addMembers: addMembers number more than maxSize : 60"; none → 400
 //     "usernames must be provided". Users already in the group (the owner
-//     too) are skipped and "newmembers" lists only those added; one unknown
-//     user fails the whole call with 404 "username X doesn't exist!".
+//     too) are skipped and "newmembers" lists only those added (in request
+//     order); one unknown or blocked user, or going past maxusers, fails the
+//     whole call (nobody is added) with the single add's error.
 //   - DELETE /chatgroups/{id}/users/{u}: one name (no comma) answers an
 //     object and fails like the single endpoint: unknown user 404
 //     resource_not_found "username X doesn't exist!", not a member 403
@@ -216,7 +288,11 @@
 //     "user","groupid"} per user; reasons: "user X doesn't exist.",
 //     "forbidden operation on group owner!", "user: X doesn't exist in
 //     group: G". More than 60 names → 400 invalid_parameter "kickMember:
-//     kickMembers number more than maxSize : 60".
+//     kickMembers number more than maxSize : 60". Even when nobody was
+//     removed the batch answers 200 with the array (the facts' whole-call
+//     403 for "none is a member" is not modelled here, unlike block and
+//     allow). Leaving takes the admin role and the allow-list entry; a mute
+//     stays (it outlives leaving and re-joining).
 //   - Admins: GET answers usernames in join order with count. POST
 //     {"newadmin":u} → {"result":"success","newadmin":u}; not a member → 404
 //     resource_not_found "user: X doesn't exist in group: G"; the owner →
@@ -244,12 +320,158 @@
 //   - DELETE /users/{u} removes the user from every group and deletes the
 //     groups the user owns, as Easemob does.
 //
+// # Moderation (moderation facts §2, §3)
+//
+// Shared rules:
+//
+//   - Unknown group (or a non-numeric id) → 404 resource_not_found "grpID
+//     {id} does not exist!" on every endpoint below.
+//   - Names in a path may be a comma list ("u1,u2" or "u1%2Cu2"), at most
+//     60; in a body {"usernames":[…]}, at most 60 (counted before duplicates
+//     are dropped), at least one (else 400 invalid_parameter "usernames must
+//     be provided"). Over 60 → 400 invalid_parameter with the endpoint's
+//     documented text.
+//   - Per-user items carry result (JSON bool), action, reason (failures
+//     only), user, groupid, in request order. Reasons: not a member "user: X
+//     doesn't exist in group: G"; the owner "forbidden operation on group
+//     owner!"; not a user "user X doesn't exist.".
+//   - Endpoints with a one-user form (block one, unblock, allow add one)
+//     answer an object for a single name without a comma, and a refusal as
+//     an error: not a member → 403 forbidden_op "users [X] are not members
+//     of this group!", the owner → 403 forbidden_op "forbidden operation on
+//     group owner!", not a user → 404 resource_not_found "username X doesn't
+//     exist!". A batch answers the array, unless no user at all was handled:
+//     then the first user's error (the facts infer a whole-call 403).
+//   - action in the envelope is the lower-case HTTP method everywhere (the
+//     service's is unreliable: GET mute was captured as "post", POST /ban as
+//     "put"; clients must ignore it).
+//   - With an app token nothing is refused on a disabled group (unconfirmed
+//     whether the service refuses REST moderation there); user tokens are
+//     (see "User tokens' rights").
+//
+// Mute (GET/POST /chatgroups/{id}/mute, DELETE …/mute/{u1,u2}):
+//
+//   - POST {"usernames","mute_duration"}: duration in ms; -1 (and a missing
+//     mute_duration, as the Java SDK sends) = until unmuted, reported as
+//     expire -1 (the service's value is undocumented); 0 lifts the mute and
+//     answers expire 0; anything below -1 or not an integer → 400
+//     invalid_parameter. Otherwise expire = the sandbox clock (Config.Now) +
+//     duration. Muting again replaces the expiry. All or nothing: a
+//     non-member (or unknown user) → 403 forbidden_op "users [X] are not
+//     members of this group!" (Config.MuteNonMemberBadRequest: 400
+//     invalid_parameter, as captured in 2019); the owner → 403 forbidden_op
+//     "forbidden operation on group owner!". data: [{"result":true,"expire",
+//     "user"}].
+//   - GET: [{"expire","user"}] in the order muted, no count. A mute whose
+//     expire has passed on the sandbox clock is gone from the list and from
+//     every check: it ends by itself.
+//   - A mute survives leaving and re-joining the group, and mute-all.
+//   - DELETE: always an array [{"result","user"}]; a user without an active
+//     mute → {"result":false,"reason":"user: X is not muted in group: G"}
+//     (undocumented).
+//
+// Mute-all (POST/DELETE /ban) → {"mute":true|false}, idempotent; it sets
+// the detail's "mute" and leaves the mute list alone. Disable/enable (POST
+// /disable, /enable) → {"disabled":true|false}, shown as "disabled" in the
+// detail.
+//
+// Block list (/chatgroups/{id}/blocks/users):
+//
+//   - Blocking a member takes the user out of the group (member count,
+//     admin role and allow-list entry go; a mute stays). A blocked user is
+//     not a member, so blocking again is the not-members refusal, and
+//     adding them is refused (above) until unblocked. Unblocking does not
+//     re-add.
+//   - GET: usernames newest first, with count. Without parameters up to
+//     500; with pageSize (camel case) and/or cursor at most 50 a page
+//     (pageSize defaults to 50) and a cursor while more follow (an opaque
+//     base64 string; a bad one → 400 invalid_parameter).
+//   - Unblocking a name that is not on the list: single → 403 forbidden_op
+//     "users [X] are not members of this group!" (EM's text for this case);
+//     in a batch → reason "user: X is not in the blacklist of group: G".
+//
+// Allow list (/chatgroups/{id}/white/users):
+//
+//   - GET lists the owner, the admins (join order), then explicit entries
+//     (order added), with count; a fresh group answers ["owner"], count 1,
+//     as captured. Only members can be added (adding the owner or an admin
+//     is a harmless success); leaving the group or being blocked removes
+//     the entry.
+//   - DELETE is always an array (one name or many). The owner →
+//     reason "forbidden operation on group owner!"; an admin → "user: X is
+//     admin of group: G" (they stay on the list); not on it → "user: X is
+//     not in the whitelist of group: G". All undocumented.
+//
+// Announcement (/chatgroups/{id}/announcement): GET → {"announcement":
+// text} ("" when unset) with count 0, as captured. POST {"announcement"}
+// replaces it → {"id":gid,"result":true}; missing or null → 400
+// illegal_argument "announcement is null"; over 512 characters → 403
+// forbidden_op "announce info length exceeds limit!" (EM also lists
+// FORBIDDEN as the code). Content moderation is not modelled.
+//
+// Owner rules: the owner cannot be removed, muted, blocked or demoted
+// (DELETE /admin/{owner} → 403 forbidden_op "user:X is not admin of
+// group:G"); a transfer to an admin takes the admin role away.
+//
+// # SDK endpoints (the official Web SDK, agora-chat 1.4)
+//
+// The facts files do not cover these; shapes follow what the SDK parses,
+// and choices are the sandbox's:
+//
+//   - GET /publicchatgroups?limit=&cursor=: public groups newest first as
+//     [{"groupid","groupname"}] (the SDK's BaseGroupInfo), count, and the
+//     list-all cursor while more follow. Any token.
+//   - GET /chatgroups/user/{u}?pagenum=&pagesize=[&needAffiliations=&needRole=]:
+//     the user's groups, most recently joined first, in "entities" (where
+//     the SDK reads them; data is []): groupId, name, description, public,
+//     membersonly, allowinvites, maxusers, disabled, affiliations_count and
+//     permission (owner, admin or member); paged like joined groups.
+//     …/joined_count → data: the number of groups. The user itself or the app.
+//   - POST /chatgroups/{id}/invite {"usernames"}: per-user array, action
+//     "invite"; a member may invite only when allowinvites is on (else 403
+//     PERMISSION_DENIED), the owner and admins always. With
+//     invite_need_confirm the invitation waits for the invitee, otherwise
+//     the user joins at once. Failures: already a member, blocked, no such
+//     user, full, with the add's texts as reasons.
+//   - POST /chatgroups/{id}/invite_verify {"invitee","verifyResult"}: the
+//     invitee (or the app) accepts (joins, with the add's checks) or
+//     declines; no pending invitation → 403 forbidden_op "user: X has no
+//     invitation to group: G".
+//   - POST /chatgroups/{id}/apply {"message"} (user tokens only; an app
+//     token → 400): a public group takes the user at once, or, with
+//     membersonly (the SDK's "approval"), records a request; a private group
+//     → 403 PERMISSION_DENIED; already a member or blocked → the add's 403.
+//     POST …/apply_verify {"applicant","verifyResult","reason"} by the owner
+//     or an admin settles it; no request → 403 forbidden_op "user: X has
+//     not applied to join group: G". The message and reason are not kept.
+//   - DELETE /chatgroups/{id}/quit (user tokens): the caller leaves (as a
+//     removal: admin role and allow entry go, a mute stays); the owner →
+//     403 "forbidden operation on group owner!"; a non-member → 403 with
+//     error_code 60003.
+//   - POST/DELETE /chatgroups/{id}/shield (user tokens, members): the
+//     caller blocks or unblocks the group's messages for itself; kept, but
+//     the sandbox delivers no messages. data {"result","groupid","user","shield"}.
+//   - GET /sdk/chatgroups/{id}/mute/{u} (members): data is a bare boolean,
+//     whether u has an active mute (the SDK's isInGroupMutelist).
+//   - PUT /users/{u} (the user itself or the app): notification and push
+//     settings are accepted and echoed in the entity, not kept.
+//   - The SDK's extra query parameters (resource, version=v3 outside the
+//     member list) are accepted and echoed in params.
+//
+// # Demo data (SeedDemo)
+//
+// 40 named groups (the newest) with admins; every fifth has an
+// announcement; some (i%4 == 1) have a user muted for a day, one muted
+// until unmuted, an allow-list entry and a blocked user. The user
+// "spammer" is in 200 groups and owns 20 ("高薪招聘 日结 1", "Free ebook
+// downloads 2", …); 160 older ordinary groups ("Book Swap 5", "校园招聘 6",
+// …) are there for the spammer to have joined.
+//
 // # Not modelled
 //
-// Block, mute and allow lists, announcements, shared files, disable/enable,
-// is_joined, the /token endpoint, per-user and per-app group quotas,
-// content moderation, threads and custom group ids. mute and disabled are
-// reported (false, except in the demo data) but cannot be changed.
+// Shared files, is_joined, group member attributes (/sdk/metadata), the
+// /token endpoint, per-app group quotas, content moderation, messages,
+// threads and custom group ids.
 //
 // # Store
 //

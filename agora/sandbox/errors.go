@@ -16,6 +16,7 @@ type apiError struct {
 	code      string // "error"
 	exception string
 	desc      string // "error_description"
+	errorCode int    // "error_code", only where the Web SDK reads one; 0 = none
 	header    http.Header
 }
 
@@ -122,6 +123,7 @@ type errorBody struct {
 	Timestamp        int64  `json:"timestamp"`
 	Duration         int64  `json:"duration"`
 	ErrorDescription string `json:"error_description"`
+	ErrorCode        int    `json:"error_code,omitempty"`
 }
 
 // writeError answers with err as an Agora error body. Errors that are not
@@ -141,5 +143,6 @@ func (s *Sandbox) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		Timestamp:        s.nowMs(),
 		Duration:         requestDuration(r),
 		ErrorDescription: ae.desc,
+		ErrorCode:        ae.errorCode,
 	})
 }

@@ -27,7 +27,7 @@ func fuzzSandbox(f *testing.F) (http.Handler, string, string) {
 	if err := sb.BulkCreateGroups(ctx, 3, "owner", 1); err != nil {
 		f.Fatal(err)
 	}
-	groups, _, err := sb.store.listGroups(ctx, 1<<62, 1)
+	groups, _, err := sb.store.listGroups(ctx, 1<<62, 1, false)
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -62,7 +62,7 @@ func newGroupInserter(ctx context.Context, tx *sql.Tx) (*groupInserter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("prepare group insert: %w", err)
 	}
-	m, err := tx.PrepareContext(ctx, `INSERT INTO members (group_id, username, role) VALUES (?, ?, ?)`)
+	m, err := tx.PrepareContext(ctx, `INSERT INTO members (group_id, username, role, joined) VALUES (?, ?, ?, ?)`)
 	if err != nil {
 		g.Close()
 		return nil, fmt.Errorf("prepare member insert: %w", err)
@@ -82,7 +82,7 @@ func (b *groupInserter) add(ctx context.Context, g *groupRow, members []string, 
 	if err != nil {
 		return fmt.Errorf("insert group: %w", err)
 	}
-	if _, err := b.member.ExecContext(ctx, g.ID, g.Owner, roleOwner); err != nil {
+	if _, err := b.member.ExecContext(ctx, g.ID, g.Owner, roleOwner, g.Created); err != nil {
 		return fmt.Errorf("insert owner: %w", err)
 	}
 	for _, m := range members {
@@ -90,7 +90,7 @@ func (b *groupInserter) add(ctx context.Context, g *groupRow, members []string, 
 		if admins[m] {
 			role = roleAdmin
 		}
-		if _, err := b.member.ExecContext(ctx, g.ID, m, role); err != nil {
+		if _, err := b.member.ExecContext(ctx, g.ID, m, role, g.Created); err != nil {
 			return fmt.Errorf("insert member: %w", err)
 		}
 	}
@@ -132,9 +132,10 @@ type groupSummary struct {
 
 // listGroups returns up to limit groups with id < before, newest first,
 // and whether more follow. Keyset paging: the cost does not grow with depth.
-func (st *store) listGroups(ctx context.Context, before int64, limit int) ([]groupSummary, bool, error) {
-	rows, err := st.r.QueryContext(ctx,
-		`SELECT id, name, owner, member_count, modified FROM groups WHERE id < ? ORDER BY id DESC LIMIT ?`, before, limit+1)
+// With publicOnly, private groups are left out.
+func (st *store) listGroups(ctx context.Context, before int64, limit int, publicOnly bool) ([]groupSummary, bool, error) {
+	rows, err := st.r.QueryContext(ctx, `SELECT id, name, owner, member_count, modified FROM groups
+		WHERE id < ? AND (public OR NOT ?) ORDER BY id DESC LIMIT ?`, before, publicOnly, limit+1)
 	if err != nil {
 		return nil, false, fmt.Errorf("sandbox: list groups: %w", err)
 	}
@@ -157,11 +158,11 @@ func (st *store) listGroups(ctx context.Context, before int64, limit int) ([]gro
 	return out, more, nil
 }
 
-// groupWithMembers is a group and up to memberCap of its non-owner members,
-// most recently joined first.
+// groupWithMembers is a group and up to memberCap of its members, most
+// recently joined first and the owner last.
 type groupWithMembers struct {
 	*groupRow
-	Members []string
+	Members []affiliation
 }
 
 // groupDetails returns the groups among ids that exist, in the order asked.
@@ -176,11 +177,16 @@ func (st *store) groupDetails(ctx context.Context, ids []int64, memberCap int) (
 			if g == nil {
 				continue
 			}
-			members, err := queryStrings(ctx, tx,
-				`SELECT username FROM members WHERE group_id = ? AND role <> ? ORDER BY seq DESC LIMIT ?`, id, roleOwner, memberCap)
+			members, err := queryAffiliations(ctx, tx, `SELECT role, username, joined, seq FROM members
+				WHERE group_id = ? AND role <> ? ORDER BY seq DESC LIMIT ?`, id, roleOwner, memberCap)
 			if err != nil {
-				return fmt.Errorf("sandbox: members of group %d: %w", id, err)
+				return err
 			}
+			owner, err := queryAffiliations(ctx, tx, `SELECT role, username, joined, seq FROM members WHERE group_id = ? AND role = ?`, id, roleOwner)
+			if err != nil {
+				return err
+			}
+			members = append(members, owner...)
 			out = append(out, groupWithMembers{groupRow: g, Members: members})
 		}
 		return nil

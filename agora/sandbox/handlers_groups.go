@@ -43,8 +43,8 @@ func (s *Sandbox) createGroup(r *http.Request) (*reply, error) {
 	f.str("avatar", &g.Avatar)
 	f.boolean("public", &g.Public)
 	f.boolean("allowinvites", &g.AllowInvites)
-	if !f.boolean("membersonly", &g.MembersOnly) {
-		f.boolean("members_only", &g.MembersOnly)
+	if !f.boolean("membersonly", &g.MembersOnly) && !f.boolean("members_only", &g.MembersOnly) {
+		f.boolean("approval", &g.MembersOnly) // the Web SDK's name
 	}
 	f.boolean("invite_need_confirm", &g.InviteNeedConfirm)
 	f.integer("maxusers", &g.MaxUsers)
@@ -56,6 +56,9 @@ func (s *Sandbox) createGroup(r *http.Request) (*reply, error) {
 		return nil, errInvalidParameter("owner must be provided")
 	}
 	g.Owner = normalizeUsername(g.Owner)
+	if c := callerOf(r); !c.isApp() && c.user != g.Owner {
+		return nil, errPermissionDenied("owner") // a user creates groups it owns
+	}
 	if err := s.checkGroupText(g.Name, descKey, g.Description, g.Custom, maxCustomLenCreate, g.Avatar); err != nil {
 		return nil, err
 	}
@@ -154,6 +157,7 @@ func (s *Sandbox) groupDetails(r *http.Request) (*reply, error) {
 			numeric = append(numeric, n)
 		}
 	}
+	joinedTime := r.URL.Query().Get("joined_time") == "true"
 	found, err := s.store.groupDetails(r.Context(), numeric, maxDetailMembers-1)
 	if err != nil {
 		return nil, err
@@ -164,11 +168,7 @@ func (s *Sandbox) groupDetails(r *http.Request) (*reply, error) {
 	items := make([]groupDetail, len(found))
 	for i, g := range found {
 		// Members newest first, owner last: the order of the seed's example.
-		affs := make(affiliations, 0, len(g.Members)+1)
-		for _, m := range g.Members {
-			affs = append(affs, affiliation{username: m})
-		}
-		affs = append(affs, affiliation{owner: true, username: g.Owner})
+		affs := affiliations{items: g.Members, joinedTime: joinedTime}
 		items[i] = groupDetail{
 			ID: formatGroupID(g.ID), Name: g.Name, Description: g.Description,
 			MembersOnly: g.MembersOnly, AllowInvites: g.AllowInvites, InviteNeedConfirm: g.InviteNeedConfirm,
@@ -235,6 +235,11 @@ func (s *Sandbox) modifyGroup(r *http.Request) (*reply, error) {
 	}
 	if u.NewOwner != nil {
 		newOwner = normalizeUsername(newOwner)
+		if c := callerOf(r); !c.isApp() {
+			if err := s.store.checkGroupRight(r.Context(), id, c.user, groupOwner); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if err := s.store.updateGroup(r.Context(), id, rawID, u, s.nowMs()); err != nil {
 		return nil, err
@@ -297,7 +302,7 @@ func (s *Sandbox) listGroups(r *http.Request) (*reply, error) {
 		}
 		before = id
 	}
-	groups, more, err := s.store.listGroups(r.Context(), before, limit)
+	groups, more, err := s.store.listGroups(r.Context(), before, limit, false)
 	if err != nil {
 		return nil, err
 	}

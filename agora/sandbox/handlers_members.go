@@ -6,13 +6,21 @@ import (
 )
 
 // Member list paging (AG-EN): pagesize [1,100], default 10, pagenum from 1.
+// Cursor paging (limit/cursor): default 50 (the Web SDK's), at most 1000.
 const (
 	memberPageSizeDefault = 10
 	memberPageSizeMax     = 100
+	memberLimitDefault    = 50
+	memberLimitMax        = 1000
 )
 
-// GET /chatgroups/{id}/users?pagenum=&pagesize=
+// GET /chatgroups/{id}/users?pagenum=&pagesize=[&joined_time=true], or
+// ?limit=&cursor=[&version=v3][&sort=asc|desc][&joined_time=true]
 func (s *Sandbox) listMembers(r *http.Request) (*reply, error) {
+	q := r.URL.Query()
+	if !q.Has("pagenum") && !q.Has("pagesize") && (q.Has("limit") || q.Has("cursor") || q.Get("version") == "v3") {
+		return s.memberPage(r)
+	}
 	rawID := r.PathValue("id")
 	limit, offset, err := pageParams(r, memberPageSizeDefault, memberPageSizeMax, memberPageSizeDefault)
 	if err != nil {
@@ -26,7 +34,58 @@ func (s *Sandbox) listMembers(r *http.Request) (*reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	return withCount(members, len(members)), nil
+	return withCount(affiliations{items: members, adminKey: s.cfg.MemberListAdminKey, joinedTime: q.Get("joined_time") == "true"}, len(members)), nil
+}
+
+// memberPage is the cursor variant: with version=v3 (the Java SDK) plain
+// usernames without the owner; otherwise (the Web SDK) role objects,
+// owner and admins included, admins as {"admin":u}.
+func (s *Sandbox) memberPage(r *http.Request) (*reply, error) {
+	q := r.URL.Query()
+	rawID := r.PathValue("id")
+	limit, err := positiveParam(q, "limit", memberLimitDefault)
+	if err != nil {
+		return nil, err
+	}
+	limit = min(limit, memberLimitMax)
+	var after int64
+	if c := q.Get("cursor"); c != "" {
+		var ok bool
+		if after, ok = decodeSeqCursor("im:member:", c); !ok {
+			return nil, errInvalidParameter("cursor %s is not valid: pass the cursor of the previous page unchanged", c)
+		}
+	}
+	desc := false
+	switch q.Get("sort") {
+	case "", "asc":
+	case "desc":
+		desc = true
+	default:
+		return nil, errInvalidParameter("sort must be asc or desc, got %q", q.Get("sort"))
+	}
+	id, ok := parseGroupID(rawID)
+	if !ok {
+		return nil, errGroupNotFoundForRead(rawID)
+	}
+	plain := q.Get("version") == "v3"
+	members, next, err := s.store.memberPage(r.Context(), id, rawID, after, limit, desc, !plain)
+	if err != nil {
+		return nil, err
+	}
+	var rep *reply
+	if plain {
+		names := make([]string, len(members))
+		for i, m := range members {
+			names[i] = m.username
+		}
+		rep = withCount(names, len(names))
+	} else {
+		rep = withCount(affiliations{items: members, adminKey: true, joinedTime: q.Get("joined_time") == "true"}, len(members))
+	}
+	if next > 0 {
+		rep.cursor = encodeSeqCursor("im:member:", next)
+	}
+	return rep, nil
 }
 
 // groupID reads the {id} of a write endpoint; a non-numeric id names no group.
@@ -90,15 +149,6 @@ func (s *Sandbox) addMembers(r *http.Request) (*reply, error) {
 	}{added, rawID, "add_member"}}, nil
 }
 
-// removeResult is one user's outcome of DELETE /chatgroups/{id}/users/{…}.
-type removeResult struct {
-	Result  bool   `json:"result"`
-	Action  string `json:"action"`
-	Reason  string `json:"reason,omitempty"`
-	User    string `json:"user"`
-	GroupID string `json:"groupid"`
-}
-
 // DELETE /chatgroups/{id}/users/{username} and /{u1,u2,…}: one name gives
 // an object (and errors as error responses), several an array.
 func (s *Sandbox) removeMembers(r *http.Request) (*reply, error) {
@@ -119,9 +169,9 @@ func (s *Sandbox) removeMembers(r *http.Request) (*reply, error) {
 	if err != nil {
 		return nil, err
 	}
-	results := make([]removeResult, len(names))
+	results := make([]userResult, len(names))
 	for i, u := range names {
-		res := removeResult{Result: outcomes[i] == removed, Action: "remove_member", User: u, GroupID: rawID}
+		res := userResult{Result: outcomes[i] == removed, Action: "remove_member", User: u, GroupID: rawID}
 		switch outcomes[i] {
 		case removalNoUser:
 			res.Reason = "user " + u + " doesn't exist."

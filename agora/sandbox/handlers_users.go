@@ -122,3 +122,28 @@ func (s *Sandbox) deleteUser(r *http.Request) (*reply, error) {
 	}
 	return userReply(*u), nil
 }
+
+// PUT /users/{username}: the SDKs' notification and push settings
+// (notification_ignore_{group}, device tokens, nickname, …). They are
+// accepted and echoed in the entity, not kept: the sandbox sends no pushes.
+func (s *Sandbox) updateUser(r *http.Request) (*reply, error) {
+	obj, err := readObject(r)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.store.getUser(r.Context(), normalizeUsername(r.PathValue("username")))
+	if err != nil {
+		return nil, err
+	}
+	if u == nil {
+		return nil, errServiceResourceNotFound()
+	}
+	ent := map[string]any{"uuid": u.UUID, "type": "user", "created": u.Created, "modified": u.Modified,
+		"username": u.Username, "activated": true}
+	for k, v := range obj {
+		if _, fixed := ent[k]; !fixed {
+			ent[k] = v
+		}
+	}
+	return &reply{entities: []any{ent}, data: []any{}, path: "/users"}, nil
+}

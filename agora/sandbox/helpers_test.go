@@ -153,7 +153,11 @@ func wantError(t *testing.T, res response, status int, code, desc string) {
 			t.Errorf("%s missing or not a number\n%s", k, res.raw)
 		}
 	}
-	wantKeys(t, res.body, "error", "exception", "timestamp", "duration", "error_description")
+	keys := []string{"error", "exception", "timestamp", "duration", "error_description"}
+	if _, ok := res.body["error_code"]; ok { // only on some errors
+		keys = append(keys, "error_code")
+	}
+	wantKeys(t, res.body, keys...)
 }
 
 // wantKeys checks that m has exactly the keys given.

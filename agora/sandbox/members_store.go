@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
+	"strconv"
 )
 
 // Limits on members (facts §4.2, §5).
@@ -31,8 +33,8 @@ func memberRole(ctx context.Context, tx *sql.Tx, gid int64, u string) (int, bool
 	return role, true, nil
 }
 
-func insertMember(ctx context.Context, tx *sql.Tx, gid int64, u string, role int) error {
-	if _, err := tx.ExecContext(ctx, `INSERT INTO members (group_id, username, role) VALUES (?, ?, ?)`, gid, u, role); err != nil {
+func insertMember(ctx context.Context, tx *sql.Tx, gid int64, u string, role int, nowMs int64) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO members (group_id, username, role, joined) VALUES (?, ?, ?, ?)`, gid, u, role, nowMs); err != nil {
 		return fmt.Errorf("sandbox: add member: %w", err)
 	}
 	return nil
@@ -46,27 +48,36 @@ func bumpMemberCount(ctx context.Context, tx *sql.Tx, gid int64, delta int, nowM
 	return nil
 }
 
-// affiliation is one member as Agora writes it: {"owner":u} or {"member":u}.
-// Admins are written as members.
+// affiliation is one member as Agora writes it: {"owner":u},
+// {"member":u} or {"admin":u}, optionally with "joined_time".
 type affiliation struct {
-	owner    bool
+	role     int
 	username string
+	joined   int64 // Unix ms
+	seq      int64 // join order, for cursors
 }
 
 // affiliations marshals as one array in one buffer: a detail can hold
 // 10,000 of them, and a MarshalJSON per element costs several allocations.
-type affiliations []affiliation
+type affiliations struct {
+	items      []affiliation
+	adminKey   bool // admins as {"admin":u}; otherwise as {"member":u}
+	joinedTime bool // add "joined_time" (a number, as in the examples)
+}
 
 func (as affiliations) MarshalJSON() ([]byte, error) {
-	b := make([]byte, 0, 2+len(as)*24)
+	b := make([]byte, 0, 2+len(as.items)*24)
 	b = append(b, '[')
-	for i, a := range as {
+	for i, a := range as.items {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		if a.owner {
+		switch {
+		case a.role == roleOwner:
 			b = append(b, `{"owner":`...)
-		} else {
+		case a.role == roleAdmin && as.adminKey:
+			b = append(b, `{"admin":`...)
+		default:
 			b = append(b, `{"member":`...)
 		}
 		if plainASCII(a.username) { // valid usernames need no escaping
@@ -77,6 +88,9 @@ func (as affiliations) MarshalJSON() ([]byte, error) {
 				return nil, err
 			}
 			b = append(b, q...)
+		}
+		if as.joinedTime {
+			b = strconv.AppendInt(append(b, `,"joined_time":`...), a.joined, 10)
 		}
 		b = append(b, '}')
 	}
@@ -92,10 +106,28 @@ func plainASCII(s string) bool {
 	return true
 }
 
+// queryAffiliations runs a query selecting role, username, joined, seq.
+func queryAffiliations(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]affiliation, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: list members: %w", err)
+	}
+	defer rows.Close()
+	var out []affiliation
+	for rows.Next() {
+		var a affiliation
+		if err := rows.Scan(&a.role, &a.username, &a.joined, &a.seq); err != nil {
+			return nil, fmt.Errorf("sandbox: list members: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
 // listMembers returns a page of group gid: the owner first, then the other
 // members in join order.
-func (st *store) listMembers(ctx context.Context, gid int64, rawID string, limit, offset int) (affiliations, error) {
-	out := affiliations{}
+func (st *store) listMembers(ctx context.Context, gid int64, rawID string, limit, offset int) ([]affiliation, error) {
+	out := []affiliation{}
 	err := st.read(ctx, func(tx *sql.Tx) error {
 		g, err := loadGroup(ctx, tx, gid)
 		if err != nil {
@@ -105,22 +137,58 @@ func (st *store) listMembers(ctx context.Context, gid int64, rawID string, limit
 			return errGroupNotFoundForRead(rawID)
 		}
 		if offset == 0 {
-			out = append(out, affiliation{owner: true, username: g.Owner})
+			owner, err := queryAffiliations(ctx, tx, `SELECT role, username, joined, seq FROM members WHERE group_id = ? AND role = ?`, gid, roleOwner)
+			if err != nil {
+				return err
+			}
+			out = append(out, owner...)
 			limit--
 		} else {
 			offset-- // the owner took the first place
 		}
-		names, err := queryStrings(ctx, tx, `SELECT username FROM members WHERE group_id = ? AND role <> ?
+		rest, err := queryAffiliations(ctx, tx, `SELECT role, username, joined, seq FROM members WHERE group_id = ? AND role <> ?
 			ORDER BY seq LIMIT ? OFFSET ?`, gid, roleOwner, limit, offset)
-		if err != nil {
-			return fmt.Errorf("sandbox: list members: %w", err)
-		}
-		for _, n := range names {
-			out = append(out, affiliation{username: n})
-		}
-		return nil
+		out = append(out, rest...)
+		return err
 	})
 	return out, err
+}
+
+// memberPage returns up to limit members of group gid after the join
+// position cursor (0 = from the start), in join order or reversed, and the
+// position to continue from (0 when no more follow). The owner is left out
+// unless withOwner.
+func (st *store) memberPage(ctx context.Context, gid int64, rawID string, cursor int64, limit int, desc, withOwner bool) ([]affiliation, int64, error) {
+	var out []affiliation
+	var next int64
+	err := st.read(ctx, func(tx *sql.Tx) error {
+		g, err := loadGroup(ctx, tx, gid)
+		if err != nil {
+			return err
+		}
+		if g == nil {
+			return errGroupNotFoundForRead(rawID)
+		}
+		cmp, order := ">", "ASC"
+		if desc {
+			cmp, order = "<", "DESC"
+			if cursor == 0 {
+				cursor = math.MaxInt64
+			}
+		}
+		ownerRole := roleOwner
+		if withOwner {
+			ownerRole = -1
+		}
+		out, err = queryAffiliations(ctx, tx, `SELECT role, username, joined, seq FROM members
+			WHERE group_id = ? AND seq `+cmp+` ? AND role <> ? ORDER BY seq `+order+` LIMIT ?`, gid, cursor, ownerRole, limit+1)
+		if len(out) > limit {
+			out = out[:limit]
+			next = out[limit-1].seq
+		}
+		return err
+	})
+	return out, next, err
 }
 
 // addMembers adds users (existing, lower-cased) to group gid and returns
@@ -147,10 +215,13 @@ func (st *store) addMembers(ctx context.Context, gid int64, rawID string, users 
 				}
 				continue
 			}
+			if err := st.checkCanJoin(ctx, tx, gid, rawID, u); err != nil {
+				return err
+			}
 			if g.MemberCount+len(added)+1 > g.MaxUsers {
 				return errExceedLimit(msgMembersOverLimit)
 			}
-			if err := insertMember(ctx, tx, gid, u, roleMember); err != nil {
+			if err := insertMember(ctx, tx, gid, u, roleMember, nowMs); err != nil {
 				return err
 			}
 			added = append(added, u)
@@ -161,6 +232,39 @@ func (st *store) addMembers(ctx context.Context, gid int64, rawID string, users 
 		return bumpMemberCount(ctx, tx, gid, len(added), nowMs)
 	})
 	return added, err
+}
+
+// checkCanJoin refuses a user who is blocked in the group, or who has
+// joined as many groups as the store allows.
+func (st *store) checkCanJoin(ctx context.Context, tx *sql.Tx, gid int64, rawID, u string) error {
+	var blocked bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM blocks WHERE group_id = ? AND username = ?)`, gid, u).Scan(&blocked); err != nil {
+		return fmt.Errorf("sandbox: look up block: %w", err)
+	}
+	if blocked {
+		return errForbiddenOp("can not join this group, reason:user: %s is in the blacklist of group: %s", u, rawID)
+	}
+	if st.maxJoined > 0 {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM members WHERE username = ?`, u).Scan(&n); err != nil {
+			return fmt.Errorf("sandbox: count joined groups: %w", err)
+		}
+		if n >= st.maxJoined {
+			return errExceedLimit("user %s has joined too many groups!", u)
+		}
+	}
+	return nil
+}
+
+// leaveGroup deletes u's membership and explicit allow-list entry; a mute
+// stays (it outlives leaving and re-joining). The caller fixes member_count.
+func leaveGroup(ctx context.Context, tx *sql.Tx, gid int64, u string) error {
+	for _, q := range []string{`DELETE FROM members WHERE group_id = ? AND username = ?`, `DELETE FROM allows WHERE group_id = ? AND username = ?`} {
+		if _, err := tx.ExecContext(ctx, q, gid, u); err != nil {
+			return fmt.Errorf("sandbox: leave group: %w", err)
+		}
+	}
+	return nil
 }
 
 // removal is what happened to one user of a remove-members call.
@@ -190,8 +294,8 @@ func (st *store) removeMembers(ctx context.Context, gid int64, rawID string, use
 			case isMember && role == roleOwner:
 				out[i] = removalOwner
 			case isMember:
-				if _, err := tx.ExecContext(ctx, `DELETE FROM members WHERE group_id = ? AND username = ?`, gid, u); err != nil {
-					return fmt.Errorf("sandbox: remove member: %w", err)
+				if err := leaveGroup(ctx, tx, gid, u); err != nil {
+					return err
 				}
 				out[i] = removed
 				n++

@@ -1,9 +1,12 @@
 package sandbox
 
 import (
+	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func TestMembersAPI(t *testing.T) {
@@ -107,4 +110,84 @@ func TestGroupCapacity(t *testing.T) {
 	e.ok("POST", "/chatgroups/"+id+"/users/a", nil)
 	wantError(t, e.do("POST", "/chatgroups/"+id+"/users/b", nil), 403, "exceed_limit", "members size is greater than max user size !")
 	wantError(t, e.do("POST", "/chatgroups/"+id+"/users", `{"usernames":["b","c"]}`), 403, "exceed_limit", "members size is greater than max user size !")
+}
+
+func TestMemberCursorPagingAndJoinedTime(t *testing.T) {
+	var clock atomic.Int64
+	clock.Store(time.Now().UnixMilli())
+	e := newEnv(t, func(c *Config) { c.Now = func() time.Time { return time.UnixMilli(clock.Load()) } })
+	e.createUsers("owner", "a", "b", "c", "d")
+	created := clock.Load()
+	id := e.createGroup("g", "owner", "a")
+	for _, u := range []string{"b", "c", "d"} {
+		clock.Add(1000)
+		e.ok("POST", "/chatgroups/"+id+"/users/"+u, nil)
+	}
+	e.ok("POST", "/chatgroups/"+id+"/admin", `{"newadmin":"b"}`)
+	base := "/chatgroups/" + id + "/users"
+
+	// version=v3: plain names, no owner, cursor until the last page.
+	res := e.ok("GET", base+"?version=v3&limit=2", nil)
+	wantData(t, res, `["a","b"]`)
+	c, ok := res.body["cursor"].(string)
+	if !ok {
+		t.Fatalf("no cursor: %s", res.raw)
+	}
+	res = e.ok("GET", base+"?version=v3&limit=2&cursor="+c, nil)
+	wantData(t, res, `["c","d"]`)
+	if res.body["cursor"] != nil {
+		t.Errorf("cursor on the last page: %s", res.raw)
+	}
+	wantData(t, e.ok("GET", base+"?version=v3&limit=3&sort=desc", nil), `["d","c","b"]`)
+
+	// The Web SDK's form: role objects with the owner and admin keys, joined_time on request.
+	res = e.ok("GET", base+"?limit=3&joined_time=true", nil)
+	wantData(t, res, fmt.Sprintf(`[{"owner":"owner","joined_time":%d},{"member":"a","joined_time":%d},{"admin":"b","joined_time":%d}]`,
+		created, created, created+1000))
+	c = res.body["cursor"].(string)
+	wantData(t, e.ok("GET", base+"?limit=3&cursor="+c, nil), `[{"member":"c"},{"member":"d"}]`)
+	wantError(t, e.do("GET", base+"?limit=3&cursor=nope", nil), 400, "invalid_parameter", "")
+	wantError(t, e.do("GET", base+"?limit=3&sort=up", nil), 400, "invalid_parameter", "")
+	wantError(t, e.do("GET", "/chatgroups/123/users?limit=3", nil), 404, "service_resource_not_found", "do not find this group:123")
+
+	// joined_time on the numbered list and on the detail.
+	wantData(t, e.ok("GET", base+"?pagenum=2&pagesize=2&joined_time=true", nil),
+		fmt.Sprintf(`[{"member":"b","joined_time":%d},{"member":"c","joined_time":%d}]`, created+1000, created+2000))
+	g := detail(t, e, id)
+	if _, has := g["affiliations"].([]any)[0].(map[string]any)["joined_time"]; has {
+		t.Error("joined_time without asking")
+	}
+	g = dataList(t, e.ok("GET", "/chatgroups/"+id+"?joined_time=true", nil))[0].(map[string]any)
+	if first := g["affiliations"].([]any)[0].(map[string]any); first["member"] != "d" || first["joined_time"] != float64(created+3000) {
+		t.Errorf("detail first affiliation %v", first)
+	}
+}
+
+func TestCreateApprovalAndJoinedPageSize(t *testing.T) {
+	e := newEnv(t)
+	e.createUsers("u")
+	id := dataObject(t, e.ok("POST", "/chatgroups", `{"public":true,"owner":"u","approval":true}`))["groupid"].(string)
+	if g := detail(t, e, id); g["membersonly"] != true {
+		t.Errorf("approval not stored as membersonly: %v", g["membersonly"])
+	}
+	if err := e.sb.BulkCreateGroups(context.Background(), 520, "u", 0); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, e.ok("GET", "/users/u/joined_chatgroups?pagenum=1&pagesize=1000", nil)); n != 500 {
+		t.Errorf("pagesize 1000 gave %d, want the 500 maximum", n)
+	}
+}
+
+func TestMemberListAdminKeyOption(t *testing.T) {
+	for _, adminKey := range []bool{false, true} {
+		e := newEnv(t, func(c *Config) { c.MemberListAdminKey = adminKey })
+		e.createUsers("owner", "a")
+		id := e.createGroup("g", "owner", "a")
+		e.ok("POST", "/chatgroups/"+id+"/admin", `{"newadmin":"a"}`)
+		want := `[{"owner":"owner"},{"member":"a"}]`
+		if adminKey {
+			want = `[{"owner":"owner"},{"admin":"a"}]`
+		}
+		wantData(t, e.ok("GET", "/chatgroups/"+id+"/users?pagenum=1&pagesize=10", nil), want)
+	}
 }

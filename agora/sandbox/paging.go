@@ -74,3 +74,22 @@ func (s *Sandbox) decodeCursor(c string) (int64, bool) {
 	}
 	return parseGroupID(rest)
 }
+
+// Member and block-list cursors are base64 (URL alphabet, no padding) of a
+// prefix and a row's seq: opaque to clients, cheap to resume from.
+func encodeSeqCursor(prefix string, seq int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(prefix + strconv.FormatInt(seq, 10)))
+}
+
+func decodeSeqCursor(prefix, c string) (int64, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(cursorAlphabet.Replace(strings.TrimRight(c, "=")))
+	if err != nil {
+		return 0, false
+	}
+	rest, ok := strings.CutPrefix(string(b), prefix)
+	if !ok {
+		return 0, false
+	}
+	seq, err := strconv.ParseInt(rest, 10, 64)
+	return seq, err == nil && seq > 0
+}

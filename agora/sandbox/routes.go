@@ -11,6 +11,9 @@ import (
 // maxBodyBytes caps request bodies; larger ones get 413.
 const maxBodyBytes = 1 << 20
 
+// userGroupsPrefix is the internal route of /chatgroups/user/{username}.
+const userGroupsPrefix = "/-chatgroups-user/"
+
 // apiFunc handles one endpoint: a reply for the envelope, or an error.
 type apiFunc func(r *http.Request) (*reply, error)
 
@@ -19,31 +22,64 @@ func (s *Sandbox) routes() *http.ServeMux {
 	table := []struct {
 		method, path string
 		fn           apiFunc
+		who          right // what a user token needs (app tokens may call all)
 	}{
-		{"POST", "/chatgroups", s.createGroup},
-		{"GET", "/chatgroups", s.listGroups},
-		{"GET", "/chatgroups/{id}", s.groupDetails}, // {id} may be "id1,id2,…"
-		{"PUT", "/chatgroups/{id}", s.modifyGroup},
-		{"DELETE", "/chatgroups/{id}", s.deleteGroup},
+		{"POST", "/chatgroups", s.createGroup, anyUser},
+		{"GET", "/chatgroups", s.listGroups, appOnly},
+		{"GET", "/chatgroups/{id}", s.groupDetails, groupReader}, // {id} may be "id1,id2,…"
+		{"PUT", "/chatgroups/{id}", s.modifyGroup, groupAdmin},
+		{"DELETE", "/chatgroups/{id}", s.deleteGroup, groupOwner},
 
-		{"GET", "/chatgroups/{id}/users", s.listMembers},
-		{"POST", "/chatgroups/{id}/users", s.addMembers},
-		{"POST", "/chatgroups/{id}/users/{username}", s.addMember},
-		{"DELETE", "/chatgroups/{id}/users/{username}", s.removeMembers}, // {username} may be "u1,u2,…"
-		{"GET", "/chatgroups/{id}/admin", s.listAdmins},
-		{"POST", "/chatgroups/{id}/admin", s.addAdmin},
-		{"DELETE", "/chatgroups/{id}/admin/{username}", s.removeAdmin},
+		{"GET", "/chatgroups/{id}/users", s.listMembers, groupReader},
+		{"POST", "/chatgroups/{id}/users", s.addMembers, groupAdmin},
+		{"POST", "/chatgroups/{id}/users/{username}", s.addMember, groupAdmin},
+		{"DELETE", "/chatgroups/{id}/users/{username}", s.removeMembers, groupAdmin}, // {username} may be "u1,u2,…", as below
+		{"GET", "/chatgroups/{id}/admin", s.listAdmins, groupReader},
+		{"POST", "/chatgroups/{id}/admin", s.addAdmin, groupOwner},
+		{"DELETE", "/chatgroups/{id}/admin/{username}", s.removeAdmin, groupOwner},
 
-		{"POST", "/users", s.createUsers},
-		{"GET", "/users/{username}", s.getUser},
-		{"DELETE", "/users/{username}", s.deleteUser},
-		{"GET", "/users/{username}/joined_chatgroups", s.joinedGroups},
+		{"GET", "/chatgroups/{id}/mute", s.listMutes, groupAdmin},
+		{"POST", "/chatgroups/{id}/mute", s.mute, groupAdmin},
+		{"DELETE", "/chatgroups/{id}/mute/{username}", s.unmute, groupAdmin},
+		{"POST", "/chatgroups/{id}/ban", s.groupFlag("mute", true), groupAdmin},
+		{"DELETE", "/chatgroups/{id}/ban", s.groupFlag("mute", false), groupAdmin},
+		{"GET", "/chatgroups/{id}/blocks/users", s.listBlocks, groupAdmin},
+		{"POST", "/chatgroups/{id}/blocks/users", s.blockMany, groupAdmin},
+		{"POST", "/chatgroups/{id}/blocks/users/{username}", s.blockOne, groupAdmin},
+		{"DELETE", "/chatgroups/{id}/blocks/users/{username}", s.unblock, groupAdmin},
+		{"GET", "/chatgroups/{id}/white/users", s.listAllowed, groupAdmin},
+		{"POST", "/chatgroups/{id}/white/users", s.allowMany, groupAdmin},
+		{"POST", "/chatgroups/{id}/white/users/{username}", s.allowOne, groupAdmin},
+		{"DELETE", "/chatgroups/{id}/white/users/{username}", s.disallow, groupAdmin},
+		{"POST", "/chatgroups/{id}/disable", s.groupFlag("disabled", true), appOnly},
+		{"POST", "/chatgroups/{id}/enable", s.groupFlag("disabled", false), appOnly},
+		{"GET", "/chatgroups/{id}/announcement", s.getAnnouncement, groupReader},
+		{"POST", "/chatgroups/{id}/announcement", s.setAnnouncement, groupAdmin},
+
+		// The Web SDK's endpoints beyond the server API.
+		{"GET", "/publicchatgroups", s.publicGroups, anyUser},
+		{"GET", userGroupsPrefix + "{username}", s.userGroups, self},
+		{"GET", userGroupsPrefix + "{username}/joined_count", s.joinedCount, self},
+		{"POST", "/chatgroups/{id}/invite", s.invite, groupMember},
+		{"POST", "/chatgroups/{id}/invite_verify", s.inviteVerify, anyUser},
+		{"POST", "/chatgroups/{id}/apply", s.apply, anyUser},
+		{"POST", "/chatgroups/{id}/apply_verify", s.applyVerify, groupAdmin},
+		{"DELETE", "/chatgroups/{id}/quit", s.quit, groupMember},
+		{"POST", "/chatgroups/{id}/shield", s.shield(true), groupMember},
+		{"DELETE", "/chatgroups/{id}/shield", s.shield(false), groupMember},
+		{"GET", "/sdk/chatgroups/{id}/mute/{username}", s.sdkIsMuted, groupMember},
+
+		{"POST", "/users", s.createUsers, appOnly},
+		{"PUT", "/users/{username}", s.updateUser, self},
+		{"GET", "/users/{username}", s.getUser, self},
+		{"DELETE", "/users/{username}", s.deleteUser, appOnly},
+		{"GET", "/users/{username}/joined_chatgroups", s.joinedGroups, self},
 	}
 	mux := http.NewServeMux()
 	allowed := map[string][]string{}
 	var paths []string
 	for _, rt := range table {
-		mux.Handle(rt.method+" "+rt.path, s.api(rt.fn))
+		mux.Handle(rt.method+" "+rt.path, s.api(rt.fn, rt.who))
 		if allowed[rt.path] == nil {
 			paths = append(paths, rt.path)
 		}
@@ -54,14 +90,18 @@ func (s *Sandbox) routes() *http.ServeMux {
 	for _, p := range paths {
 		slices.Sort(allowed[p])
 		e := errMethodNotAllowed(allowed[p])
-		mux.Handle(p, s.api(func(*http.Request) (*reply, error) { return nil, e }))
+		mux.Handle(p, s.api(func(*http.Request) (*reply, error) { return nil, e }, anyUser))
 	}
-	mux.Handle("/", s.api(func(*http.Request) (*reply, error) { return nil, errServiceResourceNotFound() }))
+	mux.Handle("/", s.api(func(*http.Request) (*reply, error) { return nil, errServiceResourceNotFound() }, anyUser))
 	return mux
 }
 
-func (s *Sandbox) api(fn apiFunc) http.Handler {
+func (s *Sandbox) api(fn apiFunc, who right) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := s.authorize(r, who); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
 		rep, err := fn(r)
 		if err != nil {
 			s.writeError(w, r, err)
@@ -77,6 +117,9 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ri := &reqInfo{start: time.Now(), uri: requestURI(r)}
 	r = r.WithContext(withReqInfo(r.Context(), ri))
 
+	if s.cors(w, r) {
+		return // a preflight, answered
+	}
 	rest, ok := s.trimAppPrefix(r.URL.Path)
 	if !ok {
 		seg := strings.SplitN(strings.TrimPrefix(r.URL.Path, "/"), "/", 3)
@@ -94,16 +137,23 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if err := s.authenticate(r); err != nil {
-		s.writeError(w, r, err)
+	c, aerr := s.authenticate(r)
+	if aerr != nil {
+		s.writeError(w, r, aerr)
 		return
 	}
+	r = withCaller(r, c)
 	if r.ContentLength > maxBodyBytes {
 		s.writeError(w, r, errBodyTooLarge())
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 
+	// GET /chatgroups/user/{u} would clash with /chatgroups/{id}/users in
+	// the mux (neither pattern is more specific): route it by a private name.
+	if u, ok := strings.CutPrefix(rest, "/chatgroups/user/"); ok {
+		rest = userGroupsPrefix + u
+	}
 	// r is already our copy (WithContext above); route on the rest of the path.
 	u := *r.URL
 	u.Path, u.RawPath = rest, ""

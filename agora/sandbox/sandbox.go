@@ -25,7 +25,7 @@ const (
 	DefaultMaxUsersPerGroup      = 2000 // the seed's maxusers maximum
 	DefaultListLimitMax          = 1000 // AG-EN / EM 2024: larger list-all limits are clamped to 1000
 	DefaultJoinedPageSizeDefault = 10   // EM-OLD / AG-CN-2023
-	DefaultJoinedPageSizeMax     = 100  // EM-OLD / AG-CN-2023
+	DefaultJoinedPageSizeMax     = 500  // the Web SDK documents pages of up to 500
 )
 
 // Config configures a Sandbox. Zero numeric fields take the defaults above.
@@ -36,15 +36,29 @@ type Config struct {
 	AppCertificate   string
 	MaxUsersPerGroup int // plan cap for maxusers (default 2000)
 	ListLimitMax     int // list-all limit clamp (default 1000)
-	// Joined-groups pagesize default and maximum (default 10 / 100); a larger
+	// Joined-groups pagesize default and maximum (default 10 / 500); a larger
 	// pagesize is clamped to the maximum.
 	JoinedPageSizeDefault, JoinedPageSizeMax int
 	RateLimit                                float64 // requests/s for the app; 0 = off. Over it: 429 reach_limit
 	// LegacyLastModified makes list-all items carry "last_modified" (seed
 	// page, Easemob before 2024-01) instead of "lastModified" (current docs).
 	LegacyLastModified bool
-	Now                func() time.Time // nil = time.Now; tests inject
-	Logger             *slog.Logger     // nil = discard
+	// MuteNonMemberBadRequest answers a mute of a non-member with 400
+	// invalid_parameter (the 2019 capture) instead of 403 forbidden_op
+	// (every current doc).
+	MuteNonMemberBadRequest bool
+	// MemberListAdminKey writes admins as {"admin":u} in the numbered member
+	// list (one EM revision) instead of {"member":u} (the other sources).
+	MemberListAdminKey bool
+	// MaxJoinedGroupsPerUser refuses adding a user who is already in this
+	// many groups (403 exceed_limit); 0 = no limit.
+	MaxJoinedGroupsPerUser int
+	// AllowedOrigins are the browser origins (scheme://host[:port]) whose
+	// pages may call the sandbox (CORS); AnyOrigin ("*") allows every one.
+	// Empty: none (no CORS headers; preflights get 403).
+	AllowedOrigins []string
+	Now            func() time.Time // nil = time.Now; tests inject
+	Logger         *slog.Logger     // nil = discard
 }
 
 // Sandbox is an embedded Agora Chat group REST server backed by SQLite.
@@ -88,6 +102,9 @@ func (c Config) withDefaults() (Config, error) {
 		{"JoinedPageSizeDefault", &c.JoinedPageSizeDefault, DefaultJoinedPageSizeDefault},
 		{"JoinedPageSizeMax", &c.JoinedPageSizeMax, DefaultJoinedPageSizeMax},
 	}
+	if c.MaxJoinedGroupsPerUser < 0 {
+		return c, fmt.Errorf("sandbox: Config.MaxJoinedGroupsPerUser is %d: use a positive number, or 0 for no limit", c.MaxJoinedGroupsPerUser)
+	}
 	for _, d := range defaults {
 		if *d.v < 0 {
 			return c, fmt.Errorf("sandbox: Config.%s is %d: use a positive number, or 0 for the default %d", d.name, *d.v, d.def)
@@ -98,6 +115,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.JoinedPageSizeDefault > c.JoinedPageSizeMax {
 		return c, fmt.Errorf("sandbox: Config.JoinedPageSizeDefault (%d) is larger than JoinedPageSizeMax (%d)", c.JoinedPageSizeDefault, c.JoinedPageSizeMax)
+	}
+	if err := checkOrigins(c.AllowedOrigins); err != nil {
+		return c, err
 	}
 	if c.RateLimit < 0 || math.IsNaN(c.RateLimit) || math.IsInf(c.RateLimit, 0) {
 		return c, fmt.Errorf("sandbox: Config.RateLimit is %v: use requests per second, or 0 to turn limiting off", c.RateLimit)
@@ -125,6 +145,7 @@ func Open(cfg Config) (*Sandbox, error) {
 	if err != nil {
 		return nil, err
 	}
+	st.maxJoined = cfg.MaxJoinedGroupsPerUser
 	s := &Sandbox{cfg: cfg, store: st, log: cfg.Logger}
 	if cfg.RateLimit > 0 {
 		s.limiter = rate.NewLimiter(rate.Limit(cfg.RateLimit), int(math.Ceil(cfg.RateLimit)))

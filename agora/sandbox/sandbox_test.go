@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -25,7 +26,8 @@ func TestOpenValidatesConfig(t *testing.T) {
 		{"AppID", func(c *Config) { c.AppID = "short" }},
 		{"AppCertificate", func(c *Config) { c.AppCertificate = strings.Repeat("z", 32) }},
 		{"MaxUsersPerGroup", func(c *Config) { c.MaxUsersPerGroup = -1 }},
-		{"JoinedPageSizeDefault", func(c *Config) { c.JoinedPageSizeDefault = 200 }},
+		{"JoinedPageSizeDefault", func(c *Config) { c.JoinedPageSizeDefault = 600 }},
+		{"MaxJoinedGroupsPerUser", func(c *Config) { c.MaxJoinedGroupsPerUser = -1 }},
 		{"RateLimit", func(c *Config) { c.RateLimit = -1 }},
 	}
 	for _, tt := range tests {
@@ -73,7 +75,7 @@ func TestLoadOrCreateCredentials(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sb.authenticate(&http.Request{Header: http.Header{"Authorization": {"Bearer " + token}}}) != nil {
+	if _, aerr := sb.authenticate(&http.Request{Header: http.Header{"Authorization": {"Bearer " + token}}}); aerr != nil {
 		t.Error("token for the generated pair rejected")
 	}
 
@@ -139,9 +141,12 @@ func TestSeedDemo(t *testing.T) {
 	}
 	t.Logf("SeedDemo took %v", time.Since(start))
 
-	items := dataList(t, e.ok("GET", "/chatgroups?limit=100", nil))
-	if len(items) != len(demoGroups) {
-		t.Errorf("%d groups, want %d", len(items), len(demoGroups))
+	// The named groups are the newest, so they fill the first page.
+	items := dataList(t, e.ok("GET", "/chatgroups?limit="+fmt.Sprint(len(demoGroups)), nil))
+	for i, it := range items {
+		if want := demoGroups[len(demoGroups)-1-i].name; it.(map[string]any)["groupname"] != want {
+			t.Errorf("group %d is %v, want %q", i, it.(map[string]any)["groupname"], want)
+		}
 	}
 	var big string
 	names := map[string]bool{}
@@ -163,6 +168,50 @@ func TestSeedDemo(t *testing.T) {
 		t.Errorf("user0001 joined %d groups", n)
 	}
 	e.ok("GET", "/users/chen.wei", nil)
+
+	// The spammer: 200 groups, 20 owned; names to search for.
+	joined := dataList(t, e.ok("GET", "/users/spammer/joined_chatgroups", nil))
+	owned, hiring, book := 0, 0, 0
+	for _, it := range joined {
+		m := it.(map[string]any)
+		name := m["groupname"].(string)
+		if strings.Contains(name, "招聘") {
+			hiring++
+		}
+		if strings.Contains(strings.ToLower(name), "book") {
+			book++
+		}
+		if dataList(t, e.ok("GET", "/chatgroups/"+m["groupid"].(string), nil))[0].(map[string]any)["owner"] == "spammer" {
+			owned++
+		}
+	}
+	if len(joined) != 200 || owned != 20 || hiring < 2 || book < 2 {
+		t.Errorf("spammer: %d groups, %d owned, %d with 招聘, %d with book", len(joined), owned, hiring, book)
+	}
+
+	// Moderation data: admins, a muted user, a blocked user, an allow-list entry, an announcement.
+	var mod string
+	for _, it := range items {
+		id := it.(map[string]any)["groupid"].(string)
+		if len(dataList(t, e.ok("GET", "/chatgroups/"+id+"/blocks/users", nil))) > 0 {
+			mod = id
+		}
+	}
+	if mod == "" {
+		t.Fatal("no demo group has a blocked user")
+	}
+	if n := len(dataList(t, e.ok("GET", "/chatgroups/"+mod+"/mute", nil))); n != 2 {
+		t.Errorf("%d muted users, want 2", n)
+	}
+	if n := len(dataList(t, e.ok("GET", "/chatgroups/"+mod+"/admin", nil))); n < 1 {
+		t.Errorf("no admins in %s", mod)
+	}
+	if n := count(t, e.ok("GET", "/chatgroups/"+mod+"/white/users", nil)); n < 3 {
+		t.Errorf("allow list of %d", n)
+	}
+	if a := dataObject(t, e.ok("GET", "/chatgroups/"+items[len(items)-1].(map[string]any)["groupid"].(string)+"/announcement", nil))["announcement"]; a == "" {
+		t.Error("All Hands has no announcement")
+	}
 	if seeded, err := e.sb.SeedDemo(context.Background()); err != nil || seeded {
 		t.Errorf("second SeedDemo: %v, %v", seeded, err)
 	}

@@ -126,7 +126,11 @@ var (
 
 // SeedDemo fills an empty store (no groups) with demo users and groups in
 // one transaction, and reports whether it did. The data is the same on
-// every run. The first group, "All Hands 全员大会", has 1,100 members.
+// every run. The first group, "All Hands 全员大会", has 1,100 members. The
+// 40 named groups are the newest; older ones belong to the user "spammer",
+// who is in 200 groups and owns 20 (see seedSpammer). Some groups have
+// admins, muted and blocked users, allow-list entries and an announcement
+// (see seedModeration).
 func (s *Sandbox) SeedDemo(ctx context.Context) (seeded bool, err error) {
 	users := append([]string(nil), demoNamedUsers...)
 	for i := 1; i <= demoNumberedUsers; i++ {
@@ -155,10 +159,13 @@ func (s *Sandbox) SeedDemo(ctx context.Context) (seeded bool, err error) {
 		}
 		defer addUser.Close()
 		joined := now.Add(-120 * 24 * time.Hour).UnixMilli()
-		for _, u := range users {
+		for _, u := range append(users, demoSpammer) {
 			if _, err := addUser.ExecContext(ctx, u, newUUID(), joined, joined); err != nil {
 				return err
 			}
+		}
+		if err := seedSpammer(ctx, tx, ins, numbered, now); err != nil {
+			return err
 		}
 		// Groups are created over the last 90 days, oldest first, so ids
 		// grow with creation time like real ones.
@@ -177,6 +184,9 @@ func (s *Sandbox) SeedDemo(ctx context.Context) (seeded bool, err error) {
 			for j := 0; j < len(members) && j < i%4; j++ {
 				admins[members[j]] = true
 			}
+			if i%2 == 1 { // the spammer's other 20 groups
+				members = append(members, demoSpammer)
+			}
 			g.MemberCount = len(members) + 1
 			g.MaxUsers = max(g.MaxUsers, g.MemberCount)
 			id, err := nextGroupIDs(ctx, tx, g.Created, 1)
@@ -185,6 +195,9 @@ func (s *Sandbox) SeedDemo(ctx context.Context) (seeded bool, err error) {
 			}
 			g.ID = id
 			if err := ins.add(ctx, &g, members, admins); err != nil {
+				return err
+			}
+			if err := seedModeration(ctx, tx, i, g.ID, members, admins, now); err != nil {
 				return err
 			}
 		}
@@ -248,4 +261,89 @@ func pickMembers(rng *rand.Rand, pool []string, n int, owner string) []string {
 		}
 	}
 	return out
+}
+
+// demoSpammer is in 200 groups and owns 20 of them, for spam hunting.
+const demoSpammer = "spammer"
+
+// Spam-like and ordinary group names; several contain 招聘 or "book", for
+// searches.
+var (
+	spamGroupNames = []string{"高薪招聘 日结 %d", "Free ebook downloads %d", "兼职招聘 在家可做 %d", "Cheap textbook deals %d"}
+	fillerNames    = []string{"Neighbourhood Watch %d", "同城交友 %d", "Running Club %d", "二手交易 %d", "Book Swap %d",
+		"校园招聘 %d", "Parents Chat %d", "Study Group %d"}
+)
+
+// seedSpammer adds the spammer's 20 groups and 160 ordinary groups the
+// spammer has joined, all older than the named demo groups so these stay
+// the first page of the list. A separate random source leaves the named
+// groups as they were.
+func seedSpammer(ctx context.Context, tx *sql.Tx, ins *groupInserter, pool []string, now time.Time) error {
+	rng := rand.New(rand.NewPCG(2025, 8))
+	start := now.Add(-100 * 24 * time.Hour)
+	const owned, joined = 20, 160
+	for i := range owned + joined {
+		created := start.Add(time.Duration(i) * 4 * time.Minute).UnixMilli()
+		g := groupRow{
+			Public: true, InviteNeedConfirm: true, MaxUsers: 200, Created: created, Modified: created,
+		}
+		members := pickMembers(rng, pool, 2+rng.IntN(10), "")
+		if i < owned {
+			g.Name, g.Owner = fmt.Sprintf(spamGroupNames[i%len(spamGroupNames)], i+1), demoSpammer
+			g.Description = "加微信 / DM for details"
+		} else {
+			g.Name = fmt.Sprintf(fillerNames[i%len(fillerNames)], i+1)
+			g.Owner, members = members[0], append(members[1:], demoSpammer)
+		}
+		g.MemberCount = len(members) + 1
+		id, err := nextGroupIDs(ctx, tx, created, 1)
+		if err != nil {
+			return err
+		}
+		g.ID = id
+		if err := ins.add(ctx, &g, members, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// seedModeration gives some named groups an announcement, muted users (one
+// for a day, one until unmuted), a blocked user (who is then no member)
+// and an allow-list entry.
+func seedModeration(ctx context.Context, tx *sql.Tx, i int, gid int64, members []string, admins map[string]bool, now time.Time) error {
+	var plain []string // members that are not admins
+	for _, m := range members {
+		if !admins[m] && m != demoSpammer {
+			plain = append(plain, m)
+		}
+	}
+	if i%5 == 0 {
+		if _, err := tx.ExecContext(ctx, `UPDATE groups SET announcement = ? WHERE id = ?`,
+			"Welcome! Be kind, stay on topic, no ads. 欢迎！请友善交流，禁止广告。", gid); err != nil {
+			return err
+		}
+	}
+	if i%4 != 1 || len(plain) < 4 {
+		return nil
+	}
+	day := now.Add(24 * time.Hour).UnixMilli()
+	steps := []struct {
+		sql  string
+		args []any
+	}{
+		{`INSERT INTO mutes (group_id, username, expire) VALUES (?, ?, ?)`, []any{gid, plain[0], day}},
+		{`INSERT INTO mutes (group_id, username, expire) VALUES (?, ?, ?)`, []any{gid, plain[1], permanentMute}},
+		{`INSERT INTO allows (group_id, username) VALUES (?, ?)`, []any{gid, plain[2]}},
+		// Blocked: out of the group, on the block list.
+		{`DELETE FROM members WHERE group_id = ? AND username = ?`, []any{gid, plain[3]}},
+		{`UPDATE groups SET member_count = member_count - 1 WHERE id = ?`, []any{gid}},
+		{`INSERT INTO blocks (group_id, username) VALUES (?, ?)`, []any{gid, plain[3]}},
+	}
+	for _, st := range steps {
+		if _, err := tx.ExecContext(ctx, st.sql, st.args...); err != nil {
+			return fmt.Errorf("seed moderation: %w", err)
+		}
+	}
+	return nil
 }

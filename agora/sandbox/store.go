@@ -17,12 +17,13 @@ import (
 // cheaper and fairer than SQLITE_BUSY retries), reads through a small pool
 // that WAL lets run beside the writer.
 type store struct {
-	w, r    *sql.DB
-	appUUID string
+	w, r      *sql.DB
+	appUUID   string
+	maxJoined int // groups a user may be a member of; 0 = no limit
 }
 
 // schemaVersion is the PRAGMA user_version the code expects.
-const schemaVersion = 1
+const schemaVersion = 2
 
 // migrations[i] brings a database from user_version i to i+1.
 var migrations = []string{`
@@ -71,6 +72,63 @@ CREATE TABLE members (
 );
 CREATE INDEX members_by_group ON members(group_id, seq, role, username);
 CREATE INDEX members_by_user ON members(username, seq, group_id);
+`, `
+-- Moderation (facts: agora-chat-moderation-facts.md). seq keeps the order
+-- entries were made in.
+ALTER TABLE groups ADD COLUMN announcement TEXT NOT NULL DEFAULT '';
+
+-- joined: Unix ms the member joined (joined_time); earlier rows get the
+-- group's creation.
+ALTER TABLE members ADD COLUMN joined INTEGER NOT NULL DEFAULT 0;
+UPDATE members SET joined = (SELECT created FROM groups WHERE groups.id = members.group_id);
+
+-- expire: Unix ms when the mute ends, -1 = until unmuted. A mute outlives
+-- the membership (leaving and re-joining keeps it), so no member row is needed.
+CREATE TABLE mutes (
+	seq      INTEGER PRIMARY KEY,
+	group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+	username TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
+	expire   INTEGER NOT NULL,
+	UNIQUE (group_id, username)
+);
+CREATE INDEX mutes_by_user ON mutes(username);
+
+-- Blocked users are not members; the block list is read newest first.
+CREATE TABLE blocks (
+	seq      INTEGER PRIMARY KEY,
+	group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+	username TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
+	UNIQUE (group_id, username)
+);
+CREATE INDEX blocks_by_group ON blocks(group_id, seq);
+CREATE INDEX blocks_by_user ON blocks(username);
+
+-- Explicit allow-list entries; the owner and admins are on it implicitly.
+CREATE TABLE allows (
+	seq      INTEGER PRIMARY KEY,
+	group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+	username TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
+	UNIQUE (group_id, username)
+);
+CREATE INDEX allows_by_user ON allows(username);
+
+-- Pending invitations (kind 'invite', waiting for the invitee) and join
+-- requests (kind 'apply', waiting for the owner or an admin).
+CREATE TABLE requests (
+	group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+	username TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
+	kind     TEXT NOT NULL,
+	PRIMARY KEY (group_id, username, kind)
+) WITHOUT ROWID;
+CREATE INDEX requests_by_user ON requests(username);
+
+-- Users who block a group's messages for themselves (/shield).
+CREATE TABLE shields (
+	group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+	username TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
+	PRIMARY KEY (group_id, username)
+) WITHOUT ROWID;
+CREATE INDEX shields_by_user ON shields(username);
 `}
 
 const (
