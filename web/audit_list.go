@@ -201,11 +201,11 @@ func auditSummaryLines(l views.Localizer, e *auditEntry) []string {
 	switch e.Action {
 	case actionGroupCreate:
 		if sum.Members != nil {
-			out = append(out, l.T("audit.summary.group", name, sum.Owner, l.Number(*sum.Members), l.Number(sum.MaxUsers)))
+			out = append(out, l.T("audit.summary.group", name, sum.Owner, l.N("count.members", *sum.Members), l.Number(sum.MaxUsers)))
 		}
 	case actionGroupDelete:
 		if sum.Members != nil {
-			out = append(out, l.T("audit.summary.deleted", name, sum.Owner, l.Number(*sum.Members)))
+			out = append(out, l.T("audit.summary.deleted", name, sum.Owner, l.N("count.members", *sum.Members)))
 		}
 	case actionGroupUpdate:
 		for _, ch := range sum.Changes {
@@ -220,7 +220,7 @@ func auditSummaryLines(l views.Localizer, e *auditEntry) []string {
 			out = append(out, l.T("audit.summary.role", roleLabel(l, sum.Role)))
 		}
 	case actionReportCancel:
-		out = append(out, l.T("audit.summary.report", l.Number(sum.Groups)))
+		out = append(out, l.T("audit.summary.report", l.N("count.groups", sum.Groups)))
 	}
 	return out
 }

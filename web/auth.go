@@ -109,7 +109,7 @@ func (s *Server) login(c echo.Context) error {
 		if err := s.auditLocal(c, attempt, &auditFailure{code: "locked", msg: "refused while locked out after repeated failures"}); err != nil {
 			return err
 		}
-		return fail(http.StatusTooManyRequests, "login.locked", minutesUntil(now, until))
+		return fail(http.StatusTooManyRequests, "login.locked", views.Plural{Key: "count.minutes", Count: minutesUntil(now, until)})
 	}
 	ok := false
 	if username != "" && password != "" {
@@ -144,7 +144,7 @@ func (s *Server) login(c echo.Context) error {
 		}
 		s.log.Info("failed sign-in", "username", username, "addr", addr)
 		if !until.IsZero() {
-			return fail(http.StatusTooManyRequests, "login.locked", minutesUntil(now, until))
+			return fail(http.StatusTooManyRequests, "login.locked", views.Plural{Key: "count.minutes", Count: minutesUntil(now, until)})
 		}
 		return fail(http.StatusUnauthorized, "login.failed")
 	}
