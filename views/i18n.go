@@ -20,6 +20,12 @@
 // something ("… and the membership of its %s …") embed a count.* message:
 // p.L.T(key, p.L.N("count.members", n)), or Plural{…} where the text is
 // translated later (form errors).
+//
+// To add a message: add the key to locales/en.json and to every other file
+// in locales/ (TestLocaleFiles lists what is missing), then call p.L.T(key,
+// args...) in a template or l.T(key, args...) in a handler (l from
+// localizer(c)); for a count, give en.json {"one", "other"} and zh.json
+// {"other"}, and call N.
 package views
 
 import (
