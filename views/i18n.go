@@ -66,7 +66,6 @@ var catalogue = mustLoadCatalogue(localeFiles)
 var Langs = catalogue.langs
 
 type messageCatalogue struct {
-	bundle     *i18n.Bundle
 	langs      []Lang
 	messages   map[Lang]map[string]*i18n.Message // for T, see lookup
 	localizers map[Lang]*i18n.Localizer          // for N
@@ -86,13 +85,10 @@ func loadCatalogue(files fs.FS) (*messageCatalogue, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &messageCatalogue{
-		bundle:     i18n.NewBundle(language.English),
-		messages:   map[Lang]map[string]*i18n.Message{},
-		localizers: map[Lang]*i18n.Localizer{},
-	}
+	bundle := i18n.NewBundle(language.English)
+	c := &messageCatalogue{messages: map[Lang]map[string]*i18n.Message{}, localizers: map[Lang]*i18n.Localizer{}}
 	for _, name := range names {
-		f, err := c.bundle.LoadMessageFileFS(files, name)
+		f, err := bundle.LoadMessageFileFS(files, name)
 		if err != nil {
 			return nil, fmt.Errorf("locale file %s: %w", name, err)
 		}
@@ -112,7 +108,7 @@ func loadCatalogue(files fs.FS) (*messageCatalogue, error) {
 	tags := make([]language.Tag, len(c.langs))
 	for i, l := range c.langs {
 		tags[i] = language.Make(string(l))
-		c.localizers[l] = i18n.NewLocalizer(c.bundle, string(l))
+		c.localizers[l] = i18n.NewLocalizer(bundle, string(l))
 	}
 	c.matcher = language.NewMatcher(tags)
 	return c, nil
@@ -146,14 +142,16 @@ func ParseLang(s string) (Lang, bool) {
 // Chinese reader asking for zh-TW before en gets the Chinese we have
 // (a weaker match than en's exact one, which the matcher alone would
 // prefer).
-func MatchLang(acceptLanguage string) Lang {
+func MatchLang(acceptLanguage string) Lang { return catalogue.match(acceptLanguage) }
+
+func (c *messageCatalogue) match(acceptLanguage string) Lang {
 	prefs, _, err := language.ParseAcceptLanguage(acceptLanguage)
 	if err != nil {
 		return English
 	}
 	for _, pref := range prefs {
-		if _, i, conf := catalogue.matcher.Match(pref); conf != language.No {
-			return catalogue.langs[i]
+		if _, i, conf := c.matcher.Match(pref); conf != language.No {
+			return c.langs[i]
 		}
 	}
 	return English

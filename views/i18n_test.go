@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
@@ -272,6 +273,39 @@ func TestMatchLang(t *testing.T) {
 		if got := MatchLang(header); got != want {
 			t.Errorf("MatchLang(%q) = %q, want %q", header, got, want)
 		}
+	}
+}
+
+// TestLanguagesAreFiles adds a language by adding a file, and checks a
+// catalogue without English or with a broken file is refused.
+func TestLanguagesAreFiles(t *testing.T) {
+	en, _ := localeFiles.ReadFile("locales/en.json")
+	zh, _ := localeFiles.ReadFile("locales/zh.json")
+	files := fstest.MapFS{
+		"locales/en.json": {Data: en},
+		"locales/zh.json": {Data: zh},
+		"locales/fr.json": {Data: []byte(`{"nav.groups": "Groupes"}`)},
+	}
+	c, err := loadCatalogue(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(c.langs, []Lang{English, "fr", Chinese}) {
+		t.Errorf("langs = %v", c.langs)
+	}
+	for header, want := range map[string]Lang{"fr-CA, en;q=0.5": "fr", "de, fr;q=0.3": "fr", "zh-CN": Chinese, "de": English} {
+		if got := c.match(header); got != want {
+			t.Errorf("match(%q) = %q, want %q", header, got, want)
+		}
+	}
+
+	delete(files, "locales/en.json")
+	if _, err := loadCatalogue(files); err == nil {
+		t.Error("a catalogue without en.json loaded")
+	}
+	files["locales/en.json"] = &fstest.MapFile{Data: []byte(`{"nav.groups": `)}
+	if _, err := loadCatalogue(files); err == nil || !strings.Contains(err.Error(), "en.json") {
+		t.Errorf("a broken en.json: %v", err)
 	}
 }
 
