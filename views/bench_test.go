@@ -68,3 +68,21 @@ func BenchmarkGroupListPage50(b *testing.B) {
 	}
 	benchRender(b, GroupListPage(benchPage(), d))
 }
+
+// BenchmarkT is one message lookup, which pages do hundreds of times.
+func BenchmarkT(b *testing.B) {
+	l := NewLocalizer(Chinese)
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = l.T("common.edit")
+	}
+}
+
+// BenchmarkN is one counted message.
+func BenchmarkN(b *testing.B) {
+	l := NewLocalizer(English)
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = l.N("count.members", 3)
+	}
+}

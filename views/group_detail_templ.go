@@ -981,9 +981,9 @@ func MemberTable(p Page, d GroupDetail) templ.Component {
 
 func memberSummary(p Page, d GroupDetail) string {
 	if d.Query != "" {
-		return p.L.T("detail.filter_result", p.L.Number(len(d.Members)), d.Query)
+		return p.L.N("detail.filter_result", len(d.Members), d.Query)
 	}
-	return p.L.T("detail.member_total", p.L.Number(len(d.Members)))
+	return p.L.N("detail.member_total", len(d.Members))
 }
 
 func yesNo(p Page, v bool) string {

@@ -198,11 +198,11 @@ func auditSummaryLines(l views.Localizer, e *store.AuditEntry) []string {
 	switch e.Action {
 	case store.ActionGroupCreate:
 		if sum.Members != nil {
-			out = append(out, l.T("audit.summary.group", name, sum.Owner, l.Number(*sum.Members), l.Number(sum.MaxUsers)))
+			out = append(out, l.T("audit.summary.group", name, sum.Owner, l.N("count.members", *sum.Members), l.Number(sum.MaxUsers)))
 		}
 	case store.ActionGroupDelete:
 		if sum.Members != nil {
-			out = append(out, l.T("audit.summary.deleted", name, sum.Owner, l.Number(*sum.Members)))
+			out = append(out, l.T("audit.summary.deleted", name, sum.Owner, l.N("count.members", *sum.Members)))
 		}
 	case store.ActionGroupUpdate:
 		for _, ch := range sum.Changes {
@@ -217,7 +217,7 @@ func auditSummaryLines(l views.Localizer, e *store.AuditEntry) []string {
 			out = append(out, l.T("audit.summary.role", roleLabel(l, sum.Role)))
 		}
 	case store.ActionReportCancel:
-		out = append(out, l.T("audit.summary.report", l.Number(sum.Groups)))
+		out = append(out, l.T("audit.summary.report", l.N("count.groups", sum.Groups)))
 	}
 	return out
 }

@@ -108,7 +108,7 @@ func (s *Server) login(c echo.Context) error {
 		if err := s.auditFailedSignIn(c, attempt, &store.AuditFailure{Code: "locked", Msg: "refused while locked out after repeated failures"}); err != nil {
 			return err
 		}
-		return fail(http.StatusTooManyRequests, "login.locked", minutesUntil(now, throttle.LockedUntil))
+		return fail(http.StatusTooManyRequests, "login.locked", views.Plural{Key: "count.minutes", Count: minutesUntil(now, throttle.LockedUntil)})
 	}
 	ok := false
 	if username != "" && password != "" {
@@ -143,7 +143,7 @@ func (s *Server) login(c echo.Context) error {
 		}
 		s.log.Info("failed sign-in", "username", username, "addr", addr)
 		if locked {
-			return fail(http.StatusTooManyRequests, "login.locked", minutesUntil(now, throttle.LockedUntil))
+			return fail(http.StatusTooManyRequests, "login.locked", views.Plural{Key: "count.minutes", Count: minutesUntil(now, throttle.LockedUntil)})
 		}
 		return fail(http.StatusUnauthorized, "login.failed")
 	}

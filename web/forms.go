@@ -168,9 +168,9 @@ func validateGroup(v views.GroupFormValues, create bool, memberCount int, origNa
 	case err != nil || n < 1 || n > maxGroupUsers:
 		errs.add(views.FieldMaxUsers, "form.err_maxusers_invalid", maxGroupUsers)
 	case create && n < len(in.Members)+1:
-		errs.add(views.FieldMaxUsers, "form.err_maxusers_members", len(in.Members)+1, len(in.Members))
+		errs.add(views.FieldMaxUsers, "form.err_maxusers_members", len(in.Members)+1, views.Plural{Key: "count.members", Count: len(in.Members)})
 	case !create && n < memberCount:
-		errs.add(views.FieldMaxUsers, "form.err_maxusers_below_count", memberCount)
+		errs.add(views.FieldMaxUsers, "form.err_maxusers_below_count", views.Plural{Key: "count.members", Count: memberCount})
 	}
 	in.MaxUsers = n
 	return in, errs

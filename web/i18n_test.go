@@ -1,30 +1,12 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
-
-	"groupdesk/views"
 )
-
-func TestNegotiateLang(t *testing.T) {
-	for header, want := range map[string]views.Lang{
-		"":                        views.English,
-		"zh-CN,zh;q=0.9,en;q=0.8": views.Chinese,
-		"en-US,en;q=0.9,zh;q=0.8": views.English,
-		"fr-FR, zh-Hans;q=0.5":    views.Chinese,
-		"de":                      views.English,
-		"en;q=0.2, zh-TW;q=0.7":   views.Chinese,
-		"zh;q=0, en":              views.English,
-		"ZH-cn":                   views.Chinese,
-	} {
-		if got := negotiateLang(header); got != want {
-			t.Errorf("negotiateLang(%q) = %q, want %q", header, got, want)
-		}
-	}
-}
 
 func TestAcceptLanguageChinese(t *testing.T) {
 	e := newEnv(t)
@@ -90,5 +72,46 @@ func TestLanguageSwitcher(t *testing.T) {
 	}
 	if !strings.Contains(out.doc.Find("html").AttrOr("lang", ""), "zh") {
 		t.Error("html lang after logout")
+	}
+}
+
+// TestCountsSayOneMember follows a group of one (the owner) through the
+// pages that count its members, in both languages, and on to its deletion
+// in the audit log.
+func TestCountsSayOneMember(t *testing.T) {
+	e := newEnv(t).login()
+	if err := e.sb.CreateUsers(context.Background(), "alice"); err != nil {
+		t.Fatal(err)
+	}
+	form := validCreateForm("Solo")
+	form.Set("members", "")
+	res := e.post("/groups", form)
+	wantStatus(t, res, http.StatusSeeOther)
+	id := strings.TrimPrefix(res.Header.Get("Location"), "/groups/")
+
+	for _, tc := range []struct {
+		path, testid, en, zh string
+	}{
+		{"/groups/" + id, "member-summary", "1 member.", "共 1 名成员。"},
+		{"/groups/" + id + "/edit", "maxusers-help", "A whole number up to 2000, counting the owner; not lower than the current 1 member.", "不超过 2000 的整数，包括群主；不能低于当前的 1 名成员。"},
+		{"/groups/" + id + "/delete", "delete-description", "Group " + id + " and the membership of its 1 member will be deleted for good. This cannot be undone.", "群组 " + id + " 及其 1 名成员的群成员关系将被永久删除，且无法恢复。"},
+		{"/audit?target=" + id, "audit-summary", "“Solo”, owner alice, 1 member, maximum 300", "“Solo”，群主 alice，1 名成员，上限 300"},
+	} {
+		for lang, want := range map[string]string{"en": tc.en, "zh-CN": tc.zh} {
+			p := e.get(tc.path, "Accept-Language", lang)
+			wantStatus(t, p, http.StatusOK)
+			sel := p.find(tc.testid).First()
+			sel.Find("a").Remove() // the member summary ends with the CSV link
+			if got := strings.TrimSpace(sel.Text()); got != want {
+				t.Errorf("%s in %s: %s = %q, want %q", tc.path, lang, tc.testid, got, want)
+			}
+		}
+	}
+
+	wantStatus(t, e.post("/groups/"+id+"/delete", url.Values{"name": {"Solo"}}), http.StatusSeeOther)
+	p := e.get("/audit?target="+id, "Accept-Language", "en")
+	del := p.doc.Find(`[data-testid="audit-row"][data-action="delete_group"] [data-testid="audit-summary"]`)
+	if got := strings.TrimSpace(del.Text()); got != "“Solo”, owner alice, 1 member at deletion" {
+		t.Errorf("delete summary %q", got)
 	}
 }

@@ -133,7 +133,7 @@ func TestMembershipReportCallsAndResult(t *testing.T) {
 
 	page := e.get("/reports/membership")
 	wantStatus(t, page, http.StatusOK)
-	if got := page.text("report-totals"); !strings.HasPrefix(got, "10,000 groups, 30,000 memberships, 1 owners.") {
+	if got := page.text("report-totals"); !strings.HasPrefix(got, "10,000 groups, 30,000 memberships, 1 owner.") {
 		t.Errorf("totals %q", got)
 	}
 	if page.find("report-body").AttrOr("hx-trigger", "") != "" || strings.Contains(page.body, `http-equiv="refresh"`) {

@@ -292,11 +292,15 @@ func TestGroupDetailAndMemberFilter(t *testing.T) {
 			t.Errorf("the filter %q left %q in the table", someone, u)
 		}
 	}
-	if got := tb.text(tid("member-summary")); !strings.Contains(got, "match “"+someone+"”") {
-		t.Errorf("summary %q does not say what matched", got)
+	wantSummary := number(want) + " members match “" + someone + "”."
+	if want == 1 {
+		wantSummary = "1 member matches “" + someone + "”."
 	}
-	if got := tb.text(tid("member-filter-status")); !strings.Contains(got, "match “"+someone+"”") {
-		t.Errorf("the live region says %q, not what matched", got)
+	if got := tb.text(tid("member-summary")); !strings.HasPrefix(got, wantSummary) {
+		t.Errorf("summary %q, want it to start with %q", got, wantSummary)
+	}
+	if got := tb.text(tid("member-filter-status")); !strings.Contains(got, wantSummary) {
+		t.Errorf("the live region says %q, want %q", got, wantSummary)
 	}
 	if after := tb.url().String(); after != before {
 		t.Errorf("filtering changed the address from %s to %s", before, after)
