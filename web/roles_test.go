@@ -59,13 +59,12 @@ type matrixRoute struct {
 // the test: every new route must say who may use it.
 func TestRoleMatrix(t *testing.T) {
 	e := newEnv(t)
-	e.srv.reports.rate = 0
+	e.srv.reports.configure(nil, 0)
 	e.addAccount(roleUsers[RoleViewer], RoleViewer)
 	e.addAccount(roleUsers[RoleModerator], RoleModerator)
 	e.addAccount("target.account", RoleViewer)
 	e.login()
 	id, _ := newTestGroup(t, e)
-	e.srv.reports.wait()
 
 	invalidGroup := url.Values{"groupname": {""}, "owner": {""}, "maxusers": {"0"}}
 	routes := []matrixRoute{
@@ -187,7 +186,7 @@ func TestRoleMatrix(t *testing.T) {
 			}
 		}
 	}
-	e.srv.reports.wait()
+	waitReport(t, e)
 }
 
 // TestViewerSeesNoChangeControls: what a viewer cannot do is not offered.

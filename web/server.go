@@ -27,6 +27,7 @@ import (
 	"groupdesk/agora"
 	"groupdesk/static"
 	"groupdesk/views"
+	"groupdesk/web/jobs"
 )
 
 // Config is the dashboard's own configuration. Agora credentials are not
@@ -152,7 +153,8 @@ type Server struct {
 	static   http.Handler
 	hashes   map[string]string // static file path → content hash
 	now      func() time.Time
-	reports  *reportRunner // the membership report's background job
+	jobs     *jobs.Queue       // durable background work (web/jobs)
+	reports  *membershipWorker // the membership report's job kind
 
 	metrics        *Metrics
 	metricsHandler http.Handler
@@ -218,7 +220,10 @@ func newServer(cfg Config, groups groupService) (*Server, error) {
 		st.Close()
 		return nil, err
 	}
-	s.reports = newReportRunner(filepath.Join(cfg.DataDir, reportsDir), groups, log)
+	if err := s.startJobs(groups); err != nil {
+		st.Close()
+		return nil, err
+	}
 	s.echo = s.newEcho()
 	s.deleteExpired()
 	s.cleanupDone.Add(1)
@@ -234,7 +239,7 @@ func (s *Server) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
 		close(s.stopCleanup)
-		s.reports.close()
+		s.stopJobs()
 		s.cleanupDone.Wait()
 		err = s.st.Close()
 	})
