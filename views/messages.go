@@ -293,7 +293,7 @@ var catalogue = map[string]msg{
 	"report.intro":             {"Reads every group of the app in the background: groups that are nearly full or have only an owner, the largest groups, the owners of most groups, and every membership as CSV.", "在后台读取应用的全部群组：即将满员或只有群主的群组、最大的群组、拥有群组最多的群主，以及全部成员关系的 CSV。"},
 	"report.never":             {"No report has been run yet.", "尚未生成过报表。"},
 	"report.running":           {"Running, started by %s: %s groups read so far, %s Agora calls.", "正在生成（由 %s 发起）：已读取 %s 个群组，调用 Agora %s 次。"},
-	"report.queued":           {"Waiting to start (or to resume), started by %s; %s groups read so far.", "等待开始（或继续），由 %s 发起；已读取 %s 个群组。"},
+	"report.queued":            {"Waiting to start (or to resume), started by %s; %s groups read so far.", "等待开始（或继续），由 %s 发起；已读取 %s 个群组。"},
 	"report.interrupted":       {"Interrupted: the dashboard running the report started by %s stopped after %s groups. It resumes on its own within seconds.", "已中断：运行 %s 发起的报表的仪表盘在读取 %s 个群组后停止。它会在几秒内自动继续。"},
 	"report.progress_label":    {"Report progress", "报表进度"},
 	"report.canceled":          {"The last run was canceled by %s after %s groups; the results below are from the run before.", "上一次生成已被 %s 取消（已读取 %s 个群组）；下方结果来自更早的一次。"},
