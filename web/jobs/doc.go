@@ -29,5 +29,24 @@
 // running or retrying) across replicas. Periodic work (index sync) is a
 // River periodic job; timed work (unblocks) is Opts.At.
 //
+// Adding a job kind:
+//
+//	type unblockArgs struct{ Group, User string }
+//	func (unblockArgs) Kind() string { return "timed_unblock" }
+//
+//	type unblockWorker struct{ river.WorkerDefaults[unblockArgs]; … }
+//	func (w *unblockWorker) Work(ctx context.Context, job *river.Job[unblockArgs]) error {
+//		// idempotent: unblocking twice is unblocking once
+//	}
+//
+//	jobs.Register(q, &unblockWorker{…})                        // before q.Start
+//	q.Enqueue(ctx, unblockArgs{…}, jobs.Opts{By: actor, At: until})
+//
+// A bulk action over many items checks ItemDone before each, calls
+// RecordItem after, and SetProgress as it goes; its pacing comes from the
+// Agora client's shared rate limiter, of which it should take a share (a
+// rate.Limiter of its own below the app's limit, as the membership report
+// does). Retrying the failed items is a new job over Items(…, ItemFailed).
+//
 // The package imports no HTTP framework, templates or metrics.
 package jobs
