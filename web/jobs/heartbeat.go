@@ -80,7 +80,10 @@ func (h *heartbeat) Work(ctx context.Context, job *rivertype.JobRow, doInner fun
 // beat marks a running job alive. It must work after the job's context
 // ended too (a canceled job still finishes its attempt).
 func (q *Queue) beat(id int64) error {
-	ctx, cancel := context.WithTimeout(context.Background(), q.cfg.HeartbeatEvery)
+	if q.playDead.Load() {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), q.cfg.StaleAfter/2)
 	defer cancel()
 	_, err := q.db.ExecContext(ctx, q.rebind(`UPDATE job_progress SET heartbeat = ? WHERE job_id = ?`), time.Now().UnixMilli(), id)
 	return err

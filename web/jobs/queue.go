@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -122,8 +123,9 @@ type Queue struct {
 	workers  *river.Workers
 	client   riverClient
 
-	mu      sync.Mutex
-	working map[int64]bool // jobs this process runs now: never orphans
+	mu       sync.Mutex
+	working  map[int64]bool // jobs this process runs now: never orphans
+	playDead atomic.Bool    // tests: stop the heartbeats, as a killed process would
 
 	stop     chan struct{}
 	stopOnce sync.Once
