@@ -67,7 +67,9 @@ func TestMembershipReportSurvivesKill(t *testing.T) {
 	const password = "kill-test-password-5d4c3b"
 	addr, data := freeAddr(t), t.TempDir()
 	base := "http://" + addr
-	start := func() *exec.Cmd {
+	// start runs the dashboard until it serves; the channel closes when it
+	// has exited.
+	start := func() (*exec.Cmd, <-chan struct{}) {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestLifecycleChildProcess$", "-test.count=1")
 		for _, kv := range os.Environ() {
 			if !strings.HasPrefix(kv, "AGORA_") && !strings.HasPrefix(kv, "GROUPDESK_") {
@@ -95,7 +97,7 @@ func TestMembershipReportSurvivesKill(t *testing.T) {
 			if resp, err := http.Get(base + "/healthz"); err == nil {
 				resp.Body.Close()
 				if resp.StatusCode == http.StatusOK {
-					return cmd
+					return cmd, exited
 				}
 			}
 			select {
@@ -110,7 +112,7 @@ func TestMembershipReportSurvivesKill(t *testing.T) {
 		}
 	}
 
-	first := start()
+	first, firstExited := start()
 	jar, _ := cookiejar.New(nil)
 	browser := &http.Client{Jar: jar, Timeout: 10 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -139,7 +141,7 @@ func TestMembershipReportSurvivesKill(t *testing.T) {
 	if err := first.Process.Kill(); err != nil { // SIGKILL: no shutdown code runs
 		t.Fatal(err)
 	}
-	first.Wait()
+	<-firstExited
 	mu.Lock()
 	holding, lists = false, 0
 	mu.Unlock()
