@@ -134,6 +134,9 @@ func (q *Queue) reapLoop() {
 
 // reap makes every interrupted job available again.
 func (q *Queue) reap(ctx context.Context) {
+	if q.playDead.Load() {
+		return
+	}
 	n, err := q.requeueStale(ctx, 0)
 	if err != nil {
 		q.log.Warn("jobs: look for interrupted jobs", "err", err)

@@ -125,7 +125,7 @@ type Queue struct {
 
 	mu       sync.Mutex
 	working  map[int64]bool // jobs this process runs now: never orphans
-	playDead atomic.Bool    // tests: stop the heartbeats, as a killed process would
+	playDead atomic.Bool    // tests: no heartbeats and no reaping, as from a killed process
 
 	stop     chan struct{}
 	stopOnce sync.Once

@@ -62,6 +62,7 @@ type blockWorker struct {
 	river.WorkerDefaults[blockArgs]
 	started chan int64
 	release chan struct{}
+	deaf    bool // ignores its context, as a process that is gone would
 }
 
 func (w *blockWorker) Work(ctx context.Context, job *river.Job[blockArgs]) error {
@@ -92,6 +93,10 @@ func (w *blockWorker) Work(ctx context.Context, job *river.Job[blockArgs]) error
 		return err
 	}
 	w.started <- job.ID
+	if w.deaf {
+		<-w.release
+		return nil
+	}
 	select {
 	case <-w.release:
 		return river.RecordOutput(ctx, map[string]int{"answer": 42})
@@ -103,7 +108,9 @@ func (w *blockWorker) Work(ctx context.Context, job *river.Job[blockArgs]) error
 func startQueue(t *testing.T, d testDB, w *blockWorker) *Queue {
 	t.Helper()
 	ctx := context.Background()
-	q, err := New(ctx, Config{DB: d.db, DatabaseURL: d.url, HeartbeatEvery: 100 * time.Millisecond, StaleAfter: time.Second})
+	// One worker: a queue that plays dead holds its only slot, so it
+	// cannot take the job back.
+	q, err := New(ctx, Config{DB: d.db, DatabaseURL: d.url, Workers: 1, HeartbeatEvery: 200 * time.Millisecond, StaleAfter: 3 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +139,9 @@ func waitState(t *testing.T, q *Queue, id int64, want State) *Job {
 			return j
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("job %d is %s, want %s", id, j.State, want)
+			var by, meta string
+			q.db.QueryRow(q.rebind(`SELECT attempted_by, metadata FROM river_job WHERE id = ?`), id).Scan(&by, &meta)
+			t.Fatalf("job %d is %s, want %s: %+v, attempted by %s, metadata %s", id, j.State, want, j, by, meta)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -245,6 +254,37 @@ func TestQueueResumesInterruptedJob(t *testing.T) {
 		}
 		if _, err := b.Get(ctx, 1<<40); !errors.Is(err, ErrNotFound) {
 			t.Errorf("missing job: %v", err)
+		}
+	})
+}
+
+// TestQueueCancelsInterruptedJob: a cancel reaches a job whose process is
+// gone, which could never acknowledge it itself.
+func TestQueueCancelsInterruptedJob(t *testing.T) {
+	forEachDB(t, func(t *testing.T, open func() testDB) {
+		ctx := context.Background()
+		d := open()
+		wA := &blockWorker{started: make(chan int64, 4), release: make(chan struct{}), deaf: true}
+		a := startQueue(t, d, wA)
+		t.Cleanup(func() { close(wA.release) }) // before A stops
+		job, _, err := a.Enqueue(ctx, blockArgs{}, Opts{By: "ann", Unique: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		<-wA.started
+		a.playDead.Store(true)
+		if _, err := d.db.ExecContext(ctx, a.rebind(`UPDATE job_progress SET heartbeat = ? WHERE job_id = ?`), time.Now().Add(-time.Minute).UnixMilli(), job.ID); err != nil {
+			t.Fatal(err)
+		}
+		// B stands for the replica a moderator's cancel reaches.
+		wB := &blockWorker{started: make(chan int64, 4), release: make(chan struct{})}
+		b := startQueue(t, open(), wB)
+		if _, err := b.Cancel(ctx, job.ID, "ben"); err != nil {
+			t.Fatal(err)
+		}
+		j := waitState(t, b, job.ID, StateCanceled)
+		if j.EndedBy != "ben" {
+			t.Errorf("canceled by %q", j.EndedBy)
 		}
 	})
 }
