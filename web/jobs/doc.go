@@ -26,8 +26,9 @@
 //     the database, so any replica serves the download (Output, WriteOutput).
 //
 // Uniqueness is River's: Opts.Unique makes one live job per kind (queued,
-// running or retrying) across replicas. Periodic work (index sync) is a
-// River periodic job; timed work (unblocks) is Opts.At.
+// running or retrying) across replicas. Periodic work (index sync) is
+// AddPeriodic, a River periodic job enqueued by the leading replica; timed
+// work (unblocks) is Opts.At.
 //
 // Adding a job kind:
 //

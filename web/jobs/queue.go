@@ -121,6 +121,7 @@ type Queue struct {
 	log      *slog.Logger
 	pool     *pgxpool.Pool // PostgreSQL only
 	workers  *river.Workers
+	periodic []*river.PeriodicJob
 	client   riverClient
 
 	mu       sync.Mutex
@@ -180,6 +181,15 @@ func Register[T river.JobArgs](q *Queue, w river.Worker[T]) {
 	river.AddWorker(q.workers, w)
 }
 
+// AddPeriodic makes River enqueue args every interval (and once at start),
+// on whichever replica leads: periodic work such as the search index sync.
+// Call it before Start.
+func (q *Queue) AddPeriodic(every time.Duration, args river.JobArgs, opts Opts) {
+	q.periodic = append(q.periodic, river.NewPeriodicJob(river.PeriodicInterval(every),
+		func() (river.JobArgs, *river.InsertOpts) { return args, q.insertOpts(opts) },
+		&river.PeriodicJobOpts{RunOnStart: true}))
+}
+
 // Start builds the River client and starts working, and looks for
 // interrupted jobs now and every StaleAfter/2.
 func (q *Queue) Start(ctx context.Context) error {
@@ -188,6 +198,7 @@ func (q *Queue) Start(ctx context.Context) error {
 		Queues:                      map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: q.cfg.Workers}},
 		Workers:                     q.workers,
 		Middleware:                  []rivertype.Middleware{&heartbeat{q: q}},
+		PeriodicJobs:                q.periodic,
 		JobTimeout:                  -1, // liveness is the heartbeat's; a report may run for hours
 		RescueStuckJobsAfter:        rescueStuckJobsAfter,
 		CompletedJobRetentionPeriod: finishedRetention,
@@ -240,15 +251,7 @@ func (q *Queue) Enqueue(ctx context.Context, args river.JobArgs, opts Opts) (*Jo
 	if q.client == nil {
 		return nil, false, errors.New("jobs: the queue is not started")
 	}
-	meta, err := json.Marshal(jobMeta{By: opts.By})
-	if err != nil {
-		return nil, false, err
-	}
-	io := &river.InsertOpts{Metadata: meta, MaxAttempts: opts.MaxAttempts, ScheduledAt: opts.At}
-	if opts.Unique {
-		io.UniqueOpts = river.UniqueOpts{ByState: liveStates}
-	}
-	res, err := q.client.Insert(ctx, args, io)
+	res, err := q.client.Insert(ctx, args, q.insertOpts(opts))
 	if err != nil {
 		return nil, false, fmt.Errorf("jobs: enqueue %s: %w", args.Kind(), err)
 	}
@@ -257,6 +260,15 @@ func (q *Queue) Enqueue(ctx context.Context, args river.JobArgs, opts Opts) (*Jo
 		return nil, false, err
 	}
 	return jobs[0], !res.UniqueSkippedAsDuplicate, nil
+}
+
+func (q *Queue) insertOpts(opts Opts) *river.InsertOpts {
+	meta, _ := json.Marshal(jobMeta{By: opts.By}) // a struct of one string always marshals
+	io := &river.InsertOpts{Metadata: meta, MaxAttempts: opts.MaxAttempts, ScheduledAt: opts.At}
+	if opts.Unique {
+		io.UniqueOpts = river.UniqueOpts{ByState: liveStates}
+	}
+	return io
 }
 
 // jobMeta is what the queue keeps in River's job metadata.

@@ -288,3 +288,59 @@ func TestQueueCancelsInterruptedJob(t *testing.T) {
 		}
 	})
 }
+
+type tickArgs struct{}
+
+func (tickArgs) Kind() string { return "test_tick" }
+
+type tickWorker struct {
+	river.WorkerDefaults[tickArgs]
+	ran chan struct{}
+}
+
+func (w *tickWorker) Work(context.Context, *river.Job[tickArgs]) error {
+	select {
+	case w.ran <- struct{}{}:
+	default: // the test has seen enough
+	}
+	return nil
+}
+
+// TestQueuePeriodicAndScheduled: a periodic kind runs at start and again
+// after its interval; a job scheduled for later waits for its time.
+func TestQueuePeriodicAndScheduled(t *testing.T) {
+	forEachDB(t, func(t *testing.T, open func() testDB) {
+		ctx := context.Background()
+		d := open()
+		q, err := New(ctx, Config{DB: d.db, DatabaseURL: d.url})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tick := &tickWorker{ran: make(chan struct{}, 8)}
+		Register(q, tick)
+		Register(q, &blockWorker{started: make(chan int64, 1), release: make(chan struct{})})
+		q.AddPeriodic(500*time.Millisecond, tickArgs{}, Opts{By: "(system)", Unique: true})
+		if err := q.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			q.Stop(ctx)
+		})
+		for i := range 2 {
+			select {
+			case <-tick.ran:
+			case <-time.After(30 * time.Second):
+				t.Fatalf("the periodic job ran %d times", i)
+			}
+		}
+		later, _, err := q.Enqueue(ctx, blockArgs{}, Opts{By: "ann", At: time.Now().Add(time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j, err := q.Get(ctx, later.ID); err != nil || j.State != StateQueued {
+			t.Errorf("a job for later: %+v, %v", j, err)
+		}
+	})
+}
