@@ -290,7 +290,7 @@ type AccountsPage struct {
 
 // ReportRun is the membership report that runs, or ran last.
 type ReportRun struct {
-	State     string // "running", "done", "canceled" or "failed"
+	State     string // "queued", "running", "interrupted", "done", "canceled" or "failed"
 	StartedBy string
 	Started   time.Time
 	Finished  time.Time // zero while running

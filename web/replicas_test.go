@@ -11,6 +11,8 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"groupdesk/web/store"
+	"groupdesk/agora"
+	"groupdesk/web/jobs"
 )
 
 // TestReplicasShareSessionsAndAuditLog runs two dashboards on one database
@@ -93,5 +95,64 @@ func TestReplicasShareSessionsAndAuditLog(t *testing.T) {
 		}
 		wantStatus(t, b.postWith(b.newBrowser(), "/login", url.Values{"username": {"ghost"}, "password": {"wrong again"}}), http.StatusTooManyRequests)
 		wantStatus(t, a.postWith(a.newBrowser(), "/login", url.Values{"username": {"ghost"}, "password": {"and again"}}), http.StatusTooManyRequests)
+	})
+}
+
+// TestReplicasShareMembershipReport: the report is one job in the shared
+// database, whichever replica works it. A report started on A is shown
+// running on B, B's second start finds it, a cancel on B stops it
+// wherever it runs, and the next report's summary and CSV are served by
+// both.
+func TestReplicasShareMembershipReport(t *testing.T) {
+	api := bigSandbox(t)
+	forEachStore(t, func(t *testing.T, db testDB) {
+		dbB := db
+		if db.dialect == store.Postgres {
+			dbB.dir = t.TempDir()
+		}
+		a := newEnv(t, withAPI(api), withClientOpts(agora.WithRateLimits(0, 0)), withDB(db)).login()
+		b := newEnv(t, withAPI(api), withClientOpts(agora.WithRateLimits(0, 0)), withDB(dbB)).login()
+		// Either replica may work the job: both slow enough to be caught.
+		a.srv.reports.configure(nil, 20)
+		b.srv.reports.configure(nil, 20)
+
+		if p := a.post("/reports/membership", nil); p.StatusCode != http.StatusSeeOther {
+			t.Fatalf("start on A: %d\n%s", p.StatusCode, a.logs)
+		}
+		waitReportState(t, b, "running", func(j *jobs.Job) bool { return j.State == jobs.StateRunning })
+		p := b.get("/reports/membership")
+		if body := p.find("report-body"); body.AttrOr("data-state", "") != "running" || body.AttrOr("hx-trigger", "") != "every 1s" {
+			t.Errorf("B's report body: %v", body.Nodes[0].Attr)
+		}
+		if got := p.text("report-progress"); !strings.Contains(got, "started by admin") {
+			t.Errorf("B's progress %q", got)
+		}
+		if got := b.follow(b.post("/reports/membership", nil)).text("flash"); got != "A report started by admin is already running; here it is." {
+			t.Errorf("second start on B: %q", got)
+		}
+
+		wantStatus(t, b.post("/reports/membership/cancel", nil), http.StatusSeeOther)
+		j := waitReportState(t, a, "ended", func(j *jobs.Job) bool { return !j.State.Live() })
+		if j.State != jobs.StateCanceled || j.EndedBy != "admin" {
+			t.Errorf("after the cancel on B, A sees %+v", j)
+		}
+		if got := a.get("/reports/membership").text("report-canceled"); !strings.Contains(got, "canceled by admin") {
+			t.Errorf("A after the cancel: %q", got)
+		}
+
+		a.srv.reports.configure(nil, 0)
+		b.srv.reports.configure(nil, 0)
+		wantStatus(t, b.post("/reports/membership", nil), http.StatusSeeOther)
+		waitReport(t, a)
+		for name, e := range map[string]*env{"A": a, "B": b} {
+			p := e.get("/reports/membership")
+			if got := p.text("report-totals"); !strings.HasPrefix(got, "10,000 groups, 30,000 memberships") {
+				t.Errorf("%s: totals %q", name, got)
+			}
+			csv := e.get("/reports/membership.csv")
+			if csv.StatusCode != http.StatusOK || strings.Count(csv.body, "\n") != 1+3*bigGroups {
+				t.Errorf("%s: CSV %d with %d lines", name, csv.StatusCode, strings.Count(csv.body, "\n"))
+			}
+		}
 	})
 }

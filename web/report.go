@@ -3,25 +3,20 @@ package web
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
+	"github.com/riverqueue/river"
 	"golang.org/x/time/rate"
 
 	"groupdesk/agora"
-	"groupdesk/web/store"
+	"groupdesk/web/jobs"
 )
 
 // The membership report walks every group of the app in the background and
@@ -30,8 +25,8 @@ import (
 //
 //   - one page of the walk at a time: reportListLimit summaries and their
 //     details (one batched detail call per page);
-//   - every membership row goes straight to a CSV file under
-//     DataDir/reports/, never to memory;
+//   - every membership row goes straight to the job's output in the
+//     database, a chunk at a time, never whole to memory;
 //   - top-N heaps for the largest and the fullest groups, the first
 //     reportListCap groups with only an owner, and counters;
 //   - one counter per distinct owner (an owner → count map). That map is
@@ -49,9 +44,6 @@ const (
 	reportTopN           = 20                    // largest groups, owners of most groups
 	reportListCap        = 100                   // groups named per list (near full, owner only)
 	reportCallsPerSecond = 50
-	reportsDir           = "reports"
-	reportCSVFile        = "membership.csv"
-	reportSummaryFile    = "membership.json"
 	nearFullPercent      = 90
 )
 
@@ -61,8 +53,7 @@ type groupReader interface {
 	Get(ctx context.Context, ids ...string) ([]*agora.Group, *agora.Response, error)
 }
 
-// membershipSummary is a finished report; it is also kept next to the CSV
-// as JSON, so a restart keeps the last report.
+// membershipSummary is a finished report, kept as its job's output.
 type membershipSummary struct {
 	StartedBy      string        `json:"started_by"`
 	Started        time.Time     `json:"started"`
@@ -201,7 +192,7 @@ func walkMembership(ctx context.Context, groups groupReader, out io.Writer, limi
 			}
 			details, _, err := groups.Get(ctx, ids...)
 			switch {
-			case missing(err) && len(ids) == 1:
+			case errors.Is(err, agora.ErrNotFound) && len(ids) == 1:
 				// The page's only group was deleted since the list was read.
 			case err != nil:
 				return nil, fmt.Errorf("read group details: %w", err)
@@ -289,220 +280,86 @@ func (t *topN[T]) sorted() []T {
 	return out
 }
 
-// Report states.
-const (
-	reportRunning  = "running"
-	reportDone     = "done"
-	reportCanceled = "canceled"
-	reportFailed   = "failed"
-)
-
-// reportJob is one run of the report.
-type reportJob struct {
-	id        string
-	startedBy string
-	started   time.Time
-	cancel    context.CancelFunc
-	groups    atomic.Int64
-	calls     atomic.Int64
-
-	// Guarded by reportRunner.mu.
-	state    string
-	finished time.Time
-	err      string
-	endedBy  string
+// membershipReportArgs is the membership report as a job kind. One runs
+// at a time per app (a unique job, across replicas); who started it is
+// kept with it.
+type membershipReportArgs struct {
+	StartedBy string `json:"started_by"`
 }
 
-// reportRun is a copy of a job's state for a page.
-type reportRun struct {
-	State, StartedBy, Err, EndedBy string
-	Started, Finished              time.Time
-	Groups, Calls                  int
-}
+const membershipReportKind = "membership_report"
 
-// reportRunner runs at most one membership report at a time, in its own
-// goroutine with its own context (not the request's), and keeps the last
-// finished report's summary in memory and its CSV on disk until the next
-// run finishes.
-type reportRunner struct {
-	dir    string
+func (membershipReportArgs) Kind() string { return membershipReportKind }
+
+// membershipWorker walks the groups for a membership report job. The CSV
+// goes to the job's output in the database and the summary to River's job
+// output, so any replica shows and serves the last report. Work is
+// idempotent: a run interrupted by a restart starts the walk again and
+// rewrites the output whole.
+type membershipWorker struct {
+	river.WorkerDefaults[membershipReportArgs]
+	q   *jobs.Queue
+	log *slog.Logger
+
+	mu     sync.Mutex
 	groups groupReader
-	log    *slog.Logger
 	rate   float64 // calls per second; ≤ 0: unpaced (tests, benchmarks)
-	now    func() time.Time
-
-	mu      sync.Mutex
-	current *reportJob         // running, or the last run that ended
-	last    *membershipSummary // the last finished report
-	wg      sync.WaitGroup
 }
 
-func newReportRunner(dir string, groups groupReader, log *slog.Logger) *reportRunner {
-	r := &reportRunner{dir: dir, groups: groups, log: log, rate: reportCallsPerSecond, now: time.Now}
-	b, err := os.ReadFile(filepath.Join(dir, reportSummaryFile))
-	switch {
-	case err == nil:
-		var sum membershipSummary
-		if err := json.Unmarshal(b, &sum); err != nil {
-			log.Warn("membership report: the last summary is unreadable; it will be replaced by the next run", "err", err)
-		} else if _, err := os.Stat(filepath.Join(dir, reportCSVFile)); err == nil {
-			r.last = &sum
-		}
-	case !errors.Is(err, os.ErrNotExist):
-		log.Warn("membership report: read the last summary", "err", err)
+// configure replaces where the reports read groups and how fast (tests).
+func (w *membershipWorker) configure(groups groupReader, rate float64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if groups != nil {
+		w.groups = groups
 	}
-	return r
+	w.rate = rate
 }
 
-// start starts a run by startedBy unless one is running. record is called
-// (under the lock, before anything starts) to audit the start; its error
-// stops the start. It returns the running job and whether this call
-// started it.
-func (r *reportRunner) start(startedBy string, record func() error) (reportRun, bool, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.current != nil && r.current.state == reportRunning {
-		return r.runOf(r.current), false, nil
-	}
-	if err := record(); err != nil {
-		return reportRun{}, false, err
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	job := &reportJob{id: strings.ToLower(rand.Text()[:10]), startedBy: startedBy, started: r.now(), cancel: cancel, state: reportRunning}
-	r.current = job
-	r.wg.Add(1)
-	go r.run(ctx, job)
-	return r.runOf(job), true, nil
-}
-
-// cancel stops the running report, if any; record audits it (under the
-// lock) with the job's progress. It reports whether a run was canceled.
-func (r *reportRunner) cancel(by string, record func(groups int) error) (bool, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	job := r.current
-	if job == nil || job.state != reportRunning {
-		return false, nil
-	}
-	if err := record(int(job.groups.Load())); err != nil {
-		return false, err
-	}
-	job.endedBy = by
-	job.cancel()
-	return true, nil
-}
-
-// snapshot returns the current or last run (nil before the first) and the
-// last finished summary (nil before the first).
-func (r *reportRunner) snapshot() (*reportRun, *membershipSummary) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var run *reportRun
-	if r.current != nil {
-		v := r.runOf(r.current)
-		run = &v
-	}
-	return run, r.last
-}
-
-func (r *reportRunner) runOf(j *reportJob) reportRun {
-	return reportRun{
-		State: j.state, StartedBy: j.startedBy, Err: j.err, EndedBy: j.endedBy,
-		Started: j.started, Finished: j.finished,
-		Groups: int(j.groups.Load()), Calls: int(j.calls.Load()),
-	}
-}
-
-// csvPath is the last finished report's CSV, "" if there is none.
-func (r *reportRunner) csvPath() string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.last == nil {
-		return ""
-	}
-	return filepath.Join(r.dir, reportCSVFile)
-}
-
-// wait blocks until no run is in progress (tests).
-func (r *reportRunner) wait() { r.wg.Wait() }
-
-// close cancels a running report and waits for it to end.
-func (r *reportRunner) close() {
-	r.mu.Lock()
-	if r.current != nil && r.current.state == reportRunning {
-		r.current.endedBy = store.SystemActor.Name
-		r.current.cancel()
-	}
-	r.mu.Unlock()
-	r.wg.Wait()
-}
-
-func (r *reportRunner) run(ctx context.Context, job *reportJob) {
-	defer r.wg.Done()
-	defer job.cancel()
-	sum, err := r.produce(ctx, job)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	job.finished = r.now()
-	switch {
-	case err == nil:
-		job.state = reportDone
-		r.last = sum
-		r.log.Info("membership report finished", "by", job.startedBy, "groups", sum.Groups, "rows", sum.Rows, "calls", sum.Calls, "took", job.finished.Sub(job.started))
-	case ctx.Err() != nil:
-		job.state = reportCanceled
-		r.log.Info("membership report canceled", "by", job.endedBy, "groups", job.groups.Load())
-	default:
-		job.state = reportFailed
-		job.err = err.Error()
-		r.log.Warn("membership report failed", "err", err)
-	}
-}
-
-// produce walks the groups into a new file and, when the walk completes,
-// puts it and its summary in place of the last report's.
-func (r *reportRunner) produce(ctx context.Context, job *reportJob) (*membershipSummary, error) {
-	if err := os.MkdirAll(r.dir, 0o700); err != nil {
-		return nil, fmt.Errorf("create %s: %w", r.dir, err)
-	}
-	part := filepath.Join(r.dir, "membership-"+job.id+".csv.part")
-	f, err := os.OpenFile(part, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+func (w *membershipWorker) Work(ctx context.Context, job *river.Job[membershipReportArgs]) error {
+	w.mu.Lock()
+	groups, pace := w.groups, w.rate
+	w.mu.Unlock()
+	out, err := jobs.NewOutput(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("create the report file: %w", err)
+		return err
 	}
-	defer os.Remove(part) // a no-op once renamed
-	bw := bufio.NewWriterSize(f, 64<<10)
+	bw := bufio.NewWriterSize(out, 64<<10)
 	var limiter *rate.Limiter
-	if r.rate > 0 {
-		limiter = rate.NewLimiter(rate.Limit(r.rate), 1)
+	if pace > 0 {
+		limiter = rate.NewLimiter(rate.Limit(pace), 1)
 	}
-	sum, err := walkMembership(ctx, r.groups, bw, limiter, func(groups, calls int) {
-		job.groups.Store(int64(groups))
-		job.calls.Store(int64(calls))
+	sum, err := walkMembership(ctx, groups, bw, limiter, func(groups, calls int) {
+		if err := jobs.SetProgress(ctx, jobs.Progress{Done: int64(groups), Calls: int64(calls)}); err != nil && ctx.Err() == nil {
+			w.log.Warn("membership report: record progress", "err", err)
+		}
 	})
 	if err == nil {
 		err = bw.Flush()
 	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
+	if err == nil {
+		err = out.Close()
 	}
-	if err != nil {
-		return nil, err
+	switch {
+	case err != nil && ctx.Err() != nil:
+		// Canceled (River records it) or shutting down (River retries it).
+		return err
+	case err != nil:
+		// Not retried: the page shows why, and a moderator starts another.
+		w.log.Warn("membership report failed", "err", err)
+		return river.JobCancel(err)
 	}
-	sum.StartedBy, sum.Started, sum.Finished = job.startedBy, job.started, r.now()
-	b, err := json.Marshal(sum)
-	if err != nil {
-		return nil, err
+	sum.StartedBy, sum.Finished = job.Args.StartedBy, time.Now()
+	if job.AttemptedAt != nil {
+		sum.Started = *job.AttemptedAt
 	}
-	tmp := filepath.Join(r.dir, reportSummaryFile+".tmp")
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return nil, err
+	if err := river.RecordOutput(ctx, sum); err != nil {
+		return err
 	}
-	if err := os.Rename(part, filepath.Join(r.dir, reportCSVFile)); err != nil {
-		return nil, fmt.Errorf("keep the report file: %w", err)
+	// Only the last report's CSV is offered.
+	if err := w.q.DeleteOutputs(ctx, membershipReportKind, job.ID); err != nil {
+		w.log.Warn("membership report: delete older CSVs", "err", err)
 	}
-	if err := os.Rename(tmp, filepath.Join(r.dir, reportSummaryFile)); err != nil {
-		return nil, err
-	}
-	return sum, nil
+	w.log.Info("membership report finished", "by", sum.StartedBy, "groups", sum.Groups, "rows", sum.Rows, "calls", sum.Calls, "took", sum.Finished.Sub(sum.Started))
+	return nil
 }

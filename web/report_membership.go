@@ -1,11 +1,15 @@
 package web
 
 import (
+	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
 	"groupdesk/views"
+	"groupdesk/web/jobs"
 	"groupdesk/web/store"
 )
 
@@ -14,29 +18,52 @@ import (
 // JavaScript.
 const reportRefreshSeconds = 2
 
-// membershipReport is GET /reports/membership: the running report's
-// progress or the last one's summary. With HX-Request only the part that
+// membershipReport is GET /reports/membership: the state of the last
+// report job, read from the database (so any replica shows it), and the
+// last finished report's summary. With HX-Request only the part that
 // changes (the progress fragment the page polls). No Agora call.
 func (s *Server) membershipReport(c echo.Context) error {
-	run, last := s.reports.snapshot()
+	ctx := c.Request().Context()
+	run, err := s.latestReport(ctx, false)
+	if err != nil {
+		return err
+	}
 	p := s.page(c, views.NavReports, "report.title")
 	d := views.ReportPage{PollURL: "/reports/membership"}
 	if run != nil {
 		d.Run = &views.ReportRun{
-			State: run.State, StartedBy: run.StartedBy, Started: run.Started, Finished: run.Finished,
-			Groups: run.Groups, Calls: run.Calls, Error: run.Err, EndedBy: run.EndedBy,
+			State: string(run.State), StartedBy: run.StartedBy, Started: run.Started, Finished: run.Finished,
+			Groups: int(run.Done), Calls: int(run.Calls), Error: run.Err, EndedBy: run.EndedBy,
 		}
-		if run.State == reportRunning {
+		if run.State.Live() {
 			p.RefreshSeconds = reportRefreshSeconds
 		}
 	}
+	last, err := s.latestReport(ctx, true)
+	if err != nil {
+		return err
+	}
 	if last != nil {
-		d.Result = reportResultView(last)
+		var sum membershipSummary
+		if err := json.Unmarshal(last.Output, &sum); err != nil {
+			return fmt.Errorf("membership report %d: read its summary: %w", last.ID, err)
+		}
+		d.Result = reportResultView(&sum)
 	}
 	if isHTMX(c) {
 		return render(c, http.StatusOK, views.ReportBody(p, d))
 	}
 	return render(c, http.StatusOK, views.ReportPageView(p, d))
+}
+
+// latestReport is the newest membership report job (only finished ones
+// if done), nil if there is none.
+func (s *Server) latestReport(ctx context.Context, done bool) (*jobs.Job, error) {
+	list, err := s.jobs.List(ctx, jobs.Filter{Kind: membershipReportKind, Done: done, Limit: 1})
+	if err != nil || len(list) == 0 {
+		return nil, err
+	}
+	return list[0], nil
 }
 
 func reportResultView(sum *membershipSummary) *views.ReportResult {
@@ -65,47 +92,80 @@ func reportResultView(sum *membershipSummary) *views.ReportResult {
 }
 
 // membershipReportStart is POST /reports/membership: start a report, or
-// show the one that is already running (one at a time per app).
+// show the one that is already running (one at a time per app, whichever
+// replica started it).
 func (s *Server) membershipReportStart(c echo.Context) error {
+	ctx := c.Request().Context()
 	l := localizer(c)
-	entry := s.newAuditEntry(c, store.ActionReportStart, store.TargetReport, "membership")
-	run, started, err := s.reports.start(entry.Actor, func() error { return s.auditLocal(c, entry, nil) })
+	run, err := s.latestReport(ctx, false)
 	if err != nil {
 		return err
 	}
-	if started {
-		setFlash(session(c), views.FlashSuccess, l.T("flash.report_started"))
-	} else {
-		setFlash(session(c), views.FlashInfo, l.T("flash.report_running", run.StartedBy))
+	if run == nil || !run.State.Live() {
+		entry := s.newAuditEntry(c, store.ActionReportStart, store.TargetReport, "membership")
+		if err := s.auditLocal(c, entry, nil); err != nil {
+			return err
+		}
+		var started bool
+		run, started, err = s.jobs.Enqueue(ctx, membershipReportArgs{StartedBy: entry.Actor}, jobs.Opts{By: entry.Actor, Unique: true})
+		if err != nil {
+			return err
+		}
+		if started {
+			setFlash(session(c), views.FlashSuccess, l.T("flash.report_started"))
+			return c.Redirect(http.StatusSeeOther, "/reports/membership")
+		}
+		// Another replica started one a moment before.
 	}
+	setFlash(session(c), views.FlashInfo, l.T("flash.report_running", run.StartedBy))
 	return c.Redirect(http.StatusSeeOther, "/reports/membership")
 }
 
-// membershipReportCancel is POST /reports/membership/cancel.
+// membershipReportCancel is POST /reports/membership/cancel. The replica
+// that runs the report stops within seconds.
 func (s *Server) membershipReportCancel(c echo.Context) error {
+	ctx := c.Request().Context()
 	l := localizer(c)
-	entry := s.newAuditEntry(c, store.ActionReportCancel, store.TargetReport, "membership")
-	canceled, err := s.reports.cancel(entry.Actor, func(groups int) error {
-		entry.Summary.Groups = groups
-		return s.auditLocal(c, entry, nil)
-	})
+	run, err := s.latestReport(ctx, false)
 	if err != nil {
 		return err
 	}
-	if canceled {
-		setFlash(session(c), views.FlashSuccess, l.T("flash.report_canceled"))
-	} else {
+	if run == nil || !run.State.Live() {
 		setFlash(session(c), views.FlashInfo, l.T("flash.report_not_running"))
+		return c.Redirect(http.StatusSeeOther, "/reports/membership")
 	}
+	entry := s.newAuditEntry(c, store.ActionReportCancel, store.TargetReport, "membership")
+	entry.Summary.Groups = int(run.Done)
+	if err := s.auditLocal(c, entry, nil); err != nil {
+		return err
+	}
+	if _, err := s.jobs.Cancel(ctx, run.ID, entry.Actor); err != nil {
+		return err
+	}
+	setFlash(session(c), views.FlashSuccess, l.T("flash.report_canceled"))
 	return c.Redirect(http.StatusSeeOther, "/reports/membership")
 }
 
 // membershipReportCSV is GET /reports/membership.csv: every (group,
-// member, role) row of the last finished report, from its file.
+// member, role) row of the last finished report, streamed from the
+// database a chunk at a time.
 func (s *Server) membershipReportCSV(c echo.Context) error {
-	path := s.reports.csvPath()
-	if path == "" {
+	ctx := c.Request().Context()
+	last, err := s.latestReport(ctx, true)
+	if err != nil {
+		return err
+	}
+	if last == nil {
 		return newPageError(http.StatusNotFound, "error.report_no_csv")
 	}
-	return c.Attachment(path, "membership-report.csv")
+	if ok, err := s.jobs.HasOutput(ctx, last.ID); err != nil {
+		return err
+	} else if !ok {
+		return newPageError(http.StatusNotFound, "error.report_no_csv")
+	}
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	h.Set(echo.HeaderContentDisposition, `attachment; filename="membership-report.csv"`)
+	c.Response().WriteHeader(http.StatusOK)
+	return s.jobs.WriteOutput(ctx, last.ID, c.Response())
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -22,6 +23,7 @@ import (
 
 	"groupdesk/agora"
 	"groupdesk/agora/sandbox"
+	"groupdesk/web/jobs"
 	"groupdesk/web/store"
 )
 
@@ -89,21 +91,42 @@ func closeBigSandbox() {
 	}
 }
 
-// waitReport waits for the running report to end.
+// reportWaitLimit bounds the wait for a report's state: the 10,000-group
+// walk takes seconds unpaced and 10 s at the slowest pace the tests use
+// (20 calls/s); the rest is room for a loaded machine.
+const reportWaitLimit = 2 * time.Minute
+
+// waitReportState polls the newest report job's row until ok says yes.
+func waitReportState(t *testing.T, e *env, what string, ok func(*jobs.Job) bool) *jobs.Job {
+	t.Helper()
+	deadline := time.Now().Add(reportWaitLimit)
+	for {
+		j, err := e.srv.latestReport(context.Background(), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j != nil && ok(j) {
+			return j
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the report is not %s after %s: %+v", what, reportWaitLimit, j)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// waitReport waits for the newest report (if any) to end.
 func waitReport(t *testing.T, e *env) {
 	t.Helper()
-	done := make(chan struct{})
-	go func() { e.srv.reports.wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(60 * time.Second):
-		t.Fatal("the report did not end within a minute")
+	if j, err := e.srv.latestReport(context.Background(), false); err != nil || j == nil {
+		return
 	}
+	waitReportState(t, e, "ended", func(j *jobs.Job) bool { return !j.State.Live() })
 }
 
 func TestMembershipReportCallsAndResult(t *testing.T) {
 	e := newEnv(t, withAPI(bigSandbox(t)), withClientOpts(agora.WithRateLimits(0, 0))).login()
-	e.srv.reports.rate = 0
+	e.srv.reports.configure(nil, 0)
 	e.rec.reset()
 	start := time.Now()
 	p := e.post("/reports/membership", nil)
@@ -156,16 +179,15 @@ func TestMembershipReportCallsAndResult(t *testing.T) {
 	if !strings.HasPrefix(csvPage.body, "group_id,group_name,member,role\n") {
 		t.Errorf("CSV header %q", csvPage.body[:40])
 	}
-	// The temp file became the report; nothing is left behind.
-	left, _ := filepath.Glob(filepath.Join(e.dir, reportsDir, "*.part"))
-	if len(left) != 0 {
-		t.Errorf("left behind: %v", left)
+	// The report lives in the database; nothing is written to the data dir.
+	if _, err := os.Stat(filepath.Join(e.dir, "reports")); !os.IsNotExist(err) {
+		t.Errorf("a reports directory: %v", err)
 	}
 }
 
 func TestMembershipReportCancelAndOneAtATime(t *testing.T) {
 	e := newEnv(t, withAPI(bigSandbox(t)), withClientOpts(agora.WithRateLimits(0, 0))).login()
-	e.srv.reports.rate = 20 // slow enough to be caught running
+	e.srv.reports.configure(nil, 20) // slow enough to be caught running
 	e.addAccount("m.report", store.RoleModerator)
 	other := e.browserAs("m.report", testRolePass)
 
@@ -173,6 +195,7 @@ func TestMembershipReportCancelAndOneAtATime(t *testing.T) {
 	// A second start shows the running one instead of starting another.
 	p := e.postWith(other, "/reports/membership", nil)
 	wantStatus(t, p, http.StatusSeeOther)
+	waitReportState(t, e, "running", func(j *jobs.Job) bool { return j.State == jobs.StateRunning })
 	running := e.getWith(other, "/reports/membership")
 	if got := running.text("flash"); got != "A report started by admin is already running; here it is." {
 		t.Errorf("second start flash %q", got)
@@ -215,9 +238,8 @@ func TestMembershipReportCancelAndOneAtATime(t *testing.T) {
 	if p := e.get("/reports/membership.csv"); p.StatusCode != http.StatusNotFound {
 		t.Errorf("CSV of a canceled first report: %d", p.StatusCode)
 	}
-	left, _ := filepath.Glob(filepath.Join(e.dir, reportsDir, "*"))
-	if len(left) != 0 {
-		t.Errorf("a canceled run left %v", left)
+	if j, _ := e.srv.latestReport(context.Background(), false); j == nil || j.State != jobs.StateCanceled {
+		t.Errorf("the canceled job: %+v", j)
 	}
 	p = e.post("/reports/membership/cancel", nil)
 	if got := e.follow(p).text("flash"); got != "No report is running." {
@@ -351,8 +373,7 @@ func TestMembershipSummaryFixture(t *testing.T) {
 	}
 	// The summary reaches the page (no Agora: this is the fake's).
 	e := newEnv(t).login()
-	e.srv.reports.groups = fake
-	e.srv.reports.rate = 0
+	e.srv.reports.configure(fake, 0)
 	wantStatus(t, e.post("/reports/membership", nil), http.StatusSeeOther)
 	waitReport(t, e)
 	p := e.get("/reports/membership")
@@ -370,10 +391,23 @@ func TestMembershipSummaryFixture(t *testing.T) {
 	if !slices.Equal(nearRows, []string{"1000", "1004", "1005", "1001"}) {
 		t.Errorf("near-full rows %v", nearRows)
 	}
-	// The last report survives a restart (summary and CSV on disk).
-	r2 := newReportRunner(e.srv.reports.dir, fake, e.srv.log)
-	if _, last := r2.snapshot(); last == nil || last.Groups != n {
-		t.Errorf("summary after restart: %+v", last)
+	// The last report survives a restart (summary and CSV in the database).
+	e.srv.Close()
+	srv2, err := newServer(e.srv.cfg, e.srv.groups)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv2.Close()
+	last, err := srv2.latestReport(context.Background(), true)
+	if err != nil || last == nil {
+		t.Fatalf("last report after restart: %+v, %v", last, err)
+	}
+	var again membershipSummary
+	if err := json.Unmarshal(last.Output, &again); err != nil || again.Groups != n {
+		t.Errorf("summary after restart: %+v, %v", again, err)
+	}
+	if ok, err := srv2.jobs.HasOutput(context.Background(), last.ID); !ok || err != nil {
+		t.Errorf("CSV after restart: %v, %v", ok, err)
 	}
 }
 

@@ -63,13 +63,12 @@ type matrixRoute struct {
 // the test: every new route must say who may use it.
 func TestRoleMatrix(t *testing.T) {
 	e := newEnv(t)
-	e.srv.reports.rate = 0
+	e.srv.reports.configure(nil, 0)
 	e.addAccount(roleUsers[store.RoleViewer], store.RoleViewer)
 	e.addAccount(roleUsers[store.RoleModerator], store.RoleModerator)
 	e.addAccount("target.account", store.RoleViewer)
 	e.login()
 	id, _ := newTestGroup(t, e)
-	e.srv.reports.wait()
 
 	invalidGroup := url.Values{"groupname": {""}, "owner": {""}, "maxusers": {"0"}}
 	routes := []matrixRoute{
@@ -191,7 +190,7 @@ func TestRoleMatrix(t *testing.T) {
 			}
 		}
 	}
-	e.srv.reports.wait()
+	waitReport(t, e)
 }
 
 // TestViewerSeesNoChangeControls: what a viewer cannot do is not offered.

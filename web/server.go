@@ -7,7 +7,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -17,6 +16,7 @@ import (
 
 	"groupdesk/agora"
 	"groupdesk/views"
+	"groupdesk/web/jobs"
 	"groupdesk/web/store"
 )
 
@@ -45,7 +45,8 @@ type Server struct {
 	static   http.Handler
 	hashes   map[string]string // static file path → content hash
 	now      func() time.Time
-	reports  *reportRunner // the membership report's background job
+	jobs     *jobs.Queue       // durable background work (web/jobs)
+	reports  *membershipWorker // the membership report's job kind
 
 	metrics        *Metrics
 	metricsHandler http.Handler
@@ -110,7 +111,10 @@ func newServer(cfg Config, groups groupService) (*Server, error) {
 		st.Close()
 		return nil, err
 	}
-	s.reports = newReportRunner(filepath.Join(cfg.DataDir, reportsDir), groups, log)
+	if err := s.startJobs(groups); err != nil {
+		st.Close()
+		return nil, err
+	}
 	s.echo = s.newEcho()
 	s.deleteExpired()
 	s.cleanupDone.Add(1)
@@ -126,7 +130,7 @@ func (s *Server) Close() error {
 	var err error
 	s.closeOnce.Do(func() {
 		close(s.stopCleanup)
-		s.reports.close()
+		s.stopJobs()
 		s.cleanupDone.Wait()
 		err = s.st.Close()
 	})

@@ -60,8 +60,10 @@ func URL(t testing.TB) string {
 		t.Fatalf("PostgreSQL test server: %v", err)
 	}
 	name := strings.Trim(nonIdent.ReplaceAllString(strings.ToLower(t.Name()), "_"), "_")
-	if len(name) > 40 {
-		name = name[:40]
+	// River names its LISTEN/NOTIFY channels "<schema>.river_insert" and
+	// the like, which must fit PostgreSQL's 63-byte identifiers.
+	if len(name) > 32 {
+		name = name[:32]
 	}
 	var suffix [4]byte
 	rand.Read(suffix[:])
