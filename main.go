@@ -370,22 +370,20 @@ func runSandbox(ctx context.Context, args []string, stdout io.Writer, logger *sl
 	app := fs.String("app", envString("AGORA_APP", defaultApp), "app_name to serve (AGORA_APP)")
 	appID := fs.String("app-id", os.Getenv("AGORA_APP_ID"), "App ID that tokens must carry; generated and kept when empty (AGORA_APP_ID)")
 	appCertFlag := envSecret("AGORA_APP_CERTIFICATE", fs, "app-cert", "App Certificate that signs tokens; generated and kept when empty")
-	demo := fs.Bool("demo", false, "seed demo users and groups when the sandbox is empty")
+	demo := fs.Bool("demo", false, "seed demo users and groups when the sandbox is empty; with the generated pair, also print a token to try it")
+	printToken := fs.Bool("print-token", false, "print a 24-hour app token for the sandbox's credentials")
 	rateLimit := fs.Float64("rate-limit", 0, "requests per second before answering 429 reach_limit; 0 = no limit")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	appCert := appCertFlag()
 	dir := filepath.Join(*dataDir, "sandbox")
-	creds, err := sandbox.LoadOrCreateCredentials(dir)
-	if err != nil {
-		return err
-	}
 	if (*appID == "") != (appCert == "") {
 		return errors.New("give both --app-id and --app-cert (AGORA_APP_ID, AGORA_APP_CERTIFICATE), or neither to use the generated pair")
 	}
-	if *appID != "" {
-		creds = sandbox.Credentials{AppID: *appID, AppCertificate: appCert}
+	creds, source, err := sandboxCredentials(fs, dir, *appID, appCert)
+	if err != nil {
+		return err
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -408,22 +406,53 @@ func runSandbox(ctx context.Context, args []string, stdout io.Writer, logger *sl
 	if err != nil {
 		return fmt.Errorf("--addr %s: %w", *addr, err)
 	}
-	token, err := agora.BuildAppToken(creds.AppID, creds.AppCertificate, 24*time.Hour)
-	if err != nil {
-		return err
-	}
 	base := sb.BaseURL(ln.Addr().String())
-	fmt.Fprintf(stdout, `Agora Chat sandbox listening.
-  base URL:  %s
-  org/app:   %s / %s
-  app ID:    %s
-  (the App Certificate is in %s)
-
-Try it (the token is valid for 24 hours; "groupdesk token" makes more):
+	fmt.Fprintf(stdout, "Agora Chat sandbox listening.\n  base URL:     %s\n  org/app:      %s / %s\n  app ID:       %s\n  credentials:  %s\n\n",
+		base, *org, *app, creds.AppID, source)
+	// A token is a 24-hour key to the app: printed (and so kept in
+	// terminal scroll-back and logs) only when asked for, or for the
+	// throwaway demo pair.
+	if *printToken || (*demo && *appID == "") {
+		token, err := agora.BuildAppToken(creds.AppID, creds.AppCertificate, 24*time.Hour)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, `Try it (the token is valid for 24 hours; "groupdesk token" makes more):
   curl -sS -H 'Accept: application/json' -H 'Authorization: Bearer %s' '%s/chatgroups?limit=5'
 
-`, base, *org, *app, creds.AppID, dir, token, base)
+`, token, base)
+	} else {
+		fmt.Fprintf(stdout, "Make a token to call it with \"groupdesk token\" (or start with --print-token).\n\n")
+	}
 	return sb.Serve(ctx, ln)
+}
+
+// sandboxCredentials returns the pair the sandbox verifies tokens against
+// and, for the banner, where it came from: the flags, the environment, or
+// the pair kept in dir (generated on first start).
+func sandboxCredentials(flags *flag.FlagSet, dir, appID, appCert string) (sandbox.Credentials, string, error) {
+	if appID != "" {
+		from := func(flagName, env string) string {
+			set := false
+			flags.Visit(func(f *flag.Flag) { set = set || f.Name == flagName })
+			if set {
+				return "--" + flagName
+			}
+			return env
+		}
+		return sandbox.Credentials{AppID: appID, AppCertificate: appCert},
+			fmt.Sprintf("App ID from %s, App Certificate from %s", from("app-id", "AGORA_APP_ID"), from("app-cert", "AGORA_APP_CERTIFICATE")), nil
+	}
+	path := filepath.Join(dir, sandbox.CredentialsFile)
+	_, statErr := os.Stat(path)
+	creds, err := sandbox.LoadOrCreateCredentials(dir)
+	if err != nil {
+		return creds, "", err
+	}
+	if errors.Is(statErr, os.ErrNotExist) {
+		return creds, "a random pair generated now and kept in " + path, nil
+	}
+	return creds, "the pair kept in " + path + " (generated on an earlier start)", nil
 }
 
 func runToken(args []string, stdout io.Writer) error {
