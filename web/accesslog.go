@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -68,7 +69,17 @@ func (s *Server) observeRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		if user := sessionUser(c); user != "" {
 			attrs = append(attrs, slog.String("account", user))
 		}
+		if err != nil && res.Committed {
+			attrs = append(attrs, slog.Bool("aborted", true))
+		}
 		s.log.LogAttrs(r.Context(), level, "request", attrs...)
+		if err != nil && res.Committed {
+			// The status and part of the body are out: ending the response
+			// normally would pass a truncated CSV or page off as complete.
+			// Breaking the connection makes the browser report a failed
+			// download. net/http neither logs nor recovers from this panic.
+			panic(http.ErrAbortHandler)
+		}
 		return nil
 	}
 }
