@@ -124,6 +124,8 @@ var catalogue = map[string]msg{
 
 	// Form validation
 	"form.err_name_required":          {"Enter a name for the group.", "请输入群组名称。"},
+	"form.err_hidden_char":            {"Remove the hidden character %s: it can make the text look like something it is not.", "请删除隐藏字符 %s：它会让文字看起来与实际内容不同。"},
+	"form.err_invalid_utf8":           {"This text has bytes that are not valid UTF-8; type it again.", "此文本含有无效的 UTF-8 字节，请重新输入。"},
 	"form.err_too_long":               {"Use at most %d characters (this has %d).", "最多 %d 个字符（当前 %d 个）。"},
 	"form.err_owner_required":         {"Enter the owner's username.", "请输入群主的用户名。"},
 	"form.err_username_invalid":       {"“%s” is not a valid username: use 1–64 letters, digits, _ . or -.", "“%s”不是有效的用户名：只能使用 1–64 个字母、数字、_、. 或 -。"},

@@ -28,7 +28,7 @@ func (s *Server) groupNew(c echo.Context) error {
 func (s *Server) groupCreate(c echo.Context) error {
 	values := readGroupForm(c, "")
 	form := views.GroupForm{Values: values}
-	in, errs := validateGroup(values, true, 0, "")
+	in, errs := validateGroup(values, true, 0, views.GroupFormValues{})
 	if len(errs) > 0 {
 		return s.renderGroupForm(c, http.StatusUnprocessableEntity, form, errs, nil)
 	}

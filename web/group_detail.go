@@ -81,7 +81,7 @@ func (s *Server) fetchGroup(c echo.Context) (*agora.Group, error) {
 // group has no name.
 func displayGroupName(g *agora.Group) string {
 	if g.Name != "" {
-		return g.Name
+		return views.VisibleText(g.Name)
 	}
 	return g.ID
 }

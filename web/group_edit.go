@@ -43,7 +43,7 @@ func (s *Server) groupUpdate(c echo.Context) error {
 	count, _ := strconv.Atoi(c.FormValue("member_count"))
 	form := views.GroupForm{Edit: true, ID: id, Values: values, Orig: orig, MemberCount: count}
 
-	in, errs := validateGroup(values, false, count, orig.GroupName)
+	in, errs := validateGroup(values, false, count, orig)
 	if len(errs) > 0 {
 		return s.renderGroupForm(c, http.StatusUnprocessableEntity, form, errs, nil)
 	}
@@ -72,7 +72,7 @@ func (s *Server) groupUpdate(c echo.Context) error {
 		s.log.Warn("update group: Agora call failed", "group", id, "status", status, "err", err)
 		return s.renderGroupForm(c, status, form, errs, top)
 	}
-	setFlash(rs, views.FlashSuccess, l.T("flash.updated", name))
+	setFlash(rs, views.FlashSuccess, l.T("flash.updated", views.VisibleText(name)))
 	return c.Redirect(http.StatusSeeOther, groupPath(id))
 }
 
