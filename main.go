@@ -131,6 +131,7 @@ type serveConfig struct {
 	sessionKey, adminPassword       string
 	metricsToken                    string
 	trustedProxies                  []*net.IPNet
+	pageTimeout                     time.Duration
 	agoraRateLimit                  float64 // calls/s the client allows itself; 0 = no client-side limit
 	embedded                        bool
 }
@@ -152,6 +153,7 @@ func parseServeConfig(args []string) (serveConfig, error) {
 	adminPassword := envSecret("GROUPDESK_ADMIN_PASSWORD", fs, "admin-password", "password of the first admin account, used only when no account exists")
 	metricsToken := envSecret("GROUPDESK_METRICS_TOKEN", fs, "metrics-token", "Bearer token that GET /metrics requires; empty leaves /metrics open; prefer the environment variable")
 	trustedProxies := fs.String("trusted-proxies", envString("GROUPDESK_TRUSTED_PROXIES", ""), "reverse proxies whose X-Forwarded-For names the client, as comma-separated CIDR ranges or addresses; empty trusts none (GROUPDESK_TRUSTED_PROXIES)")
+	pageTimeout := fs.String("page-timeout", envString("GROUPDESK_PAGE_TIMEOUT", "15s"), "how long a page waits for Agora, retries included, before it says Agora is slow (GROUPDESK_PAGE_TIMEOUT)")
 	rateLimit := fs.String("agora-rate-limit", envString("AGORA_RATE_LIMIT", "100"), "Agora calls per second the dashboard allows itself (joined-groups lookups get half); 100 is Agora's default per-app limit, raise it if your plan allows more; 0 turns the client-side limit off (AGORA_RATE_LIMIT)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -161,6 +163,11 @@ func parseServeConfig(args []string) (serveConfig, error) {
 	}
 	if _, _, err := net.SplitHostPort(c.addr); err != nil {
 		return c, fmt.Errorf("GROUPDESK_ADDR %q is not a host:port address", c.addr)
+	}
+	if d, err := time.ParseDuration(*pageTimeout); err != nil || d <= 0 {
+		return c, fmt.Errorf("GROUPDESK_PAGE_TIMEOUT %q is not a positive duration: use one such as 15s", *pageTimeout)
+	} else {
+		c.pageTimeout = d
 	}
 	if c.dataDir == "" {
 		return c, errors.New("GROUPDESK_DATA must name a directory")
@@ -246,6 +253,7 @@ func runServe(ctx context.Context, args []string, logger *slog.Logger) error {
 		Logger:         logger,
 		MetricsToken:   cfg.metricsToken,
 		TrustedProxies: cfg.trustedProxies,
+		PageTimeout:    cfg.pageTimeout,
 		Metrics:        metrics,
 	}, client)
 	if err != nil {

@@ -65,8 +65,8 @@ func TestCSVExportFailureIsNotACleanEnd(t *testing.T) {
 			body, readErr := io.ReadAll(resp.Body)
 			switch {
 			case tt.failFrom == 1:
-				if resp.StatusCode != http.StatusBadGateway || !strings.Contains(resp.Header.Get("Content-Type"), "text/html") {
-					t.Errorf("status %d, type %q; want an HTML 502 page", resp.StatusCode, resp.Header.Get("Content-Type"))
+				if readErr != nil || resp.StatusCode != http.StatusBadGateway || !strings.Contains(resp.Header.Get("Content-Type"), "text/html") {
+					t.Errorf("status %d, type %q, read error %v; want a whole HTML 502 page", resp.StatusCode, resp.Header.Get("Content-Type"), readErr)
 				}
 			case tt.failFrom > 0:
 				if readErr == nil {

@@ -54,6 +54,10 @@ type Config struct {
 	// client, which behind a proxy puts every user at one address for the
 	// login throttle and the audit log.
 	TrustedProxies []*net.IPNet
+	// PageTimeout (GROUPDESK_PAGE_TIMEOUT) is how long a page may wait for
+	// Agora, retries included, before it answers that Agora is slow. Zero
+	// means 15 s.
+	PageTimeout time.Duration
 }
 
 // ParseTrustedProxies reads GROUPDESK_TRUSTED_PROXIES: comma-separated
@@ -114,6 +118,9 @@ func (c Config) Validate() error {
 		if err := checkPasswordRules(c.AdminPassword); err != nil {
 			return fmt.Errorf("web: GROUPDESK_ADMIN_PASSWORD: %w", err)
 		}
+	}
+	if c.PageTimeout < 0 {
+		return fmt.Errorf("web: PageTimeout is %s; use a positive duration such as 15s, or 0 for the default", c.PageTimeout)
 	}
 	if c.MaxConcurrentPages < 0 {
 		return fmt.Errorf("web: MaxConcurrentPages is %d; use a positive number, or 0 for 4 × GOMAXPROCS", c.MaxConcurrentPages)
@@ -185,6 +192,7 @@ func newServer(cfg Config, groups groupService) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	groups = breakerGroups{next: groups, b: newAgoraBreaker(time.Now)}
 	if cfg.DatabaseURL != "" && cfg.SessionKey == "" {
 		log.Warn("GROUPDESK_DATABASE_URL is set but GROUPDESK_SESSION_KEY is not: this replica signs cookies with a key of its own, so its sessions work on no other replica; give every replica the same GROUPDESK_SESSION_KEY")
 	}
@@ -360,7 +368,7 @@ func (s *Server) newEcho() *echo.Echo {
 		},
 	}))
 	e.Use(middleware.BodyLimit("256K"))
-	e.Use(limitInFlight(s.cfg.maxConcurrentPages()))
+	e.Use(withPageDeadline(s.cfg.pageTimeout()))
 	e.Use(s.loadSessionExceptStatic)
 	e.Use(s.checkCSRF)
 	s.routes(e)

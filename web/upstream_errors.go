@@ -192,6 +192,10 @@ var (
 // form. It returns the status the re-rendered form carries.
 func agoraFormErrors(err error, in groupInput) (int, fieldErrors, *message) {
 	errs := fieldErrors{}
+	var pe *pageError
+	if errors.As(err, &pe) { // decided before any call, e.g. the circuit breaker
+		return pe.status, errs, &message{pe.key, pe.args}
+	}
 	var ve *agora.ValidationError
 	if errors.As(err, &ve) {
 		field := ve.Field
