@@ -162,7 +162,9 @@ func (g breakerGroups) Get(ctx context.Context, ids ...string) ([]*agora.Group, 
 }
 
 func (g breakerGroups) GetWithoutMembers(ctx context.Context, ids ...string) ([]*agora.Group, *agora.Response, error) {
-	return guard(ctx, g.b, func(ctx context.Context) ([]*agora.Group, *agora.Response, error) { return g.next.GetWithoutMembers(ctx, ids...) })
+	return guard(ctx, g.b, func(ctx context.Context) ([]*agora.Group, *agora.Response, error) {
+		return g.next.GetWithoutMembers(ctx, ids...)
+	})
 }
 
 func (g breakerGroups) GetOne(ctx context.Context, id string) (*agora.Group, *agora.Response, error) {
@@ -186,9 +188,13 @@ func (g breakerGroups) Delete(ctx context.Context, id string) (*agora.Response, 
 }
 
 func (g breakerGroups) List(ctx context.Context, opts *agora.ListOptions) ([]*agora.GroupSummary, *agora.Response, error) {
-	return guard(ctx, g.b, func(ctx context.Context) ([]*agora.GroupSummary, *agora.Response, error) { return g.next.List(ctx, opts) })
+	return guard(ctx, g.b, func(ctx context.Context) ([]*agora.GroupSummary, *agora.Response, error) {
+		return g.next.List(ctx, opts)
+	})
 }
 
 func (g breakerGroups) ListJoined(ctx context.Context, username string, opts *agora.JoinedOptions) ([]*agora.JoinedGroup, *agora.Response, error) {
-	return guard(ctx, g.b, func(ctx context.Context) ([]*agora.JoinedGroup, *agora.Response, error) { return g.next.ListJoined(ctx, username, opts) })
+	return guard(ctx, g.b, func(ctx context.Context) ([]*agora.JoinedGroup, *agora.Response, error) {
+		return g.next.ListJoined(ctx, username, opts)
+	})
 }
