@@ -125,6 +125,13 @@ var catalogue = map[string]msg{
 	// Form validation
 	"form.err_name_required":          {"Enter a name for the group.", "请输入群组名称。"},
 	"error.agora_not_answering":       {"Agora is not answering: several requests in a row timed out. Groupdesk will try again at %s UTC (in %d s); until then, pages that need Agora show this message at once.", "Agora 没有响应：连续多个请求超时。Groupdesk 将在 UTC %s（%d 秒后）再试；在此之前，需要 Agora 的页面会立即显示此消息。"},
+	"form.conflict":                   {"Someone changed this group in Agora after you opened this form, in a field you changed too. Nothing was saved.", "在你打开此表单后，有人在 Agora 中修改了此群组中你也修改过的字段。未保存任何内容。"},
+	"form.conflict_caption":           {"Fields changed by you and by someone else", "你和他人都修改过的字段"},
+	"form.conflict_col_field":         {"Field", "字段"},
+	"form.conflict_col_base":          {"When you opened the form", "你打开表单时"},
+	"form.conflict_col_yours":         {"Yours", "你的"},
+	"form.conflict_col_current":       {"Now in Agora", "Agora 当前值"},
+	"form.conflict_apply":             {"Apply my changes anyway", "仍然应用我的修改"},
 	"form.err_hidden_char":            {"Remove the hidden character %s: it can make the text look like something it is not.", "请删除隐藏字符 %s：它会让文字看起来与实际内容不同。"},
 	"form.err_invalid_utf8":           {"This text has bytes that are not valid UTF-8; type it again.", "此文本含有无效的 UTF-8 字节，请重新输入。"},
 	"form.err_too_long":               {"Use at most %d characters (this has %d).", "最多 %d 个字符（当前 %d 个）。"},
