@@ -146,6 +146,7 @@ type GroupForm struct {
 	MemberCount int             // edit only
 	Errors      map[string]string
 	FormError   string
+	Token       string // create only: the one-time token of this rendering
 	// Conflicts (edit only) are the fields this moderator changed that
 	// someone else changed in Agora since the form was rendered; the form
 	// is then based on Agora's current values, so saving it applies the

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -31,6 +32,11 @@ import (
 //     write fails the moderator gets a 500 saying the change was sent but
 //     its outcome is not recorded; the record stays, shown with the
 //     outcome "unknown", which is the truth.
+//  3. when Agora's answer was lost (a 5xx, a time-out, a cut-short body:
+//     see answerMayBeLost), no outcome is written after the call; the
+//     record reads "unknown" while Groupdesk looks at Agora, then gets the
+//     outcome the look found, with the code "answer_lost" (auditedWrite).
+//     If the look is inconclusive the record stays "unknown".
 //
 // Local actions (sign-in, sign-out, account changes, reports) write both
 // parts in one transaction, together with the change itself for account
@@ -156,6 +162,16 @@ var errAuditUnavailable = errors.New("the audit log cannot be written")
 // nil, is the page to show instead: the action was refused because the
 // record could not be written, or was made but its outcome not recorded.
 func (s *Server) auditedCall(c echo.Context, e auditEntry, call func(ctx context.Context) (target string, err error)) (callErr, auditErr error) {
+	return s.auditedWrite(c, e, call, nil)
+}
+
+// auditedWrite is auditedCall for a change whose answer may be lost after
+// Agora applied it (see answerMayBeLost). Then no outcome is written yet
+// (the record reads "unknown"), check looks at Agora to learn whether the
+// change was made, and the outcome it finds is appended with the code
+// "answer_lost". callErr is then an *ambiguousError saying what was found;
+// when check cannot tell, the record stays "unknown".
+func (s *Server) auditedWrite(c echo.Context, e auditEntry, call func(ctx context.Context) (target string, err error), check reconcileFunc) (callErr, auditErr error) {
 	// A moderator who closes the tab must not leave the record half done.
 	ctx := context.WithoutCancel(c.Request().Context())
 	e.At = s.now()
@@ -164,10 +180,84 @@ func (s *Server) auditedCall(c echo.Context, e auditEntry, call func(ctx context
 		return nil, &pageError{status: http.StatusInternalServerError, key: "error.audit_refused", cause: fmt.Errorf("%w: %w", errAuditUnavailable, err)}
 	}
 	target, callErr := call(c.Request().Context())
+	if check != nil && answerMayBeLost(callErr) {
+		amb := &ambiguousError{cause: callErr}
+		// The page deadline may be spent: the check gets one of its own.
+		checkCtx, cancel := context.WithTimeout(context.WithValue(ctx, pageDeadlineKey{}, time.Now().Add(s.cfg.pageTimeout())), s.cfg.pageTimeout())
+		amb.target, amb.applied, amb.checkErr = check(checkCtx, e.At)
+		cancel()
+		if amb.checkErr != nil {
+			s.log.Warn("Agora's answer was lost and the check of what happened failed; the audit record stays unknown",
+				"action", e.Action, "record", id, "err", callErr, "check_err", amb.checkErr)
+			return amb, nil
+		}
+		outcome := outcomeFailure
+		if amb.applied {
+			outcome = outcomeSuccess
+		}
+		_, _, msg := outcomeOf(callErr)
+		if err := s.st.insertAuditOutcomeRow(ctx, s.st, id, s.now(), outcome, codeAnswerLost, msg, amb.target); err != nil {
+			return amb, &pageError{status: http.StatusInternalServerError, key: "error.audit_outcome_lost", cause: fmt.Errorf("audit record %d: outcome of %s not written: %w (call error: %v)", id, e.Action, err, callErr)}
+		}
+		return amb, nil
+	}
 	if err := s.st.insertAuditOutcome(ctx, s.st, id, s.now(), target, callErr); err != nil {
 		return callErr, &pageError{status: http.StatusInternalServerError, key: "error.audit_outcome_lost", cause: fmt.Errorf("audit record %d: outcome of %s not written: %w (call error: %v)", id, e.Action, err, callErr)}
 	}
 	return callErr, nil
+}
+
+// codeAnswerLost marks an outcome learnt by looking at Agora after its
+// answer to the call was lost.
+const codeAnswerLost = "answer_lost"
+
+// reconcileFunc looks at Agora after a change's answer was lost: whether
+// the change was made (and the target it made, for a create). since is
+// when the change was recorded, just before the call.
+type reconcileFunc func(ctx context.Context, since time.Time) (target string, applied bool, err error)
+
+// ambiguousError is a call whose answer was lost, with what a look at
+// Agora found: applied, or not, or (checkErr) nothing certain.
+type ambiguousError struct {
+	cause    error
+	target   string
+	applied  bool
+	checkErr error
+}
+
+func (e *ambiguousError) Error() string {
+	if e.checkErr != nil {
+		return fmt.Sprintf("outcome unknown: %v (check failed: %v)", e.cause, e.checkErr)
+	}
+	return fmt.Sprintf("answer lost: %v (applied: %v)", e.cause, e.applied)
+}
+
+func (e *ambiguousError) Unwrap() error { return e.cause }
+
+// answerMayBeLost reports whether a change may have been made although the
+// call failed: Agora failed after receiving it (5xx), or the answer did not
+// arrive whole (time-out, connection lost, body cut short). A refusal
+// (4xx), a request never sent and the circuit breaker are certain.
+func answerMayBeLost(err error) bool {
+	if err == nil {
+		return false
+	}
+	var (
+		pe *pageError
+		ve *agora.ValidationError
+		na *agora.NotAppliedError
+		ae *agora.Error
+		oe *net.OpError
+	)
+	switch {
+	case errors.As(err, &pe), errors.As(err, &ve), errors.As(err, &na):
+		return false
+	case errors.As(err, &ae):
+		return ae.StatusCode >= 500
+	case errors.As(err, &oe) && oe.Op == "dial":
+		return false // never connected, never sent
+	}
+	return true
 }
 
 // auditLocal records an action that has already been decided locally
@@ -203,6 +293,11 @@ func (st *store) insertAuditRecord(ctx context.Context, db querier, e auditEntry
 // a created group).
 func (st *store) insertAuditOutcome(ctx context.Context, db querier, id int64, at time.Time, target string, callErr error) error {
 	outcome, code, msg := outcomeOf(callErr)
+	return st.insertAuditOutcomeRow(ctx, db, id, at, outcome, code, msg, target)
+}
+
+// insertAuditOutcomeRow appends the outcome of record id as given.
+func (st *store) insertAuditOutcomeRow(ctx context.Context, db querier, id int64, at time.Time, outcome, code, msg, target string) error {
 	_, err := db.exec(ctx,
 		`INSERT INTO audit_outcomes (record_id, at, outcome, error_code, error_message, target) VALUES (?, ?, ?, ?, ?, ?)`,
 		id, at.UnixMilli(), outcome, code, msg, target)

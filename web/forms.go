@@ -317,6 +317,7 @@ func (s *Server) renderGroupForm(c echo.Context, status int, form views.GroupFor
 		form.CancelURL = groupURL(form.ID)
 	} else {
 		p = s.page(c, views.NavNewGroup, "form.create_title")
+		form.Token = newFormToken() // each rendering is a new chance to create
 		form.Action = "/groups"
 		form.CancelURL = "/groups"
 	}

@@ -1,10 +1,14 @@
 package web
 
 import (
+	"cmp"
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -83,12 +87,32 @@ func (s *Server) groupUpdate(c echo.Context) error {
 	}
 	entry := s.newAuditEntry(c, actionGroupUpdate, targetGroup, id)
 	entry.Summary = auditSummary{Changes: updateChanges(req, current)}
-	err, auditErr := s.auditedCall(c, entry, func(ctx context.Context) (string, error) {
+	err, auditErr := s.auditedWrite(c, entry, func(ctx context.Context) (string, error) {
 		_, err := s.groups.Update(ctx, id, req)
 		return "", err
+	}, func(ctx context.Context, _ time.Time) (string, bool, error) {
+		// The answer was lost: read the group again to learn whether it
+		// now holds what was sent.
+		g, _, err := s.groups.GetWithoutMembers(ctx, id)
+		if err != nil || len(g) == 0 {
+			return "", false, fmt.Errorf("read the group again: %w", cmp.Or(err, agora.ErrNotFound))
+		}
+		return "", updateApplied(req, g[0]), nil
 	})
 	if auditErr != nil {
 		return auditErr
+	}
+	var amb *ambiguousError
+	switch {
+	case errors.As(err, &amb) && amb.checkErr != nil:
+		s.log.Warn("update group: outcome unknown", "group", id, "err", err)
+		return s.renderGroupForm(c, http.StatusBadGateway, form, nil, &message{"error.change_unknown", nil})
+	case amb != nil && !amb.applied:
+		s.log.Warn("update group: answer lost; the change was not made", "group", id, "err", err)
+		return s.renderGroupForm(c, http.StatusBadGateway, form, nil, &message{"form.err_update_not_applied", nil})
+	case amb != nil:
+		setFlash(rs, views.FlashSuccess, l.T("flash.updated_answer_lost", views.VisibleText(name)))
+		return c.Redirect(http.StatusSeeOther, groupPath(id))
 	}
 	if err != nil {
 		status, errs, top := agoraFormErrors(err, in)
@@ -130,6 +154,18 @@ func editConflicts(l views.Localizer, req *agora.UpdateGroupRequest, orig, yours
 	flag(views.FieldInviteNeedConfirm, req.InviteNeedConfirm, orig.InviteNeedConfirm, yours.InviteNeedConfirm, current.InviteNeedConfirm)
 	text(views.FieldCustom, req.Custom, orig.Custom, yours.Custom, current.Custom, true)
 	return out
+}
+
+// updateApplied reports whether g holds every value req sent.
+func updateApplied(req *agora.UpdateGroupRequest, g *agora.Group) bool {
+	same := func(sent *string, now string) bool {
+		return sent == nil || normalizeNewlines(*sent) == normalizeNewlines(now)
+	}
+	flag := func(sent *bool, now bool) bool { return sent == nil || *sent == now }
+	return same(req.GroupName, g.Name) && same(req.Description, g.Description) && same(req.Custom, g.Custom) &&
+		(req.MaxUsers == nil || *req.MaxUsers == g.MaxUsers) &&
+		flag(req.Public, g.Public) && flag(req.MembersOnly, g.MembersOnly) &&
+		flag(req.AllowInvites, g.AllowInvites) && flag(req.InviteNeedConfirm, g.InviteNeedConfirm)
 }
 
 // rebase is the moderator's form moved onto Agora's current values: the

@@ -160,6 +160,7 @@ type Server struct {
 	hashes   map[string]string // static file path → content hash
 	now      func() time.Time
 	reports  *reportRunner // the membership report's background job
+	tokens   formTokens    // the create form's one-time tokens
 
 	metrics        *Metrics
 	metricsHandler http.Handler
