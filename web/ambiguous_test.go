@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"groupdesk/agora"
 )
@@ -44,6 +45,8 @@ func newLossyAgora(t *testing.T) *lossyAgora {
 			proxy.ServeHTTP(httptest.NewRecorder(), r) // applied; the answer is dropped
 		}
 		switch fault {
+		case "timeout":
+			<-r.Context().Done() // applied; no answer until the caller gives up
 		case "truncated":
 			w.Header().Set("Content-Type", "application/json")
 			w.Header().Set("Content-Length", "400")
@@ -94,10 +97,11 @@ func auditOf(t *testing.T, e *env, action string) auditEntry {
 // TestCreateWithLostAnswer: Agora created the group but its answer was
 // lost. Groupdesk looks before offering a retry, and shows the group.
 func TestCreateWithLostAnswer(t *testing.T) {
-	for _, fault := range []string{"500", "truncated"} {
+	for _, fault := range []string{"500", "truncated", "timeout"} {
 		t.Run(fault, func(t *testing.T) {
 			lossy := newLossyAgora(t)
-			e := newEnv(t, withAPI(lossy.url), withClientOpts(agora.WithRetries(0, 0))).login()
+			e := newEnv(t, withAPI(lossy.url), withClientOpts(agora.WithRetries(0, 0)),
+				withConfig(func(c *Config) { c.PageTimeout = 300 * time.Millisecond })).login()
 			lossy.set(http.MethodPost, fault)
 			name := "Lost answer " + fault + " " + t.Name()
 			p := e.post("/groups", validCreateForm(name))
