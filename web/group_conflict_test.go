@@ -3,7 +3,11 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/url"
+	"slices"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -103,5 +107,33 @@ func TestGroupEditOtherFieldChangedMeanwhile(t *testing.T) {
 	}
 	if diff := cmp.Diff([]auditChange{{Field: "description", Old: "Line one\nLine two", New: "New description"}}, lastAuditChanges(t, e)); diff != "" {
 		t.Errorf("audit changes (-want +got):\n%s", diff)
+	}
+}
+
+// TestGroupEditConcurrentSaves: two moderators on one dashboard save the
+// same field at the same moment: one is saved, the other is told of the
+// conflict (saves of one group take turns between the read and the write).
+func TestGroupEditConcurrentSaves(t *testing.T) {
+	e := newEnv(t).login()
+	other := e.newBrowser()
+	if p := e.postWith(other, "/login", url.Values{"username": {"admin"}, "password": {testAdminPass}}); p.StatusCode != http.StatusSeeOther {
+		t.Fatalf("second login: %d", p.StatusCode)
+	}
+	for round := range 5 {
+		id, _ := newTestGroup(t, e)
+		mine := editForm(t, e.get("/groups/"+id+"/edit"))
+		theirs := editForm(t, e.getWith(other, "/groups/"+id+"/edit"))
+		mine.Set("groupname", fmt.Sprint("Mine ", round))
+		theirs.Set("groupname", fmt.Sprint("Theirs ", round))
+		var pages [2]*page
+		var wg sync.WaitGroup
+		wg.Go(func() { pages[0] = e.post("/groups/"+id, mine) })
+		wg.Go(func() { pages[1] = e.postWith(other, "/groups/"+id, theirs) })
+		wg.Wait()
+		statuses := []int{pages[0].StatusCode, pages[1].StatusCode}
+		slices.Sort(statuses)
+		if !slices.Equal(statuses, []int{http.StatusSeeOther, http.StatusConflict}) {
+			t.Fatalf("round %d: statuses %v, want one saved and one conflict", round, statuses)
+		}
 	}
 }

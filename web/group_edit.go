@@ -68,6 +68,13 @@ func (s *Server) groupUpdate(c echo.Context) error {
 	// someone else changed since the form was rendered would be silently
 	// overwritten: show both instead, on a form based on the current
 	// values, so saving it again is the informed "apply anyway".
+	lockCtx, cancel := untilPageDeadline(c.Request().Context())
+	unlock, err := s.saving.lock(lockCtx, id)
+	cancel()
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	now, _, err := s.groups.GetWithoutMembers(c.Request().Context(), id)
 	if err == nil && len(now) == 0 {
 		err = agora.ErrNotFound

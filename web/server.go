@@ -161,6 +161,7 @@ type Server struct {
 	now      func() time.Time
 	reports  *reportRunner // the membership report's background job
 	tokens   formTokens    // the create form's one-time tokens
+	saving   groupLocks    // one save per group at a time (groupUpdate)
 
 	metrics        *Metrics
 	metricsHandler http.Handler
