@@ -140,6 +140,7 @@ var catalogue = map[string]msg{
 	"form.err_update_not_applied":     {"Agora's answer was lost; Groupdesk read the group again and the change was not saved. You can try again.", "Agora 的响应丢失了；Groupdesk 重新读取了群组，修改未保存。你可以重试。"},
 	"error.change_unknown":            {"Agora's answer was lost and Groupdesk could not check whether the change was made. Open the group before trying again.", "Agora 的响应丢失了，Groupdesk 无法核实修改是否生效。请先打开群组查看，再决定是否重试。"},
 	"error.delete_not_applied":        {"Agora's answer was lost; Groupdesk checked and the group still exists. You can try again.", "Agora 的响应丢失了；Groupdesk 已核实群组仍然存在。你可以重试。"},
+	"form.hidden_chars_kept":          {"In Agora this holds characters a form field cannot show; with markers it reads:", "Agora 中此值含有表单字段无法显示的字符，以标记显示为："},
 	"form.err_hidden_char":            {"Remove the hidden character %s: it can make the text look like something it is not.", "请删除隐藏字符 %s：它会让文字看起来与实际内容不同。"},
 	"form.err_invalid_utf8":           {"This text has bytes that are not valid UTF-8; type it again.", "此文本含有无效的 UTF-8 字节，请重新输入。"},
 	"form.err_too_long":               {"Use at most %d characters (this has %d).", "最多 %d 个字符（当前 %d 个）。"},

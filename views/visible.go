@@ -36,6 +36,16 @@ func hiddenCharMarker(r rune) string {
 	return fmt.Sprintf("⟨U+%04X⟩", r)
 }
 
+// hasHiddenChars reports whether Visible would mark anything in s.
+func hasHiddenChars(s string, multiline bool) bool {
+	for _, r := range s {
+		if HiddenChar(r) && !(multiline && (r == '\n' || r == '\t')) {
+			return true
+		}
+	}
+	return false
+}
+
 // Visible renders text from Agora with a marker in a span of class
 // hidden-char for each hidden character, so a name cannot pass for
 // another. multiline keeps line breaks and tabs as they are (descriptions).
@@ -44,7 +54,7 @@ func Visible(s string, multiline bool) templ.Component {
 		var b strings.Builder
 		start := 0
 		for i, r := range s {
-			if !HiddenChar(r) || multiline && (r == '\n' || r == '\t') {
+			if !hasHiddenChars(string(r), multiline) {
 				continue
 			}
 			b.WriteString(html.EscapeString(s[start:i]))

@@ -85,7 +85,11 @@ func TestNamesFromAgoraShownWithMarkers(t *testing.T) {
 func TestUnrelatedEditKeepsHiddenCharacters(t *testing.T) {
 	e := newEnv(t).login()
 	id := e.createGroup(&agora.CreateGroupRequest{GroupName: "line1\nline2", Description: "\nstarts with a newline \x00 and NUL", Owner: "alice", MaxUsers: agora.Int(10), Custom: agora.String("c\rr")})
-	form := editForm(t, e.get("/groups/"+id+"/edit"))
+	edit := e.get("/groups/" + id + "/edit")
+	if got := edit.find("hidden-chars-groupname").Find(".hidden-char").Text(); got != "␊" {
+		t.Errorf("the edit form does not show the name's hidden line break: %q", got)
+	}
+	form := editForm(t, edit)
 	form.Set("maxusers", "11")
 	e.rec.reset()
 	p := e.post("/groups/"+id, form)
