@@ -170,6 +170,14 @@ func TestDoubleSubmittedCreate(t *testing.T) {
 				pages[i] = e.post("/groups", form)
 			}
 		}
+		if !together {
+			// A third send reaching another replica (which has not seen the
+			// token) is caught by the session the replicas share.
+			e.srv.tokens = formTokens{}
+			if p := e.post("/groups", form); p.StatusCode != http.StatusSeeOther || p.Header.Get("Location") != pages[0].Header.Get("Location") {
+				t.Errorf("send on another replica: %d to %q", p.StatusCode, p.Header.Get("Location"))
+			}
+		}
 		ids := groupsNamed(t, e, "alice", name)
 		if len(ids) != 1 {
 			t.Fatalf("together=%v: %d groups created", together, len(ids))

@@ -42,12 +42,18 @@ func (s *Server) groupCreate(c echo.Context) error {
 	}
 	l := localizer(c)
 	if token := c.FormValue(formTokenField); token != "" {
+		// A later send (a reload of the POST) may reach another replica:
+		// the session, which replicas share, remembers the last create.
+		if last, id, ok := strings.Cut(session(c).get(sessLastCreate), " "); ok && last == token {
+			setFlash(session(c), views.FlashInfo, l.T("flash.already_sent"))
+			return c.Redirect(http.StatusSeeOther, groupPath(id))
+		}
 		for {
 			send, first := s.tokens.claim(token, s.now())
 			if first {
 				var id string
 				defer func() { s.tokens.finish(token, send, id) }()
-				return s.createGroup(c, form, in, &id)
+				return s.createGroup(c, form, in, token, &id)
 			}
 			id, err := send.wait(c.Request().Context())
 			if err != nil {
@@ -61,12 +67,13 @@ func (s *Server) groupCreate(c echo.Context) error {
 		}
 	}
 	var id string
-	return s.createGroup(c, form, in, &id)
+	return s.createGroup(c, form, in, "", &id)
 }
 
-// createGroup makes the audited Create call; *created is the new group's
-// id once it is known to exist.
-func (s *Server) createGroup(c echo.Context, form views.GroupForm, in groupInput, created *string) error {
+// createGroup makes the audited Create call for the form with the one-time
+// token (if any); *created is the new group's id once it is known to
+// exist.
+func (s *Server) createGroup(c echo.Context, form views.GroupForm, in groupInput, token string, created *string) error {
 	entry := s.newAuditEntry(c, actionGroupCreate, targetGroup, "")
 	members := len(in.Members) + 1 // the owner joins too
 	entry.Summary = auditSummary{Name: in.GroupName, Owner: in.Owner, Members: &members, MaxUsers: in.MaxUsers}
@@ -85,6 +92,9 @@ func (s *Server) createGroup(c echo.Context, form views.GroupForm, in groupInput
 	}
 	if id != "" && err == nil {
 		*created = id
+		if token != "" {
+			session(c).set(sessLastCreate, token+" "+id)
+		}
 	}
 	if auditErr != nil {
 		return auditErr
