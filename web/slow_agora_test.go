@@ -98,9 +98,8 @@ func TestPagesWithoutAgoraCallSkipTheGate(t *testing.T) {
 func TestBreakerAnswersAtOnceAfterRepeatedTimeouts(t *testing.T) {
 	slow := newSlowAgora(t)
 	e := newEnv(t, withAPI(slow.url), withConfig(func(c *Config) { c.PageTimeout = 50 * time.Millisecond })).login()
-	for i := range breakerTrips {
+	for range breakerTrips {
 		wantStatus(t, e.get("/groups"), http.StatusGatewayTimeout)
-		_ = i
 	}
 	before := slow.requests.Load()
 	for _, path := range []string{"/groups", "/groups/123", "/users/alice/groups"} {
@@ -113,6 +112,10 @@ func TestBreakerAnswersAtOnceAfterRepeatedTimeouts(t *testing.T) {
 		if p.Header.Get("Retry-After") == "" {
 			t.Errorf("%s: no Retry-After", path)
 		}
+	}
+	ready := e.get("/readyz")
+	if ready.StatusCode != http.StatusServiceUnavailable || !strings.Contains(ready.body, "circuit breaker") {
+		t.Errorf("/readyz while the breaker is open: %d %s", ready.StatusCode, ready.body)
 	}
 	if after := slow.requests.Load(); after != before {
 		t.Errorf("Agora was called %d times while the breaker was open", after-before)
