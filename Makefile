@@ -60,3 +60,5 @@ bench:
 ## fuzz: run each fuzz target for a short while
 fuzz:
 	$(GO) test ./agora/ -run '^$$' -fuzz FuzzParseToken -fuzztime 30s
+	$(GO) test ./web/ -run '^$$' -fuzz '^FuzzGroupForm$$' -fuzztime 30s
+	$(GO) test ./web/ -run '^$$' -fuzz '^FuzzCSVDownload$$' -fuzztime 30s

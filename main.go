@@ -132,6 +132,7 @@ type serveConfig struct {
 	sessionKey, adminPassword       string
 	metricsToken                    string
 	trustedProxies                  []*net.IPNet
+	pageTimeout                     time.Duration
 	agoraRateLimit                  float64 // calls/s the client allows itself; 0 = no client-side limit
 	embedded                        bool
 }
@@ -153,6 +154,7 @@ func parseServeConfig(args []string) (serveConfig, error) {
 	adminPassword := envSecret("GROUPDESK_ADMIN_PASSWORD", fs, "admin-password", "password of the first admin account, used only when no account exists")
 	metricsToken := envSecret("GROUPDESK_METRICS_TOKEN", fs, "metrics-token", "Bearer token that GET /metrics requires; empty leaves /metrics open; prefer the environment variable")
 	trustedProxies := fs.String("trusted-proxies", envString("GROUPDESK_TRUSTED_PROXIES", ""), "reverse proxies whose X-Forwarded-For names the client, as comma-separated CIDR ranges or addresses; empty trusts none (GROUPDESK_TRUSTED_PROXIES)")
+	pageTimeout := fs.String("page-timeout", envString("GROUPDESK_PAGE_TIMEOUT", "15s"), "how long a page waits for Agora, retries included, before it says Agora is slow (GROUPDESK_PAGE_TIMEOUT)")
 	rateLimit := fs.String("agora-rate-limit", envString("AGORA_RATE_LIMIT", "100"), "Agora calls per second the dashboard allows itself (joined-groups lookups get half); 100 is Agora's default per-app limit, raise it if your plan allows more; 0 turns the client-side limit off (AGORA_RATE_LIMIT)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -162,6 +164,11 @@ func parseServeConfig(args []string) (serveConfig, error) {
 	}
 	if _, _, err := net.SplitHostPort(c.addr); err != nil {
 		return c, fmt.Errorf("GROUPDESK_ADDR %q is not a host:port address", c.addr)
+	}
+	if d, err := time.ParseDuration(*pageTimeout); err != nil || d <= 0 {
+		return c, fmt.Errorf("GROUPDESK_PAGE_TIMEOUT %q is not a positive duration: use one such as 15s", *pageTimeout)
+	} else {
+		c.pageTimeout = d
 	}
 	if c.dataDir == "" {
 		return c, errors.New("GROUPDESK_DATA must name a directory")
@@ -247,6 +254,7 @@ func runServe(ctx context.Context, args []string, logger *slog.Logger) error {
 		Logger:         logger,
 		MetricsToken:   cfg.metricsToken,
 		TrustedProxies: cfg.trustedProxies,
+		PageTimeout:    cfg.pageTimeout,
 		Metrics:        metrics,
 	}, client)
 	if err != nil {
@@ -371,22 +379,20 @@ func runSandbox(ctx context.Context, args []string, stdout io.Writer, logger *sl
 	app := fs.String("app", envString("AGORA_APP", defaultApp), "app_name to serve (AGORA_APP)")
 	appID := fs.String("app-id", os.Getenv("AGORA_APP_ID"), "App ID that tokens must carry; generated and kept when empty (AGORA_APP_ID)")
 	appCertFlag := envSecret("AGORA_APP_CERTIFICATE", fs, "app-cert", "App Certificate that signs tokens; generated and kept when empty")
-	demo := fs.Bool("demo", false, "seed demo users and groups when the sandbox is empty")
+	demo := fs.Bool("demo", false, "seed demo users and groups when the sandbox is empty; with the generated pair, also print a token to try it")
+	printToken := fs.Bool("print-token", false, "print a 24-hour app token for the sandbox's credentials")
 	rateLimit := fs.Float64("rate-limit", 0, "requests per second before answering 429 reach_limit; 0 = no limit")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	appCert := appCertFlag()
 	dir := filepath.Join(*dataDir, "sandbox")
-	creds, err := sandbox.LoadOrCreateCredentials(dir)
-	if err != nil {
-		return err
-	}
 	if (*appID == "") != (appCert == "") {
 		return errors.New("give both --app-id and --app-cert (AGORA_APP_ID, AGORA_APP_CERTIFICATE), or neither to use the generated pair")
 	}
-	if *appID != "" {
-		creds = sandbox.Credentials{AppID: *appID, AppCertificate: appCert}
+	creds, source, err := sandboxCredentials(fs, dir, *appID, appCert)
+	if err != nil {
+		return err
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -409,22 +415,53 @@ func runSandbox(ctx context.Context, args []string, stdout io.Writer, logger *sl
 	if err != nil {
 		return fmt.Errorf("--addr %s: %w", *addr, err)
 	}
-	token, err := agora.BuildAppToken(creds.AppID, creds.AppCertificate, 24*time.Hour)
-	if err != nil {
-		return err
-	}
 	base := sb.BaseURL(ln.Addr().String())
-	fmt.Fprintf(stdout, `Agora Chat sandbox listening.
-  base URL:  %s
-  org/app:   %s / %s
-  app ID:    %s
-  (the App Certificate is in %s)
-
-Try it (the token is valid for 24 hours; "groupdesk token" makes more):
+	fmt.Fprintf(stdout, "Agora Chat sandbox listening.\n  base URL:     %s\n  org/app:      %s / %s\n  app ID:       %s\n  credentials:  %s\n\n",
+		base, *org, *app, creds.AppID, source)
+	// A token is a 24-hour key to the app: printed (and so kept in
+	// terminal scroll-back and logs) only when asked for, or for the
+	// throwaway demo pair.
+	if *printToken || (*demo && *appID == "") {
+		token, err := agora.BuildAppToken(creds.AppID, creds.AppCertificate, 24*time.Hour)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, `Try it (the token is valid for 24 hours; "groupdesk token" makes more):
   curl -sS -H 'Accept: application/json' -H 'Authorization: Bearer %s' '%s/chatgroups?limit=5'
 
-`, base, *org, *app, creds.AppID, dir, token, base)
+`, token, base)
+	} else {
+		fmt.Fprintf(stdout, "Make a token to call it with \"groupdesk token\" (or start with --print-token).\n\n")
+	}
 	return sb.Serve(ctx, ln)
+}
+
+// sandboxCredentials returns the pair the sandbox verifies tokens against
+// and, for the banner, where it came from: the flags, the environment, or
+// the pair kept in dir (generated on first start).
+func sandboxCredentials(flags *flag.FlagSet, dir, appID, appCert string) (sandbox.Credentials, string, error) {
+	if appID != "" {
+		from := func(flagName, env string) string {
+			set := false
+			flags.Visit(func(f *flag.Flag) { set = set || f.Name == flagName })
+			if set {
+				return "--" + flagName
+			}
+			return env
+		}
+		return sandbox.Credentials{AppID: appID, AppCertificate: appCert},
+			fmt.Sprintf("App ID from %s, App Certificate from %s", from("app-id", "AGORA_APP_ID"), from("app-cert", "AGORA_APP_CERTIFICATE")), nil
+	}
+	path := filepath.Join(dir, sandbox.CredentialsFile)
+	_, statErr := os.Stat(path)
+	creds, err := sandbox.LoadOrCreateCredentials(dir)
+	if err != nil {
+		return creds, "", err
+	}
+	if errors.Is(statErr, os.ErrNotExist) {
+		return creds, "a random pair generated now and kept in " + path, nil
+	}
+	return creds, "the pair kept in " + path + " (generated on an earlier start)", nil
 }
 
 func runToken(args []string, stdout io.Writer) error {

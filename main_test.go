@@ -116,6 +116,18 @@ func TestParseServeConfig(t *testing.T) {
 				t.Errorf("agoraRateLimit = %v, want 0", c.agoraRateLimit)
 			}
 		}},
+		{name: "page timeout defaults to 15 s", check: func(t *testing.T, c serveConfig) {
+			if c.pageTimeout != 15*time.Second {
+				t.Errorf("pageTimeout = %v", c.pageTimeout)
+			}
+		}},
+		{name: "page timeout from the environment", env: map[string]string{"GROUPDESK_PAGE_TIMEOUT": "8s"}, check: func(t *testing.T, c serveConfig) {
+			if c.pageTimeout != 8*time.Second {
+				t.Errorf("pageTimeout = %v", c.pageTimeout)
+			}
+		}},
+		{name: "bad page timeout names the setting", env: map[string]string{"GROUPDESK_PAGE_TIMEOUT": "soon"}, wantErr: "GROUPDESK_PAGE_TIMEOUT"},
+		{name: "zero page timeout refused", env: map[string]string{"GROUPDESK_PAGE_TIMEOUT": "0s"}, wantErr: "GROUPDESK_PAGE_TIMEOUT"},
 		{name: "bad rate limit names the setting", env: map[string]string{"AGORA_RATE_LIMIT": "-5"}, wantErr: "AGORA_RATE_LIMIT"},
 		{name: "SQLite unless a database URL is set", check: func(t *testing.T, c serveConfig) {
 			if c.databaseURL != "" {
@@ -136,7 +148,7 @@ func TestParseServeConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			for _, k := range []string{"GROUPDESK_ADDR", "GROUPDESK_DATA", "AGORA_HOST", "AGORA_ORG", "AGORA_APP", "AGORA_APP_ID", "AGORA_APP_CERTIFICATE", "AGORA_APP_TOKEN", "AGORA_RATE_LIMIT", "GROUPDESK_DATABASE_URL"} {
+			for _, k := range []string{"GROUPDESK_ADDR", "GROUPDESK_DATA", "AGORA_HOST", "AGORA_ORG", "AGORA_APP", "AGORA_APP_ID", "AGORA_APP_CERTIFICATE", "AGORA_APP_TOKEN", "AGORA_RATE_LIMIT", "GROUPDESK_DATABASE_URL", "GROUPDESK_PAGE_TIMEOUT"} {
 				t.Setenv(k, tt.env[k])
 			}
 			c, err := parseServeConfig(tt.args)

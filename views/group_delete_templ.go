@@ -306,7 +306,7 @@ func displayName(p Page, name string) string {
 	if name == "" {
 		return p.L.T("group.unnamed")
 	}
-	return name
+	return VisibleText(name)
 }
 
 var _ = templruntime.GeneratedTemplate

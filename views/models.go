@@ -146,6 +146,20 @@ type GroupForm struct {
 	MemberCount int             // edit only
 	Errors      map[string]string
 	FormError   string
+	Token       string // create only: the one-time token of this rendering
+	// Conflicts (edit only) are the fields this moderator changed that
+	// someone else changed in Agora since the form was rendered; the form
+	// is then based on Agora's current values, so saving it applies the
+	// moderator's over them.
+	Conflicts []FieldConflict
+}
+
+// FieldConflict is one field of an edit conflict, as text to show.
+type FieldConflict struct {
+	Field   string // a Field… name
+	Base    string // when the form was rendered
+	Yours   string // what the moderator typed
+	Current string // in Agora now
 }
 
 // Field names of the group forms; the same names as Agora's JSON keys.

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -36,6 +37,8 @@ func (s *Server) observeRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		c.Response().Header().Set(requestIDHeader, id)
 
 		err := next(c)
+		// A failure after the response began cannot become an error page.
+		aborted := err != nil && c.Response().Committed
 		if err != nil {
 			c.Error(err)
 		}
@@ -68,7 +71,17 @@ func (s *Server) observeRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		if user := sessionUser(c); user != "" {
 			attrs = append(attrs, slog.String("account", user))
 		}
+		if aborted {
+			attrs = append(attrs, slog.Bool("aborted", true))
+		}
 		s.log.LogAttrs(r.Context(), level, "request", attrs...)
+		if aborted {
+			// The status and part of the body are out: ending the response
+			// normally would pass a truncated CSV or page off as complete.
+			// Breaking the connection makes the browser report a failed
+			// download. net/http neither logs nor recovers from this panic.
+			panic(http.ErrAbortHandler)
+		}
 		return nil
 	}
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -16,6 +18,12 @@ import (
 
 // Every state-changing action is recorded in the audit log before the
 // answer; the store (web/store/audit.go) explains the order of writing.
+//
+// When Agora's answer was lost (a 5xx, a time-out, a cut-short body: see
+// answerMayBeLost), no outcome is written after the call; the record reads
+// "unknown" while Groupdesk looks at Agora, then gets the outcome the look
+// found, with the code store.CodeAnswerLost (auditedWrite). If the look is
+// inconclusive the record stays "unknown".
 
 // newAuditEntry starts a record of an action by the request's account.
 func (s *Server) newAuditEntry(c echo.Context, action, targetType, target string) store.AuditEntry {
@@ -55,6 +63,16 @@ func isAuditWriteError(err error) bool {
 // returns the call's own error, or an *auditWriteError when a record could
 // not be written.
 func (s *Server) auditedCall(c echo.Context, e store.AuditEntry, call func(ctx context.Context) (target string, err error)) error {
+	return s.auditedWrite(c, e, call, nil)
+}
+
+// auditedWrite is auditedCall for a change whose answer may be lost after
+// Agora applied it (see answerMayBeLost). Then no outcome is written yet
+// (the record reads "unknown"), check looks at Agora to learn whether the
+// change was made, and the outcome it finds is appended with the code
+// store.CodeAnswerLost. The error is then an *ambiguousError saying what
+// was found; when check cannot tell, the record stays "unknown".
+func (s *Server) auditedWrite(c echo.Context, e store.AuditEntry, call func(ctx context.Context) (target string, err error), check reconcileFunc) error {
 	// A moderator who closes the tab must not leave the record half done.
 	ctx := context.WithoutCancel(c.Request().Context())
 	e.At = s.now()
@@ -63,6 +81,25 @@ func (s *Server) auditedCall(c echo.Context, e store.AuditEntry, call func(ctx c
 		return &auditWriteError{page: &pageError{status: http.StatusInternalServerError, key: "error.audit_refused", cause: fmt.Errorf("%w: %w", store.ErrAuditUnavailable, err)}}
 	}
 	target, callErr := call(c.Request().Context())
+	if check != nil && answerMayBeLost(callErr) {
+		amb := &ambiguousError{cause: callErr}
+		// The page deadline may be spent: the check gets one of its own.
+		checkCtx, cancel := context.WithTimeout(context.WithValue(ctx, pageDeadlineKey{}, time.Now().Add(s.cfg.pageTimeout())), s.cfg.pageTimeout())
+		amb.target, amb.applied, amb.checkErr = check(checkCtx, e.At)
+		cancel()
+		if amb.checkErr != nil {
+			s.log.Warn("Agora's answer was lost and the check of what happened failed; the audit record stays unknown",
+				"action", e.Action, "record", id, "err", callErr, "check_err", amb.checkErr)
+			return amb
+		}
+		if err := s.st.InsertAnswerLostOutcome(ctx, id, s.now(), amb.target, amb.applied, callErr); err != nil {
+			return &auditWriteError{
+				page:    &pageError{status: http.StatusInternalServerError, key: "error.audit_outcome_lost", cause: fmt.Errorf("audit record %d: outcome of %s not written: %w (call error: %v)", id, e.Action, err, callErr)},
+				callErr: amb,
+			}
+		}
+		return amb
+	}
 	if err := s.st.InsertAuditOutcome(ctx, id, s.now(), target, auditOutcome(callErr)); err != nil {
 		return &auditWriteError{
 			page:    &pageError{status: http.StatusInternalServerError, key: "error.audit_outcome_lost", cause: fmt.Errorf("audit record %d: outcome of %s not written: %w (call error: %v)", id, e.Action, err, callErr)},
@@ -70,6 +107,55 @@ func (s *Server) auditedCall(c echo.Context, e store.AuditEntry, call func(ctx c
 		}
 	}
 	return callErr
+}
+
+// reconcileFunc looks at Agora after a change's answer was lost: whether
+// the change was made (and the target it made, for a create). since is
+// when the change was recorded, just before the call.
+type reconcileFunc func(ctx context.Context, since time.Time) (target string, applied bool, err error)
+
+// ambiguousError is a call whose answer was lost, with what a look at
+// Agora found: applied, or not, or (checkErr) nothing certain.
+type ambiguousError struct {
+	cause    error
+	target   string
+	applied  bool
+	checkErr error
+}
+
+func (e *ambiguousError) Error() string {
+	if e.checkErr != nil {
+		return fmt.Sprintf("outcome unknown: %v (check failed: %v)", e.cause, e.checkErr)
+	}
+	return fmt.Sprintf("answer lost: %v (applied: %v)", e.cause, e.applied)
+}
+
+func (e *ambiguousError) Unwrap() error { return e.cause }
+
+// answerMayBeLost reports whether a change may have been made although the
+// call failed: Agora failed after receiving it (5xx), or the answer did not
+// arrive whole (time-out, connection lost, body cut short). A refusal
+// (4xx), a request never sent and the circuit breaker are certain.
+func answerMayBeLost(err error) bool {
+	if err == nil {
+		return false
+	}
+	var (
+		pe *pageError
+		ve *agora.ValidationError
+		na *agora.NotAppliedError
+		ae *agora.Error
+		oe *net.OpError
+	)
+	switch {
+	case errors.As(err, &pe), errors.As(err, &ve), errors.As(err, &na):
+		return false
+	case errors.As(err, &ae):
+		return ae.StatusCode >= 500
+	case errors.As(err, &oe) && oe.Op == "dial":
+		return false // never connected, never sent
+	}
+	return true
 }
 
 // auditLocal records an action that has already been decided locally

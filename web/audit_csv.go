@@ -38,7 +38,7 @@ func (s *Server) auditCSV(c echo.Context) error {
 		return nil
 	})
 	if err != nil {
-		// Once rows have gone out only the log can tell; the file ends early.
+		// Once rows have gone out, observeRequests breaks the download.
 		return err
 	}
 	return out.Close()

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"time"
 
 	"groupdesk/web/store"
 )
@@ -35,6 +36,10 @@ type Config struct {
 	// client, which behind a proxy puts every user at one address for the
 	// login throttle and the audit log.
 	TrustedProxies []*net.IPNet
+	// PageTimeout (GROUPDESK_PAGE_TIMEOUT) is how long a page may wait for
+	// Agora, retries included, before it answers that Agora is slow. Zero
+	// means 15 s.
+	PageTimeout time.Duration
 }
 
 // ParseTrustedProxies reads GROUPDESK_TRUSTED_PROXIES: comma-separated
@@ -95,6 +100,9 @@ func (c Config) Validate() error {
 		if err := store.CheckPasswordRules(c.AdminPassword); err != nil {
 			return fmt.Errorf("web: GROUPDESK_ADMIN_PASSWORD: %w", err)
 		}
+	}
+	if c.PageTimeout < 0 {
+		return fmt.Errorf("web: PageTimeout is %s; use a positive duration such as 15s, or 0 for the default", c.PageTimeout)
 	}
 	if c.MaxConcurrentPages < 0 {
 		return fmt.Errorf("web: MaxConcurrentPages is %d; use a positive number, or 0 for 4 × GOMAXPROCS", c.MaxConcurrentPages)

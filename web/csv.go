@@ -11,7 +11,9 @@ import (
 
 // csvDownload streams a CSV attachment. The status, headers and header row
 // go out with the first row (or at Close), so a handler that fails before
-// writing anything can still answer with an error page.
+// writing anything can still answer with an error page; a handler that
+// fails later returns its error all the same, and observeRequests aborts
+// the response so the file is not taken for complete.
 type csvDownload struct {
 	res      *echo.Response
 	w        *csv.Writer

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
@@ -106,8 +107,10 @@ func splitUsernames(s string) []string {
 }
 
 // validateGroup checks a create form (create true) or an edit form. For an
-// edit, memberCount is the group's current size and origName its name.
-func validateGroup(v views.GroupFormValues, create bool, memberCount int, origName string) (groupInput, fieldErrors) {
+// edit, memberCount is the group's current size and orig the values the
+// form was rendered from: a text the moderator left as it was is not
+// checked for hidden characters (it came from Agora, and is not sent).
+func validateGroup(v views.GroupFormValues, create bool, memberCount int, orig views.GroupFormValues) (groupInput, fieldErrors) {
 	errs := fieldErrors{}
 	in := groupInput{
 		GroupName:         strings.TrimSpace(v.GroupName),
@@ -122,8 +125,17 @@ func validateGroup(v views.GroupFormValues, create bool, memberCount int, origNa
 
 	// A group created through the API may have no name; the form does not
 	// force one on it, but does not let a name be erased either.
-	if in.GroupName == "" && (create || strings.TrimSpace(origName) != "") {
+	if in.GroupName == "" && (create || strings.TrimSpace(orig.GroupName) != "") {
 		errs.add(views.FieldGroupName, "form.err_name_required")
+	}
+	if create || textChanged(in.GroupName, strings.TrimSpace(orig.GroupName), false) {
+		checkText(errs, views.FieldGroupName, in.GroupName, false)
+	}
+	if create || textChanged(in.Description, orig.Description, true) {
+		checkText(errs, views.FieldDescription, in.Description, true)
+	}
+	if create || textChanged(in.Custom, orig.Custom, true) {
+		checkText(errs, views.FieldCustom, in.Custom, true)
 	}
 	checkLen(errs, views.FieldGroupName, in.GroupName, agora.MaxGroupNameLen)
 	checkLen(errs, views.FieldDescription, in.Description, agora.MaxDescriptionLen)
@@ -182,6 +194,43 @@ func checkLen(errs fieldErrors, field, value string, limit int) {
 	}
 }
 
+// checkText refuses text that is not UTF-8 (JSON encoding would silently
+// replace the bytes) or that holds a hidden character (views.HiddenChar):
+// a name with a right-to-left override or a NUL lies about what it is.
+// multiline allows line breaks and tabs.
+func checkText(errs fieldErrors, field, value string, multiline bool) {
+	if !utf8.ValidString(value) {
+		errs.add(field, "form.err_invalid_utf8")
+		return
+	}
+	for _, r := range value {
+		if views.HiddenChar(r) && !(multiline && (r == '\n' || r == '\t')) {
+			errs.add(field, "form.err_hidden_char", fmt.Sprintf("U+%04X", r))
+			return
+		}
+	}
+}
+
+// asSubmitted is what a browser sends back for a text it was given and
+// left alone: HTML parsing turns NUL and bytes that are not UTF-8 into
+// U+FFFD and every CR into LF, a textarea drops one leading line break,
+// and a one-line input drops them all.
+func asSubmitted(s string, multiline bool) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.NewReplacer("\x00", "\uFFFD", "\r\n", "\n", "\r", "\n").Replace(s)
+	if multiline {
+		return strings.TrimPrefix(s, "\n")
+	}
+	return strings.ReplaceAll(s, "\n", "")
+}
+
+// textChanged reports whether the moderator changed a text field whose
+// raw value was orig: comparing the raw values would take a name with a
+// line break, which no one-line input can carry, for an edit.
+func textChanged(submitted, orig string, multiline bool) bool {
+	return asSubmitted(submitted, multiline) != asSubmitted(orig, multiline)
+}
+
 // createRequest is the API request for a validated create form. Every
 // option is sent explicitly, so what the moderator saw is what Agora gets.
 func (in groupInput) createRequest() *agora.CreateGroupRequest {
@@ -209,15 +258,21 @@ func (in groupInput) updateRequest(orig views.GroupFormValues) *agora.UpdateGrou
 	if err != nil {
 		origMax = -1 // unreadable: send the new value
 	}
+	text := func(v, orig string, multiline bool) *string {
+		if !textChanged(v, orig, multiline) {
+			return nil
+		}
+		return &v
+	}
 	req := agora.UpdateGroupRequest{
-		GroupName:         changed(in.GroupName, strings.TrimSpace(orig.GroupName)),
-		Description:       changed(in.Description, orig.Description),
+		GroupName:         text(in.GroupName, strings.TrimSpace(orig.GroupName), false),
+		Description:       text(in.Description, orig.Description, true),
 		MaxUsers:          changed(in.MaxUsers, origMax),
 		Public:            changed(in.Public, orig.Public),
 		MembersOnly:       changed(in.MembersOnly, orig.MembersOnly),
 		AllowInvites:      changed(in.AllowInvites, orig.AllowInvites),
 		InviteNeedConfirm: changed(in.InviteNeedConfirm, orig.InviteNeedConfirm),
-		Custom:            changed(in.Custom, orig.Custom),
+		Custom:            text(in.Custom, orig.Custom, true),
 	}
 	if req == (agora.UpdateGroupRequest{}) {
 		return nil
@@ -257,11 +312,12 @@ func (s *Server) renderGroupForm(c echo.Context, status int, form views.GroupFor
 		if name == "" {
 			name = form.ID
 		}
-		p = s.page(c, views.NavGroups, "form.edit_title", name)
+		p = s.page(c, views.NavGroups, "form.edit_title", views.VisibleText(name))
 		form.Action = groupURL(form.ID)
 		form.CancelURL = groupURL(form.ID)
 	} else {
 		p = s.page(c, views.NavNewGroup, "form.create_title")
+		form.Token = newFormToken() // each rendering is a new chance to create
 		form.Action = "/groups"
 		form.CancelURL = "/groups"
 	}

@@ -2,7 +2,9 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -61,12 +63,29 @@ func (s *Server) groupDelete(c echo.Context) error {
 	}
 	members := memberCount(g)
 	entry.Summary = store.AuditSummary{Name: g.Name, Owner: g.Owner, Members: &members, MaxUsers: g.MaxUsers}
-	err = s.auditedCall(c, entry, func(ctx context.Context) (string, error) {
+	err = s.auditedWrite(c, entry, func(ctx context.Context) (string, error) {
 		_, err := s.groups.Delete(ctx, id)
 		return "", err
+	}, func(ctx context.Context, _ time.Time) (string, bool, error) {
+		// The answer was lost: the group is gone if it was deleted.
+		_, _, err := s.groups.GetOne(ctx, id)
+		if missing(err) {
+			return "", true, nil
+		}
+		return "", false, err
 	})
 	if isAuditWriteError(err) {
 		return err
+	}
+	var amb *ambiguousError
+	if errors.As(err, &amb) {
+		switch {
+		case amb.checkErr != nil:
+			return &pageError{status: http.StatusBadGateway, key: "error.change_unknown", cause: err}
+		case !amb.applied:
+			return &pageError{status: http.StatusBadGateway, key: "error.delete_not_applied", cause: err}
+		}
+		err = nil
 	}
 	switch {
 	case missing(err):

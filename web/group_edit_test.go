@@ -29,6 +29,9 @@ func editForm(t *testing.T, p *page) url.Values {
 		default:
 			if goquery.NodeName(s) == "textarea" {
 				v.Add(name, strings.ReplaceAll(s.Text(), "\n", "\r\n"))
+			} else if s.AttrOr("type", "") == "text" {
+				// A one-line input cannot hold a line break: browsers drop them.
+				v.Add(name, strings.NewReplacer("\r", "", "\n", "").Replace(s.AttrOr("value", "")))
 			} else {
 				v.Add(name, s.AttrOr("value", ""))
 			}
@@ -61,12 +64,13 @@ func TestGroupEditSendsOnlyChangedFields(t *testing.T) {
 	e.rec.reset()
 	res := e.post("/groups/"+id, form)
 	wantStatus(t, res, http.StatusSeeOther)
+	// One read of the current values (see TestGroupEditConflict), one PUT.
 	calls := e.upstreamCalls()
-	if len(calls) != 1 || calls[0].Method != http.MethodPut {
-		t.Fatalf("update made calls %v, want one PUT", calls)
+	if len(calls) != 2 || calls[0].Method != http.MethodGet || calls[1].Method != http.MethodPut {
+		t.Fatalf("update made calls %v, want a GET and a PUT", calls)
 	}
 	var sent map[string]any
-	if err := json.Unmarshal([]byte(calls[0].Body), &sent); err != nil {
+	if err := json.Unmarshal([]byte(calls[1].Body), &sent); err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]any{"groupname": "Renamed", "maxusers": 60.0, "membersonly": false}
@@ -121,11 +125,11 @@ func TestGroupEditEachField(t *testing.T) {
 		e.rec.reset()
 		wantStatus(t, e.post("/groups/"+id, form), http.StatusSeeOther)
 		calls := e.upstreamCalls()
-		if len(calls) != 1 {
+		if len(calls) != 2 {
 			t.Fatalf("%s: calls %v", tc.field, calls)
 		}
 		var sent map[string]any
-		_ = json.Unmarshal([]byte(calls[0].Body), &sent)
+		_ = json.Unmarshal([]byte(calls[1].Body), &sent)
 		if diff := cmp.Diff(map[string]any{tc.field: tc.want}, sent); diff != "" {
 			t.Errorf("%s: PUT body (-want +got):\n%s", tc.field, diff)
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"groupdesk/agora"
+	"groupdesk/views"
 )
 
 // Helpers the group handlers share: reading the group of the path, and
@@ -44,7 +45,7 @@ func (s *Server) fetchGroup(c echo.Context) (*agora.Group, error) {
 // group has no name.
 func displayGroupName(g *agora.Group) string {
 	if g.Name != "" {
-		return g.Name
+		return views.VisibleText(g.Name)
 	}
 	return g.ID
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/sony/gobreaker/v2"
 
 	"groupdesk/agora"
 )
@@ -107,6 +108,8 @@ func describeAgoraFailure(err error) (string, bool) {
 		return fmt.Sprintf("Agora answered with status %d", ae.StatusCode), false
 	case errors.As(err, &re) && re.Timeout(), errors.Is(err, context.DeadlineExceeded):
 		return "Agora did not answer in time", false
+	case errors.Is(err, gobreaker.ErrOpenState), errors.Is(err, gobreaker.ErrTooManyRequests):
+		return "Agora is not answering: calls paused after repeated time-outs (circuit breaker)", false
 	case errors.As(err, &re):
 		return "Agora is unreachable: check AGORA_HOST and the network", false
 	default:

@@ -18,8 +18,10 @@ const pagesPerProc = 4
 // works: on a few cores, running more of them at once adds no throughput
 // but multiplies the live heap, and the garbage collector lets the heap
 // grow to twice that. A waiting request whose client goes away leaves the
-// queue without doing any work. Static files and the operations endpoints
-// never wait, so probes answer while the dashboard is busy.
+// queue without doing any work. Only the routes that call Agora are behind
+// it (see routes.go): pages served from the dashboard database, static
+// files and the operations endpoints never wait, so they answer while a
+// slow Agora holds every slot.
 func limitInFlight(limit int) echo.MiddlewareFunc {
 	slots := make(chan struct{}, limit)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
@@ -27,7 +29,8 @@ func limitInFlight(limit int) echo.MiddlewareFunc {
 			if strings.HasPrefix(c.Request().URL.Path, "/static/") || opsRoutes[c.Path()] {
 				return next(c)
 			}
-			ctx := c.Request().Context()
+			ctx, cancel := untilPageDeadline(c.Request().Context())
+			defer cancel()
 			select {
 			case slots <- struct{}{}:
 			case <-ctx.Done():

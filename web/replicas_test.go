@@ -10,9 +10,9 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
-	"groupdesk/web/store"
 	"groupdesk/agora"
 	"groupdesk/web/jobs"
+	"groupdesk/web/store"
 )
 
 // TestReplicasShareSessionsAndAuditLog runs two dashboards on one database

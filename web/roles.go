@@ -54,8 +54,15 @@ type gate struct {
 
 func (s *Server) gate(e *echo.Echo, min store.Role) gate { return gate{e: e, need: s.requireRole(min)} }
 
-func (g gate) GET(path string, h echo.HandlerFunc)  { g.e.GET(path, h, g.need) }
-func (g gate) POST(path string, h echo.HandlerFunc) { g.e.POST(path, h, g.need) }
+// GET and POST register a route behind the role check, then m (run after
+// it, so a refused request never waits in the in-flight gate).
+func (g gate) GET(path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) {
+	g.e.GET(path, h, append([]echo.MiddlewareFunc{g.need}, m...)...)
+}
+
+func (g gate) POST(path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) {
+	g.e.POST(path, h, append([]echo.MiddlewareFunc{g.need}, m...)...)
+}
 
 // requireRole lets a request through when its account has at least role
 // min. Anonymous visitors (and sessions of disabled or removed accounts,

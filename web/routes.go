@@ -19,6 +19,10 @@ func (s *Server) routes(e *echo.Echo) {
 	viewer := s.gate(e, store.RoleViewer)
 	moderator := s.gate(e, store.RoleModerator)
 	admin := s.gate(e, store.RoleAdmin)
+	// Routes that call Agora wait their turn in the in-flight gate (see
+	// limitInFlight); the others answer from the dashboard database and
+	// never queue behind a slow Agora.
+	agoraCall := limitInFlight(s.cfg.maxConcurrentPages())
 
 	e.GET("/static/*", s.serveStatic)
 
@@ -33,19 +37,19 @@ func (s *Server) routes(e *echo.Echo) {
 	e.POST("/language", s.setLanguage)
 
 	viewer.GET("/", s.home)
-	viewer.GET("/groups", s.groupList)
-	viewer.GET("/groups/jump", s.groupJump)
+	viewer.GET("/groups", s.groupList, agoraCall)
+	viewer.GET("/groups/jump", s.groupJump, agoraCall)
 	moderator.GET("/groups/new", s.groupNew)
-	moderator.POST("/groups", s.groupCreate)
-	viewer.GET("/groups/:id", s.groupDetail)
-	viewer.GET("/groups/:id/members.csv", s.groupMembersCSV)
-	moderator.GET("/groups/:id/edit", s.groupEdit)
-	moderator.POST("/groups/:id", s.groupUpdate)
-	moderator.GET("/groups/:id/delete", s.groupDeleteConfirm)
-	moderator.POST("/groups/:id/delete", s.groupDelete)
-	viewer.GET("/users", s.userSearch)
-	viewer.GET("/users/:username/groups", s.userGroups)
-	viewer.GET("/users/:username/groups.csv", s.userGroupsCSV)
+	moderator.POST("/groups", s.groupCreate, agoraCall)
+	viewer.GET("/groups/:id", s.groupDetail, agoraCall)
+	viewer.GET("/groups/:id/members.csv", s.groupMembersCSV, agoraCall)
+	moderator.GET("/groups/:id/edit", s.groupEdit, agoraCall)
+	moderator.POST("/groups/:id", s.groupUpdate, agoraCall)
+	moderator.GET("/groups/:id/delete", s.groupDeleteConfirm, agoraCall)
+	moderator.POST("/groups/:id/delete", s.groupDelete, agoraCall)
+	viewer.GET("/users", s.userSearch, agoraCall)
+	viewer.GET("/users/:username/groups", s.userGroups, agoraCall)
+	viewer.GET("/users/:username/groups.csv", s.userGroupsCSV, agoraCall)
 
 	viewer.GET("/audit", s.auditList)
 	viewer.GET("/audit.csv", s.auditCSV)

@@ -47,6 +47,8 @@ type Server struct {
 	now      func() time.Time
 	jobs     *jobs.Queue       // durable background work (web/jobs)
 	reports  *membershipWorker // the membership report's job kind
+	tokens   formTokens        // the create form's one-time tokens
+	saving   groupLocks        // one save per group at a time (groupUpdate)
 
 	metrics        *Metrics
 	metricsHandler http.Handler
@@ -79,6 +81,7 @@ func newServer(cfg Config, groups groupService) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	groups = breakerGroups{next: groups, b: newAgoraBreaker(time.Now)}
 	if cfg.DatabaseURL != "" && cfg.SessionKey == "" {
 		log.Warn("GROUPDESK_DATABASE_URL is set but GROUPDESK_SESSION_KEY is not: this replica signs cookies with a key of its own, so its sessions work on no other replica; give every replica the same GROUPDESK_SESSION_KEY")
 	}
@@ -186,7 +189,7 @@ func (s *Server) newEcho() *echo.Echo {
 		},
 	}))
 	e.Use(middleware.BodyLimit("256K"))
-	e.Use(limitInFlight(s.cfg.maxConcurrentPages()))
+	e.Use(withPageDeadline(s.cfg.pageTimeout()))
 	e.Use(s.loadSessionExceptStatic)
 	e.Use(s.checkCSRF)
 	s.routes(e)

@@ -37,6 +37,9 @@ const (
 	sessCSRF  = "csrf"
 	sessLang  = "lang"
 	sessFlash = "flash"
+	// sessLastCreate is "token id" of the last group created from a form
+	// (see groupCreate).
+	sessLastCreate = "last_create"
 )
 
 // sessionStore is a gorilla sessions.Store backed by the sessions table.

@@ -35,7 +35,7 @@ func TestUpstreamCallCounts(t *testing.T) {
 		{"create form", func() *page { return e.get("/groups/new") }, 200, 0},
 		{"create", func() *page { return e.post("/groups", validCreateForm("Counted create")) }, 303, 1},
 		{"edit form", func() *page { return e.get("/groups/" + id + "/edit") }, 200, 1},
-		{"edit", func() *page { return e.post("/groups/"+id, edit) }, 303, 1},
+		{"edit", func() *page { return e.post("/groups/"+id, edit) }, 303, 2}, // read the current values (conflict check), then PUT
 		{"delete confirmation", func() *page { return e.get("/groups/" + id + "/delete") }, 200, 1},
 		{"delete", func() *page { return e.post("/groups/"+id+"/delete", url.Values{"name": {req.GroupName}}) }, 303, 2},
 	}

@@ -255,6 +255,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 // refusing our credentials, or the group gone). The form is kept either way.
 func agoraFormErrors(err error, in groupInput) (int, fieldErrors, *message) {
 	errs := fieldErrors{}
+	var pe *pageError
+	if errors.As(err, &pe) { // decided before any call, e.g. the circuit breaker
+		return pe.status, errs, &message{pe.key, pe.args}
+	}
 	var ve *agora.ValidationError
 	if errors.As(err, &ve) {
 		field := formField(ve.Field)

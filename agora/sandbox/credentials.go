@@ -20,8 +20,8 @@ type Credentials struct {
 	AppCertificate string `json:"app_certificate"`
 }
 
-// credentialsFile holds the generated pair, readable by the owner only.
-const credentialsFile = "credentials.json"
+// CredentialsFile, in the sandbox directory, holds the generated pair, readable by the owner only.
+const CredentialsFile = "credentials.json"
 
 // LoadOrCreateCredentials returns the pair stored in dataDir, generating a
 // random one (32 hex characters each) on first use.
@@ -32,7 +32,7 @@ func LoadOrCreateCredentials(dataDir string) (Credentials, error) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return Credentials{}, fmt.Errorf("sandbox: credentials: %w", err)
 	}
-	path := filepath.Join(dataDir, credentialsFile)
+	path := filepath.Join(dataDir, CredentialsFile)
 	c, err := readCredentials(path)
 	if !errors.Is(err, fs.ErrNotExist) {
 		return c, err

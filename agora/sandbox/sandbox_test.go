@@ -52,7 +52,7 @@ func TestLoadOrCreateCredentials(t *testing.T) {
 	if agora.ValidateAppID(c.AppID) != nil || agora.ValidateAppCertificate(c.AppCertificate) != nil || c.AppID == c.AppCertificate {
 		t.Errorf("generated pair is not two 32-hex values: %+v", c)
 	}
-	fi, err := os.Stat(filepath.Join(dir, credentialsFile))
+	fi, err := os.Stat(filepath.Join(dir, CredentialsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func TestLoadOrCreateCredentials(t *testing.T) {
 		t.Error("token for the generated pair rejected")
 	}
 
-	os.WriteFile(filepath.Join(dir, credentialsFile), []byte(`{"app_id":"x"}`), 0o600)
+	os.WriteFile(filepath.Join(dir, CredentialsFile), []byte(`{"app_id":"x"}`), 0o600)
 	if _, err := LoadOrCreateCredentials(dir); err == nil || !strings.Contains(err.Error(), "delete it") {
 		t.Errorf("bad file: %v", err)
 	}

@@ -59,7 +59,7 @@ const (
 	whyForm   = "the empty form needs nothing from Agora"
 	whyCreate = "one POST /chatgroups; Agora checks owner and members"
 	whyLoad   = "the form or question shows the group's current values: 1 detail"
-	whyEdit   = "one PUT with only the changed fields (0 if nothing changed)"
+	whyEdit   = "1 detail to find fields someone else changed since the form was read (a conflict sends nothing), then 1 PUT with only the changed fields (0 calls if nothing changed)"
 	whyDelete = "the audit record reads the group as it is at deletion (1 detail), then 1 DELETE"
 )
 
@@ -130,7 +130,7 @@ func measureUpstreamCalls(t *testing.T, dir string) []pageCalls {
 	var form url.Values
 	step("edit form", "GET /groups/{id}/edit", whyLoad, 1, func() { form = formValues(t, b.get("/groups/"+created+"/edit", http.StatusOK)) })
 	form.Set("groupname", "Perf edit")
-	step("edit", "POST /groups/{id}", whyEdit, 1, func() { b.post("/groups/"+created, form) })
+	step("edit", "POST /groups/{id}", whyEdit, 2, func() { b.post("/groups/"+created, form) })
 	step("delete question", "GET /groups/{id}/delete", whyLoad, 1, func() { b.get("/groups/"+created+"/delete", http.StatusOK) })
 	step("delete", "POST /groups/{id}/delete", whyDelete, 2, func() {
 		b.post("/groups/"+created+"/delete", url.Values{"_csrf": {csrf}, "name": {"Perf edit"}})

@@ -151,6 +151,22 @@ func (st *Store) InsertAuditOutcome(ctx context.Context, id int64, at time.Time,
 	return insertAuditOutcome(ctx, st, id, at, target, callErr)
 }
 
+// CodeAnswerLost marks an outcome learnt by looking at Agora after its
+// answer to the call was lost.
+const CodeAnswerLost = "answer_lost"
+
+// InsertAnswerLostOutcome appends the outcome of record id when Agora's
+// answer to the call (callErr) was lost and a look at Agora found whether
+// the change was applied; the code is CodeAnswerLost.
+func (st *Store) InsertAnswerLostOutcome(ctx context.Context, id int64, at time.Time, target string, applied bool, callErr error) error {
+	outcome := OutcomeFailure
+	if applied {
+		outcome = OutcomeSuccess
+	}
+	_, _, msg := outcomeColumns(callErr)
+	return insertAuditOutcomeRow(ctx, st, id, at, outcome, CodeAnswerLost, msg, target)
+}
+
 func insertAuditRecord(ctx context.Context, db querier, e AuditEntry) (int64, error) {
 	summary, err := json.Marshal(e.Summary)
 	if err != nil {
@@ -168,6 +184,10 @@ func insertAuditRecord(ctx context.Context, db querier, e AuditEntry) (int64, er
 
 func insertAuditOutcome(ctx context.Context, db querier, id int64, at time.Time, target string, callErr error) error {
 	outcome, code, msg := outcomeColumns(callErr)
+	return insertAuditOutcomeRow(ctx, db, id, at, outcome, code, msg, target)
+}
+
+func insertAuditOutcomeRow(ctx context.Context, db querier, id int64, at time.Time, outcome, code, msg, target string) error {
 	_, err := db.exec(ctx,
 		`INSERT INTO audit_outcomes (record_id, at, outcome, error_code, error_message, target) VALUES (?, ?, ?, ?, ?, ?)`,
 		id, at.UnixMilli(), outcome, code, msg, target)
