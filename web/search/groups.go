@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"database/sql"
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"time"
@@ -49,6 +50,12 @@ func (ix *Index) Upsert(ctx context.Context, groups ...Group) error {
 	defer tx.Rollback()
 	for start := 0; start < len(groups); start += upsertBatch {
 		batch := groups[start:min(start+upsertBatch, len(groups))]
+		var before map[string]indexedText
+		if ix.d == SQLite {
+			if before, err = textsOf(ctx, tx, batch); err != nil {
+				return fmt.Errorf("search index: upsert: %w", err)
+			}
+		}
 		var b strings.Builder
 		b.WriteString(`INSERT INTO search_groups (id, name, name_key, description, owner, members, maxusers, public,
 			created, modified, last_seen, gone, hay) VALUES `)
@@ -67,7 +74,14 @@ func (ix *Index) Upsert(ctx context.Context, groups ...Group) error {
 			description = excluded.description, owner = excluded.owner, members = excluded.members,
 			maxusers = excluded.maxusers, public = excluded.public, created = excluded.created,
 			modified = excluded.modified, last_seen = excluded.last_seen, gone = 0, hay = excluded.hay`)
-		if _, err := tx.ExecContext(ctx, ix.rebind(b.String()), args...); err != nil {
+		if ix.d == Postgres {
+			if _, err := tx.ExecContext(ctx, ix.rebind(b.String()), args...); err != nil {
+				return fmt.Errorf("search index: upsert: %w", err)
+			}
+			continue
+		}
+		b.WriteString(` RETURNING rid, id, hay`)
+		if err := upsertGrams(ctx, tx, b.String(), args, before); err != nil {
 			return fmt.Errorf("search index: upsert: %w", err)
 		}
 	}
@@ -76,6 +90,109 @@ func (ix *Index) Upsert(ctx context.Context, groups ...Group) error {
 	}
 	return nil
 }
+
+// indexedText is a group's row in the text indexes before an upsert.
+type indexedText struct {
+	hay  string
+	gone bool
+}
+
+// textsOf reads the indexed text of the batch's groups that are indexed.
+func textsOf(ctx context.Context, tx *sql.Tx, batch []Group) (map[string]indexedText, error) {
+	args := make([]any, len(batch))
+	for i := range batch {
+		args[i] = clean(batch[i].ID)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, hay, gone FROM search_groups WHERE id IN (?`+
+		strings.Repeat(", ?", len(batch)-1)+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[string]indexedText, len(batch))
+	for rows.Next() {
+		var id string
+		var t indexedText
+		if err := rows.Scan(&id, &t.hay, &t.gone); err != nil {
+			return nil, err
+		}
+		out[id] = t
+	}
+	return out, rows.Err()
+}
+
+// upsertGrams runs the SQLite upsert and rewrites search_grams for the
+// groups whose text changed or that are back from gone.
+func upsertGrams(ctx context.Context, tx *sql.Tx, upsert string, args []any, before map[string]indexedText) error {
+	rows, err := tx.QueryContext(ctx, upsert, args...)
+	if err != nil {
+		return err
+	}
+	type change struct {
+		rid        int64
+		hay        string
+		wasIndexed bool
+	}
+	var changes []change
+	for rows.Next() {
+		var c change
+		var id string
+		if err := rows.Scan(&c.rid, &id, &c.hay); err != nil {
+			rows.Close()
+			return err
+		}
+		old, ok := before[id]
+		c.wasIndexed = ok && !old.gone
+		if !c.wasIndexed || old.hay != c.hay {
+			changes = append(changes, c)
+		}
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	for _, c := range changes {
+		if c.wasIndexed {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM search_grams WHERE rowid = ?`, c.rid); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO search_grams (rowid, grams) VALUES (?, ?)`, c.rid, grams(c.hay)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// grams lists hay's distinct characters and pairs of characters, within
+// each line, as hex tokens: the ascii tokenizer then keeps each whole.
+func grams(hay string) string {
+	seen := make(map[string]bool, len(hay)*2)
+	var b strings.Builder
+	add := func(g string) {
+		if seen[g] {
+			return
+		}
+		seen[g] = true
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(hex.EncodeToString([]byte(g)))
+	}
+	for line := range strings.SplitSeq(hay, "\n") {
+		prev := -1
+		for i, r := range line {
+			if prev >= 0 {
+				add(line[prev : i+utf8.RuneLen(r)])
+			}
+			add(string(r))
+			prev = i
+		}
+	}
+	return b.String()
+}
+
+// gramQuery is the search_grams query for a text of one or two characters.
+func gramQuery(text string) string { return `"` + hex.EncodeToString([]byte(text)) + `"` }
 
 // lastOfEach keeps the last of groups with the same id: PostgreSQL's ON
 // CONFLICT cannot touch one row twice in a statement, and a list page can
@@ -130,8 +247,8 @@ func fromMillis(ms int64) time.Time {
 // MarkGone marks groups deleted through Groupdesk as gone at once.
 func (ix *Index) MarkGone(ctx context.Context, ids ...string) error {
 	for _, id := range ids {
-		if _, err := ix.db.ExecContext(ctx, ix.rebind(`UPDATE search_groups SET gone = 1 WHERE id = ?`), clean(id)); err != nil {
-			return fmt.Errorf("search index: mark gone: %w", err)
+		if _, err := ix.markGone(ctx, `id = ?`, clean(id)); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -140,12 +257,32 @@ func (ix *Index) MarkGone(ctx context.Context, ids ...string) error {
 // MarkGoneNotSeenSince marks every group not seen since t (the start of a
 // full pass) as gone, and returns how many it marked.
 func (ix *Index) MarkGoneNotSeenSince(ctx context.Context, t time.Time) (int, error) {
-	res, err := ix.db.ExecContext(ctx, ix.rebind(`UPDATE search_groups SET gone = 1 WHERE gone = 0 AND last_seen < ?`), t.UnixMilli())
+	return ix.markGone(ctx, `last_seen < ?`, t.UnixMilli())
+}
+
+// markGone marks the groups that match cond as gone; on SQLite it also
+// takes them out of search_grams (a trigger does search_groups_fts).
+func (ix *Index) markGone(ctx context.Context, cond string, arg any) (int, error) {
+	tx, err := ix.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, fmt.Errorf("search index: mark gone: %w", err)
+	}
+	defer tx.Rollback()
+	if ix.d == SQLite {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM search_grams WHERE rowid IN (
+			SELECT rid FROM search_groups WHERE gone = 0 AND `+cond+`)`, arg); err != nil {
+			return 0, fmt.Errorf("search index: mark gone: %w", err)
+		}
+	}
+	res, err := tx.ExecContext(ctx, ix.rebind(`UPDATE search_groups SET gone = 1 WHERE gone = 0 AND `+cond), arg)
 	if err != nil {
 		return 0, fmt.Errorf("search index: mark gone: %w", err)
 	}
 	n, err := res.RowsAffected()
-	return int(n), err
+	if err != nil {
+		return 0, fmt.Errorf("search index: mark gone: %w", err)
+	}
+	return int(n), tx.Commit()
 }
 
 // Stats is how big and how fresh the index is.

@@ -131,23 +131,33 @@ var migrations = map[Dialect][]string{
 			gone INTEGER NOT NULL DEFAULT 0,
 			hay TEXT NOT NULL
 		);
-		CREATE INDEX search_groups_members ON search_groups (members);
-		CREATE INDEX search_groups_name ON search_groups (name_key);
-		CREATE INDEX search_groups_created ON search_groups (created);
-		CREATE INDEX search_groups_modified ON search_groups (modified);
+		CREATE INDEX search_groups_members ON search_groups (gone, members, id);
+		CREATE INDEX search_groups_name ON search_groups (gone, name_key, id);
+		CREATE INDEX search_groups_created ON search_groups (gone, created, id);
+		CREATE INDEX search_groups_modified ON search_groups (gone, modified, id);
 		CREATE INDEX search_groups_owner ON search_groups (owner);
 		CREATE INDEX search_groups_last_seen ON search_groups (last_seen);
+		-- The text indexes hold only groups that are not gone, so a search
+		-- by text alone is counted from them without reading the groups.
 		CREATE VIRTUAL TABLE search_groups_fts USING fts5(hay, content='search_groups', content_rowid='rid', tokenize='trigram');
 		CREATE TRIGGER search_groups_ai AFTER INSERT ON search_groups BEGIN
 			INSERT INTO search_groups_fts (rowid, hay) VALUES (new.rid, new.hay);
 		END;
-		CREATE TRIGGER search_groups_ad AFTER DELETE ON search_groups BEGIN
+		CREATE TRIGGER search_groups_ad AFTER DELETE ON search_groups WHEN old.gone = 0 BEGIN
 			INSERT INTO search_groups_fts (search_groups_fts, rowid, hay) VALUES ('delete', old.rid, old.hay);
 		END;
-		CREATE TRIGGER search_groups_au AFTER UPDATE OF hay ON search_groups WHEN old.hay IS NOT new.hay BEGIN
+		CREATE TRIGGER search_groups_au_out AFTER UPDATE OF hay, gone ON search_groups
+		WHEN old.gone = 0 AND (new.gone != 0 OR old.hay IS NOT new.hay) BEGIN
 			INSERT INTO search_groups_fts (search_groups_fts, rowid, hay) VALUES ('delete', old.rid, old.hay);
+		END;
+		CREATE TRIGGER search_groups_au_in AFTER UPDATE OF hay, gone ON search_groups
+		WHEN new.gone = 0 AND (old.gone != 0 OR old.hay IS NOT new.hay) BEGIN
 			INSERT INTO search_groups_fts (rowid, hay) VALUES (new.rid, new.hay);
 		END;
+		-- Trigrams cannot find one or two characters; search_grams holds
+		-- each group's distinct characters and pairs of characters, as hex
+		-- tokens (see grams). Go keeps it: SQL cannot split the text.
+		CREATE VIRTUAL TABLE search_grams USING fts5(grams, content='', contentless_delete=1, detail=none, tokenize='ascii');
 		CREATE TABLE search_state (
 			id INTEGER PRIMARY KEY CHECK (id = 1),
 			pass_started INTEGER NOT NULL DEFAULT 0,
@@ -173,12 +183,23 @@ var migrations = map[Dialect][]string{
 			gone INTEGER NOT NULL DEFAULT 0,
 			hay TEXT NOT NULL
 		);
-		CREATE INDEX search_groups_members ON search_groups (members);
-		CREATE INDEX search_groups_name ON search_groups (name_key);
-		CREATE INDEX search_groups_created ON search_groups (created);
-		CREATE INDEX search_groups_modified ON search_groups (modified);
+		CREATE INDEX search_groups_members ON search_groups (gone, members, id);
+		CREATE INDEX search_groups_name ON search_groups (gone, name_key, id);
+		CREATE INDEX search_groups_created ON search_groups (gone, created, id);
+		CREATE INDEX search_groups_modified ON search_groups (gone, modified, id);
 		CREATE INDEX search_groups_owner ON search_groups (owner);
 		CREATE INDEX search_groups_last_seen ON search_groups (last_seen);
+		-- pg_trgm cannot find one or two characters; this index holds each
+		-- group's distinct characters and pairs of characters (not across
+		-- the newlines between fields).
+		CREATE FUNCTION search_short_grams(hay text) RETURNS text[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+			SELECT coalesce(array_agg(DISTINCT g), '{}') FROM (
+				SELECT substr(hay, i, 1) AS g FROM generate_series(1, length(hay)) AS i
+				UNION ALL
+				SELECT substr(hay, i, 2) FROM generate_series(1, length(hay) - 1) AS i
+			) AS s WHERE strpos(g, E'\n') = 0
+		$$;
+		CREATE INDEX search_groups_short_grams ON search_groups USING gin (search_short_grams(hay));
 		CREATE TABLE search_state (
 			id INTEGER PRIMARY KEY CHECK (id = 1),
 			pass_started BIGINT NOT NULL DEFAULT 0,

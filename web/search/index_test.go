@@ -40,6 +40,18 @@ func openPostgres(t testing.TB) *sql.DB {
 	return db
 }
 
+// bothWays runs f with pages read both ways: matches looked up and
+// sorted, and groups read in sort order and tested.
+func bothWays(t *testing.T, f func(t *testing.T)) {
+	for _, below := range []int{scanBelow, 1} {
+		t.Run(fmt.Sprintf("scanBelow=%d", below), func(t *testing.T) {
+			defer func(old int) { scanBelow = old }(scanBelow)
+			scanBelow = below
+			f(t)
+		})
+	}
+}
+
 // eachDialect runs f on a fresh index in SQLite and in PostgreSQL.
 func eachDialect(t *testing.T, f func(t *testing.T, ix *Index)) {
 	for _, d := range []Dialect{SQLite, Postgres} {
@@ -92,130 +104,136 @@ func ids(r *Result) []string {
 }
 
 func TestSearchText(t *testing.T) {
-	eachDialect(t, func(t *testing.T, ix *Index) {
-		ctx := context.Background()
-		if err := ix.Upsert(ctx, fixture()...); err != nil {
-			t.Fatal(err)
-		}
-		tests := []struct {
-			name, text string
-			want       []string // ids, sorted by members descending
-		}{
-			{"chinese two characters", "招聘", []string{"2"}},
-			{"chinese one character", "京", []string{"1"}},
-			{"chinese three characters", "校友会", []string{"1"}},
-			{"chinese in description", "技术分享", []string{"9"}},
-			{"latin upper case", "BOOK", []string{"4", "3", "5"}},
-			{"latin mixed case two characters", "bO", []string{"4", "3", "5"}},
-			{"latin one character", "q", []string{"10"}},
-			{"mixed scripts", "海 tech", []string{"9"}},
-			{"owner", "hr.zhang", []string{"2"}},
-			{"owner case differs", "LI_WEI", []string{"1", "9"}},
-			{"percent is a literal", "%", []string{"6"}},
-			{"percent in a longer query", "0% p", []string{"6"}},
-			{"underscore is a literal", "_", []string{"1", "9", "7"}},
-			{"underscore in a longer query", "e_c", []string{"7"}},
-			{"fts syntax is a literal", `"book" OR x`, nil},
-			{"quote", `"`, nil},
-			{"backslash", `\`, nil},
-			{"no match", "zzzz", nil},
-			{"control characters stripped", "bo\x00o\tk\n", []string{"4", "3", "5"}},
-			{"no match across fields", "club\nwe", nil},
-			{"empty is everything", "  ", []string{"4", "1", "9", "2", "6", "3", "8", "7", "5", "10"}},
-		}
-		for _, tt := range tests {
-			t.Run(tt.name, func(t *testing.T) {
-				r, err := ix.Search(ctx, Query{Text: tt.text, Sort: ByMembers, Desc: true})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if got := ids(r); !slices.Equal(got, tt.want) {
-					t.Errorf("Search(%q) = %v, want %v", tt.text, got, tt.want)
-				}
-				if r.Total != len(tt.want) {
-					t.Errorf("Total = %d, want %d", r.Total, len(tt.want))
-				}
-			})
-		}
+	bothWays(t, func(t *testing.T) {
+		eachDialect(t, func(t *testing.T, ix *Index) {
+			ctx := context.Background()
+			if err := ix.Upsert(ctx, fixture()...); err != nil {
+				t.Fatal(err)
+			}
+			tests := []struct {
+				name, text string
+				want       []string // ids, sorted by members descending
+			}{
+				{"chinese two characters", "招聘", []string{"2"}},
+				{"chinese one character", "京", []string{"1"}},
+				{"chinese three characters", "校友会", []string{"1"}},
+				{"chinese in description", "技术分享", []string{"9"}},
+				{"latin upper case", "BOOK", []string{"4", "3", "5"}},
+				{"latin mixed case two characters", "bO", []string{"4", "3", "5"}},
+				{"latin one character", "q", []string{"10"}},
+				{"mixed scripts", "海 tech", []string{"9"}},
+				{"owner", "hr.zhang", []string{"2"}},
+				{"owner case differs", "LI_WEI", []string{"1", "9"}},
+				{"percent is a literal", "%", []string{"6"}},
+				{"percent in a longer query", "0% p", []string{"6"}},
+				{"underscore is a literal", "_", []string{"1", "9", "7"}},
+				{"underscore in a longer query", "e_c", []string{"7"}},
+				{"fts syntax is a literal", `"book" OR x`, nil},
+				{"quote", `"`, nil},
+				{"backslash", `\`, nil},
+				{"no match", "zzzz", nil},
+				{"control characters stripped", "bo\x00o\tk\n", []string{"4", "3", "5"}},
+				{"no match across fields", "club\nwe", nil},
+				{"empty is everything", "  ", []string{"4", "1", "9", "2", "6", "3", "8", "7", "5", "10"}},
+			}
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					r, err := ix.Search(ctx, Query{Text: tt.text, Sort: ByMembers, Desc: true})
+					if err != nil {
+						t.Fatal(err)
+					}
+					if got := ids(r); !slices.Equal(got, tt.want) {
+						t.Errorf("Search(%q) = %v, want %v", tt.text, got, tt.want)
+					}
+					if r.Total != len(tt.want) {
+						t.Errorf("Total = %d, want %d", r.Total, len(tt.want))
+					}
+				})
+			}
+		})
 	})
 }
 
 func TestSearchFiltersAndSort(t *testing.T) {
-	eachDialect(t, func(t *testing.T, ix *Index) {
-		ctx := context.Background()
-		if err := ix.Upsert(ctx, fixture()...); err != nil {
-			t.Fatal(err)
-		}
-		tests := []struct {
-			name string
-			q    Query
-			want []string
-		}{
-			{"name ascending ignores case", Query{}, []string{"6", "3", "4", "5", "10", "7", "8", "9", "1", "2"}},
-			{"name descending", Query{Sort: ByName, Desc: true}, []string{"2", "1", "9", "8", "7", "10", "5", "4", "3", "6"}},
-			{"members ascending", Query{Sort: ByMembers}, []string{"10", "5", "7", "8", "3", "6", "2", "9", "1", "4"}},
-			{"created descending", Query{Sort: ByCreated, Desc: true}, []string{"10", "9", "8", "7", "6", "5", "4", "3", "2", "1"}},
-			{"modified ascending", Query{Sort: ByModified}, []string{"10", "9", "8", "7", "6", "5", "4", "3", "2", "1"}},
-			{"owner", Query{Owner: "ALICE"}, []string{"3", "5"}},
-			{"owner is exact", Query{Owner: "ali"}, nil},
-			{"public", Query{Visibility: Public, Text: "book"}, []string{"4"}},
-			{"private", Query{Visibility: Private, Text: "book"}, []string{"3", "5"}},
-			{"min members", Query{MinMembers: 60, Sort: ByMembers}, []string{"9", "1", "4"}},
-			{"max members", Query{MaxMembers: 8, Sort: ByMembers}, []string{"10", "5", "7"}},
-			{"range and text", Query{Text: "e", MinMembers: 8, MaxMembers: 45, Sort: ByMembers}, []string{"7", "8", "3", "6"}},
-		}
-		for _, tt := range tests {
-			t.Run(tt.name, func(t *testing.T) {
-				r, err := ix.Search(ctx, tt.q)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if got := ids(r); !slices.Equal(got, tt.want) {
-					t.Errorf("Search(%+v) = %v, want %v", tt.q, got, tt.want)
-				}
-			})
-		}
+	bothWays(t, func(t *testing.T) {
+		eachDialect(t, func(t *testing.T, ix *Index) {
+			ctx := context.Background()
+			if err := ix.Upsert(ctx, fixture()...); err != nil {
+				t.Fatal(err)
+			}
+			tests := []struct {
+				name string
+				q    Query
+				want []string
+			}{
+				{"name ascending ignores case", Query{}, []string{"6", "3", "4", "5", "10", "7", "8", "9", "1", "2"}},
+				{"name descending", Query{Sort: ByName, Desc: true}, []string{"2", "1", "9", "8", "7", "10", "5", "4", "3", "6"}},
+				{"members ascending", Query{Sort: ByMembers}, []string{"10", "5", "7", "8", "3", "6", "2", "9", "1", "4"}},
+				{"created descending", Query{Sort: ByCreated, Desc: true}, []string{"10", "9", "8", "7", "6", "5", "4", "3", "2", "1"}},
+				{"modified ascending", Query{Sort: ByModified}, []string{"10", "9", "8", "7", "6", "5", "4", "3", "2", "1"}},
+				{"owner", Query{Owner: "ALICE"}, []string{"3", "5"}},
+				{"owner is exact", Query{Owner: "ali"}, nil},
+				{"public", Query{Visibility: Public, Text: "book"}, []string{"4"}},
+				{"private", Query{Visibility: Private, Text: "book"}, []string{"3", "5"}},
+				{"min members", Query{MinMembers: 60, Sort: ByMembers}, []string{"9", "1", "4"}},
+				{"max members", Query{MaxMembers: 8, Sort: ByMembers}, []string{"10", "5", "7"}},
+				{"range and text", Query{Text: "e", MinMembers: 8, MaxMembers: 45, Sort: ByMembers}, []string{"7", "8", "3", "6"}},
+			}
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					r, err := ix.Search(ctx, tt.q)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if got := ids(r); !slices.Equal(got, tt.want) {
+						t.Errorf("Search(%+v) = %v, want %v", tt.q, got, tt.want)
+					}
+				})
+			}
+		})
 	})
 }
 
 func TestSearchPaging(t *testing.T) {
-	eachDialect(t, func(t *testing.T, ix *Index) {
-		ctx := context.Background()
-		var groups []Group
-		for i := range 120 {
-			// Members repeat, so paging must break ties by id.
-			groups = append(groups, Group{ID: fmt.Sprintf("g%03d", i), Name: fmt.Sprintf("招聘 %03d", i), Owner: "o", Members: i % 7})
-		}
-		groups = append(groups, Group{ID: "other", Name: "unrelated", Owner: "o", Members: 3})
-		if err := ix.Upsert(ctx, groups...); err != nil {
-			t.Fatal(err)
-		}
-		var seen []string
-		for page := 1; page <= 4; page++ {
-			r, err := ix.Search(ctx, Query{Text: "招聘", Sort: ByMembers, Desc: true, Page: page})
-			if err != nil {
+	bothWays(t, func(t *testing.T) {
+		eachDialect(t, func(t *testing.T, ix *Index) {
+			ctx := context.Background()
+			var groups []Group
+			for i := range 120 {
+				// Members repeat, so paging must break ties by id.
+				groups = append(groups, Group{ID: fmt.Sprintf("g%03d", i), Name: fmt.Sprintf("招聘 %03d", i), Owner: "o", Members: i % 7})
+			}
+			groups = append(groups, Group{ID: "other", Name: "unrelated", Owner: "o", Members: 3})
+			if err := ix.Upsert(ctx, groups...); err != nil {
 				t.Fatal(err)
 			}
-			if r.Total != 120 || r.Pages != 3 || r.Page != page {
-				t.Fatalf("page %d: Total %d Pages %d Page %d, want 120, 3, %d", page, r.Total, r.Pages, r.Page, page)
-			}
-			wantLen := map[int]int{1: 50, 2: 50, 3: 20, 4: 0}[page]
-			if len(r.Groups) != wantLen {
-				t.Fatalf("page %d has %d groups, want %d", page, len(r.Groups), wantLen)
-			}
-			for i, g := range r.Groups {
-				if i > 0 && (g.Members > r.Groups[i-1].Members ||
-					g.Members == r.Groups[i-1].Members && g.ID > r.Groups[i-1].ID) {
-					t.Errorf("page %d: %s (%d) after %s (%d): not by members, then id, descending",
-						page, g.ID, g.Members, r.Groups[i-1].ID, r.Groups[i-1].Members)
+			var seen []string
+			for page := 1; page <= 4; page++ {
+				r, err := ix.Search(ctx, Query{Text: "招聘", Sort: ByMembers, Desc: true, Page: page})
+				if err != nil {
+					t.Fatal(err)
 				}
+				if r.Total != 120 || r.Pages != 3 || r.Page != page {
+					t.Fatalf("page %d: Total %d Pages %d Page %d, want 120, 3, %d", page, r.Total, r.Pages, r.Page, page)
+				}
+				wantLen := map[int]int{1: 50, 2: 50, 3: 20, 4: 0}[page]
+				if len(r.Groups) != wantLen {
+					t.Fatalf("page %d has %d groups, want %d", page, len(r.Groups), wantLen)
+				}
+				for i, g := range r.Groups {
+					if i > 0 && (g.Members > r.Groups[i-1].Members ||
+						g.Members == r.Groups[i-1].Members && g.ID > r.Groups[i-1].ID) {
+						t.Errorf("page %d: %s (%d) after %s (%d): not by members, then id, descending",
+							page, g.ID, g.Members, r.Groups[i-1].ID, r.Groups[i-1].Members)
+					}
+				}
+				seen = append(seen, ids(r)...)
 			}
-			seen = append(seen, ids(r)...)
-		}
-		slices.Sort(seen)
-		if len(slices.Compact(seen)) != 120 {
-			t.Errorf("the pages hold %d distinct groups, want all 120", len(seen))
-		}
+			slices.Sort(seen)
+			if len(slices.Compact(seen)) != 120 {
+				t.Errorf("the pages hold %d distinct groups, want all 120", len(seen))
+			}
+		})
 	})
 }
 
@@ -234,7 +252,7 @@ func TestUpsertReplacesAndMarkGone(t *testing.T) {
 		if err := ix.Upsert(ctx, renamed, renamed); err != nil {
 			t.Fatal(err)
 		}
-		for text, want := range map[string][]string{"book club": nil, "circle": {"3"}, "读书会": {"3"}} {
+		for text, want := range map[string][]string{"book club": nil, "circle": {"3"}, "读书会": {"3"}, "读书": {"3"}, "ub": nil} {
 			r, err := ix.Search(ctx, Query{Text: text})
 			if err != nil {
 				t.Fatal(err)
@@ -260,6 +278,11 @@ func TestUpsertReplacesAndMarkGone(t *testing.T) {
 		if got := ids(r); !slices.Equal(got, []string{"3"}) {
 			t.Errorf("after marking gone, Search = %v, want [3]", got)
 		}
+		for text, want := range map[string]int{"bo": 0, "ook": 0, "al": 1, "书": 1} {
+			if r, err := ix.Search(ctx, Query{Text: text}); err != nil || r.Total != want || len(r.Groups) != want {
+				t.Errorf("after marking gone, Search(%q) = %+v, %v; want %d", text, r, err, want)
+			}
+		}
 		st, err := ix.Stats(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -271,8 +294,10 @@ func TestUpsertReplacesAndMarkGone(t *testing.T) {
 		if err := ix.Upsert(ctx, fixture()[3]); err != nil {
 			t.Fatal(err)
 		}
-		if r, _ := ix.Search(ctx, Query{Text: "bookworm"}); r == nil || r.Total != 1 {
-			t.Errorf("a gone group upserted again is not found")
+		for _, text := range []string{"bookworm", "wo"} {
+			if r, _ := ix.Search(ctx, Query{Text: text}); r == nil || r.Total != 1 {
+				t.Errorf("a gone group upserted again is not found by %q", text)
+			}
 		}
 	})
 }

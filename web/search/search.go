@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"unicode"
@@ -97,78 +98,136 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 	if !ok {
 		return nil, fmt.Errorf("search: unknown sort %q", q.Sort)
 	}
-	where := []string{"g.gone = 0"}
+	text = strings.ToLower(text)
+	var filters []string
 	var args []any
-	if text != "" {
-		cond, arg := ix.textCondition(strings.ToLower(text))
-		where, args = append(where, cond), append(args, arg)
-	}
 	if q.Owner != "" {
-		where, args = append(where, "g.owner = ?"), append(args, strings.ToLower(clean(q.Owner)))
+		filters, args = append(filters, "g.owner = ?"), append(args, strings.ToLower(clean(q.Owner)))
 	}
 	switch q.Visibility {
 	case AnyVisibility:
 	case Public, Private:
-		where, args = append(where, "g.public = ?"), append(args, boolInt(q.Visibility == Public))
+		filters, args = append(filters, "g.public = ?"), append(args, boolInt(q.Visibility == Public))
 	default:
 		return nil, fmt.Errorf("search: unknown visibility %q", q.Visibility)
 	}
 	if q.MinMembers > 0 {
-		where, args = append(where, "g.members >= ?"), append(args, q.MinMembers)
+		filters, args = append(filters, "g.members >= ?"), append(args, q.MinMembers)
 	}
 	if q.MaxMembers > 0 {
-		where, args = append(where, "g.members <= ?"), append(args, q.MaxMembers)
+		filters, args = append(filters, "g.members <= ?"), append(args, q.MaxMembers)
 	}
-	cond := strings.Join(where, " AND ")
 
 	res := &Result{Page: max(q.Page, 1)}
-	if err := ix.db.QueryRowContext(ctx, ix.rebind(`SELECT count(*) FROM search_groups g WHERE `+cond), args...).
-		Scan(&res.Total); err != nil {
+	res.Total, err = ix.count(ctx, text, filters, args)
+	if err != nil {
 		return nil, fmt.Errorf("search: count: %w", err)
 	}
 	res.Pages = (res.Total + PageSize - 1) / PageSize
 	if res.Total == 0 || res.Page > res.Pages {
 		return res, nil
 	}
-	dir := "ASC"
-	if q.Desc {
-		dir = "DESC"
-	}
-	rows, err := ix.db.QueryContext(ctx, ix.rebind(fmt.Sprintf(`SELECT %s FROM search_groups g WHERE %s
-		ORDER BY %s %s, g.id %s LIMIT %d OFFSET %d`, groupColumns, cond, order, dir, dir, PageSize, (res.Page-1)*PageSize)),
-		args...)
+	res.Groups, err = ix.page(ctx, text, filters, args, order, q.Desc, res.Page, res.Total)
 	if err != nil {
-		return nil, fmt.Errorf("search: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		g, err := scanGroup(rows)
-		if err != nil {
-			return nil, fmt.Errorf("search: %w", err)
-		}
-		res.Groups = append(res.Groups, g)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	return res, nil
 }
 
-// textCondition matches the lowered text as a literal substring of hay.
-func (ix *Index) textCondition(text string) (string, any) {
-	if ix.d == Postgres {
-		// pg_trgm's GIN index serves LIKE; with a pattern of fewer than
-		// three characters the planner scans the table instead.
-		return `g.hay LIKE ?`, "%" + escapeLike(text) + "%"
+// count counts the matches. A text alone is counted from the text index
+// on SQLite, which holds only groups that are not gone.
+func (ix *Index) count(ctx context.Context, text string, filters []string, args []any) (int, error) {
+	var n int
+	if ix.d == SQLite && text != "" && len(filters) == 0 {
+		table, match := sqliteMatch(text)
+		err := ix.db.QueryRowContext(ctx, `SELECT count(*) FROM `+table+` WHERE `+table+` MATCH ?`, match).Scan(&n)
+		return n, err
 	}
+	cond, args := ix.where(text, false, filters, args)
+	err := ix.db.QueryRowContext(ctx, ix.rebind(`SELECT count(*) FROM search_groups g WHERE `+cond), args...).Scan(&n)
+	return n, err
+}
+
+// scanBelow is the number of matches under which a page is read by
+// looking them up in the text index and sorting them. From there on, a
+// page is found faster by reading groups in sort order and testing each
+// until the page is full: about PageSize * groups / matches reads.
+var scanBelow = 2000 // a variable so that tests can try both ways
+
+func (ix *Index) page(ctx context.Context, text string, filters []string, args []any, order string, desc bool, page, total int) ([]Group, error) {
+	ordered := text != "" && total >= scanBelow
+	cond, args := ix.where(text, ordered, filters, args)
+	dir := "ASC"
+	if desc {
+		dir = "DESC"
+	}
+	q := ix.rebind(fmt.Sprintf(`SELECT %s FROM search_groups g WHERE %s ORDER BY %s %s, g.id %s LIMIT %d OFFSET %d`,
+		groupColumns, cond, order, dir, dir, PageSize, (page-1)*PageSize))
+	tx, err := ix.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: ix.d == Postgres})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	if ordered && ix.d == Postgres {
+		// The planner cannot know the pattern matches often; without
+		// this it reads every match and sorts them.
+		if _, err := tx.ExecContext(ctx, `SET LOCAL enable_bitmapscan = off`); err != nil {
+			return nil, err
+		}
+		if _, err := tx.ExecContext(ctx, `SET LOCAL enable_seqscan = off`); err != nil {
+			return nil, err
+		}
+	}
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var groups []Group
+	for rows.Next() {
+		g, err := scanGroup(rows)
+		if err != nil {
+			return nil, err
+		}
+		groups = append(groups, g)
+	}
+	return groups, rows.Err()
+}
+
+// where is the condition for not-gone groups that match text and filters,
+// with text's argument first. With ordered, text is tested on each group
+// read rather than looked up in an index.
+func (ix *Index) where(text string, ordered bool, filters []string, filterArgs []any) (string, []any) {
+	conds := []string{"g.gone = 0"}
+	var args []any
+	if text != "" {
+		var cond string
+		var arg any
+		switch {
+		case ix.d == Postgres && (ordered || utf8.RuneCountInString(text) >= 3):
+			// pg_trgm's GIN index serves LIKE from three characters on.
+			cond, arg = `g.hay LIKE ?`, "%"+escapeLike(text)+"%"
+		case ix.d == Postgres:
+			cond, arg = `search_short_grams(g.hay) @> ARRAY[?]::text[]`, text
+		case ordered:
+			cond, arg = `instr(g.hay, ?) > 0`, text
+		default:
+			table, match := sqliteMatch(text)
+			cond, arg = `g.rid IN (SELECT rowid FROM `+table+` WHERE `+table+` MATCH ?)`, match
+		}
+		conds, args = append(conds, cond), append(args, arg)
+	}
+	return strings.Join(append(conds, filters...), " AND "), append(args, filterArgs...)
+}
+
+// sqliteMatch is the FTS5 table and query that find text as a substring.
+func sqliteMatch(text string) (table, match string) {
 	if utf8.RuneCountInString(text) >= 3 {
 		// A quoted FTS5 string is a phrase: every character a literal, "
 		// doubled. With the trigram tokenizer a phrase matches substrings.
-		return `g.rid IN (SELECT rowid FROM search_groups_fts WHERE search_groups_fts MATCH ?)`,
-			`"` + strings.ReplaceAll(text, `"`, `""`) + `"`
+		return "search_groups_fts", `"` + strings.ReplaceAll(text, `"`, `""`) + `"`
 	}
-	// Trigrams cannot find one or two characters: scan.
-	return `instr(g.hay, ?) > 0`, text
+	return "search_grams", gramQuery(text)
 }
 
 // escapeLike makes % and _ literals in a LIKE pattern (PostgreSQL's
