@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // benchGroups is the size the budgets are set for.
@@ -141,6 +143,53 @@ func BenchmarkSearch100k(b *testing.B) {
 					b.ReportMetric(float64(total), "matches")
 					b.ReportMetric(float64(indexBytes(b, ix))/1e6, "index-MB")
 				})
+			}
+		})
+	}
+}
+
+// BenchmarkSync100k makes full passes over 100,000 groups in the sandbox
+// into a SQLite index: once unpaced, once paced at 50 calls/s (burst 10,
+// one list page's detail calls), reporting the Agora calls (budget: 2,000)
+// and the paced time over calls/rate (budget: within 10%).
+//
+//	go test ./web/search/ -run '^$' -bench Sync100k -benchtime 1x
+func BenchmarkSync100k(b *testing.B) {
+	ctx := context.Background()
+	sb, client, counter, _ := newSandbox(b)
+	if err := sb.CreateUsers(ctx, "owner1"); err != nil {
+		b.Fatal(err)
+	}
+	if err := sb.BulkCreateGroups(ctx, benchGroups, "owner1", 0); err != nil {
+		b.Fatal(err)
+	}
+	for _, perSecond := range []float64{0, 50} {
+		b.Run(fmt.Sprintf("rate=%v", perSecond), func(b *testing.B) {
+			for b.Loop() {
+				ix, err := Open(ctx, openSQLite(b, b.TempDir()), SQLite)
+				if err != nil {
+					b.Fatal(err)
+				}
+				opts := SyncOptions{}
+				if perSecond > 0 {
+					opts.Limiter = rate.NewLimiter(rate.Limit(perSecond), 10)
+				}
+				counter.reset()
+				start := time.Now()
+				rep, err := Sync(ctx, client.Groups, ix, opts)
+				took := time.Since(start)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if rep.Groups != benchGroups {
+					b.Fatalf("synced %d groups, want %d", rep.Groups, benchGroups)
+				}
+				b.ReportMetric(float64(rep.Calls), "calls")
+				b.ReportMetric(float64(counter.lists+len(counter.details)), "http-calls")
+				b.ReportMetric(took.Seconds(), "s")
+				if perSecond > 0 {
+					b.ReportMetric(took.Seconds()/(float64(rep.Calls)/perSecond), "time/paced")
+				}
 			}
 		})
 	}

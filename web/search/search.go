@@ -2,7 +2,6 @@ package search
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 	"unicode"
@@ -163,22 +162,7 @@ func (ix *Index) page(ctx context.Context, text string, filters []string, args [
 	}
 	q := ix.rebind(fmt.Sprintf(`SELECT %s FROM search_groups g WHERE %s ORDER BY %s %s, g.id %s LIMIT %d OFFSET %d`,
 		groupColumns, cond, order, dir, dir, PageSize, (page-1)*PageSize))
-	tx, err := ix.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: ix.d == Postgres})
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	if ordered && ix.d == Postgres {
-		// The planner cannot know the pattern matches often; without
-		// this it reads every match and sorts them.
-		if _, err := tx.ExecContext(ctx, `SET LOCAL enable_bitmapscan = off`); err != nil {
-			return nil, err
-		}
-		if _, err := tx.ExecContext(ctx, `SET LOCAL enable_seqscan = off`); err != nil {
-			return nil, err
-		}
-	}
-	rows, err := tx.QueryContext(ctx, q, args...)
+	rows, err := ix.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
