@@ -49,6 +49,7 @@ func (s *Server) groupCreate(c echo.Context) error {
 		s.log.Warn("create group: Agora call failed", "status", status, "err", err)
 		return s.renderGroupForm(c, status, form, errs, top)
 	}
+	s.indexCreated(c, id, in, members)
 	l := localizer(c)
 	name := in.GroupName
 	if name == "" {

@@ -27,6 +27,7 @@ import (
 	"groupdesk/agora"
 	"groupdesk/static"
 	"groupdesk/views"
+	"groupdesk/web/search"
 )
 
 // Config is the dashboard's own configuration. Agora credentials are not
@@ -147,6 +148,7 @@ type Server struct {
 	accounts *Accounts
 	sessions *sessionStore
 	groups   groupService
+	index    *search.Index // Groupdesk's own index of the groups, for search
 	echo     *echo.Echo
 	assets   views.Assets
 	static   http.Handler
@@ -185,6 +187,14 @@ func newServer(cfg Config, groups groupService) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	index, err := search.Open(context.Background(), st.db, st.dialect.search())
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	if index.NoTrigram != "" {
+		log.Warn("group search scans the table", "reason", index.NoTrigram)
+	}
 	if cfg.DatabaseURL != "" && cfg.SessionKey == "" {
 		log.Warn("GROUPDESK_DATABASE_URL is set but GROUPDESK_SESSION_KEY is not: this replica signs cookies with a key of its own, so its sessions work on no other replica; give every replica the same GROUPDESK_SESSION_KEY")
 	}
@@ -194,6 +204,7 @@ func newServer(cfg Config, groups groupService) (*Server, error) {
 		st:          st,
 		accounts:    &Accounts{st: st, shared: true},
 		groups:      groups,
+		index:       index,
 		now:         time.Now,
 		stopCleanup: make(chan struct{}),
 		metrics:     cfg.Metrics,

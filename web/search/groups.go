@@ -337,3 +337,21 @@ func scanGroup(rows *sql.Rows) (Group, error) {
 
 const groupColumns = `g.id, g.name, g.description, g.owner, g.members, g.maxusers, g.public,
 	g.created, g.modified, g.last_seen, g.gone`
+
+// Get returns the indexed group id, gone or not; ok is false when the
+// index does not hold it.
+func (ix *Index) Get(ctx context.Context, id string) (g Group, ok bool, err error) {
+	rows, err := ix.db.QueryContext(ctx, ix.rebind(`SELECT `+groupColumns+` FROM search_groups g WHERE g.id = ?`), clean(id))
+	if err != nil {
+		return Group{}, false, fmt.Errorf("search index: get: %w", err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return Group{}, false, rows.Err()
+	}
+	g, err = scanGroup(rows)
+	if err != nil {
+		return Group{}, false, fmt.Errorf("search index: get: %w", err)
+	}
+	return g, true, nil
+}

@@ -261,6 +261,13 @@ func TestUpsertReplacesAndMarkGone(t *testing.T) {
 				t.Errorf("after rename, Search(%q) = %v, want %v", text, got, want)
 			}
 		}
+		got, ok, err := ix.Get(ctx, "3")
+		if err != nil || !ok || got.Name != "Reading Circle" || got.Members != 12 || got.Public || !got.LastSeen.Equal(clock) {
+			t.Errorf("Get(3) = %+v, %v, %v; want the renamed group, seen at %v", got, ok, err, clock)
+		}
+		if _, ok, err := ix.Get(ctx, "404"); ok || err != nil {
+			t.Errorf("Get(404) = %v, %v; want not found", ok, err)
+		}
 		if err := ix.MarkGone(ctx, "4"); err != nil {
 			t.Fatal(err)
 		}
