@@ -54,15 +54,6 @@ func Open(ctx context.Context, db *sql.DB, d Dialect) (*Index, error) {
 	if err := ix.migrate(ctx); err != nil {
 		return nil, fmt.Errorf("search index: migrate: %w", err)
 	}
-	if ix.trigramSchema != "" {
-		// Not a numbered migration: it depends on the extension, which a
-		// later start may gain.
-		q := `CREATE INDEX IF NOT EXISTS search_groups_hay_trgm ON search_groups USING gin (hay ` +
-			quoteIdent(ix.trigramSchema) + `.gin_trgm_ops)`
-		if _, err := db.ExecContext(ctx, q); err != nil {
-			return nil, fmt.Errorf("search index: create trigram index: %w", err)
-		}
-	}
 	return ix, nil
 }
 
@@ -212,19 +203,21 @@ var migrations = map[Dialect][]string{
 }
 
 func (ix *Index) migrate(ctx context.Context) error {
-	if _, err := ix.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS search_migrations (
-		version INTEGER PRIMARY KEY, applied BIGINT NOT NULL)`); err != nil {
-		return err
-	}
 	tx, err := ix.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
+	// Replicas starting together take turns; even CREATE TABLE IF NOT
+	// EXISTS fails on PostgreSQL when two run at once.
 	if ix.d == Postgres {
 		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, pgLockKey); err != nil {
 			return err
 		}
+	}
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS search_migrations (
+		version INTEGER PRIMARY KEY, applied BIGINT NOT NULL)`); err != nil {
+		return err
 	}
 	var have int
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM search_migrations`).Scan(&have); err != nil {
@@ -238,6 +231,14 @@ func (ix *Index) migrate(ctx context.Context) error {
 		if _, err := tx.ExecContext(ctx, ix.rebind(`INSERT INTO search_migrations (version, applied) VALUES (?, ?)`),
 			v, ix.now().UnixMilli()); err != nil {
 			return err
+		}
+	}
+	if ix.trigramSchema != "" {
+		// Not a numbered migration: it needs the extension, which a later
+		// start may gain.
+		if _, err := tx.ExecContext(ctx, `CREATE INDEX IF NOT EXISTS search_groups_hay_trgm ON search_groups USING gin (hay `+
+			quoteIdent(ix.trigramSchema)+`.gin_trgm_ops)`); err != nil {
+			return fmt.Errorf("trigram index: %w", err)
 		}
 	}
 	return tx.Commit()
