@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -201,4 +202,50 @@ type failingSource struct{ Source }
 
 func (failingSource) List(context.Context, *agora.ListOptions) ([]*agora.GroupSummary, *agora.Response, error) {
 	return nil, nil, agora.ErrUnavailable
+}
+
+// progressSource checks, on each list call after the first, that the
+// index shows the pass running and the groups it has read so far.
+type progressSource struct {
+	Source
+	t     *testing.T
+	ix    *Index
+	calls int
+	seen  []int
+}
+
+func (p *progressSource) List(ctx context.Context, opts *agora.ListOptions) ([]*agora.GroupSummary, *agora.Response, error) {
+	st, err := p.ix.Stats(ctx)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	if st.PassStarted.IsZero() {
+		p.t.Errorf("list call %d: Stats shows no pass running", p.calls+1)
+	}
+	p.seen = append(p.seen, st.PassSeen)
+	p.calls++
+	return p.Source.List(ctx, opts)
+}
+
+func TestSyncShowsProgress(t *testing.T) {
+	eachDialect(t, func(t *testing.T, ix *Index) {
+		ctx := context.Background()
+		sb, client, _, _ := newSandbox(t)
+		if err := sb.CreateUsers(ctx, "owner1"); err != nil {
+			t.Fatal(err)
+		}
+		if err := sb.BulkCreateGroups(ctx, 25, "owner1", 0); err != nil {
+			t.Fatal(err)
+		}
+		src := &progressSource{Source: client.Groups, t: t, ix: ix}
+		if _, err := Sync(ctx, src, ix, SyncOptions{PageSize: 10}); err != nil {
+			t.Fatal(err)
+		}
+		if want := []int{0, 10, 20}; !slices.Equal(src.seen, want) {
+			t.Errorf("groups read as each page began: %v, want %v", src.seen, want)
+		}
+		if st, _ := ix.Stats(ctx); !st.PassStarted.IsZero() || st.PassSeen != 0 {
+			t.Errorf("after the pass, Stats = %+v; want no pass running", st)
+		}
+	})
 }
