@@ -15,7 +15,7 @@ type Group struct {
 	ID          string
 	Name        string
 	Description string
-	Owner       string
+	Owner       string // a username: stored lowered, as Agora treats usernames
 	Members     int
 	MaxUsers    int
 	Public      bool
@@ -67,7 +67,7 @@ func (ix *Index) Upsert(ctx context.Context, groups ...Group) error {
 			}
 			b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)")
 			args = append(args, clean(g.ID), clean(g.Name), strings.ToLower(clean(g.Name)), clean(g.Description),
-				clean(g.Owner), g.Members, g.MaxUsers, boolInt(g.Public), millis(g.Created), millis(g.Modified),
+				strings.ToLower(clean(g.Owner)), g.Members, g.MaxUsers, boolInt(g.Public), millis(g.Created), millis(g.Modified),
 				seen, clean(hay(g)))
 		}
 		b.WriteString(` ON CONFLICT (id) DO UPDATE SET name = excluded.name, name_key = excluded.name_key,

@@ -173,6 +173,7 @@ func TestSearchFiltersAndSort(t *testing.T) {
 				{"modified ascending", Query{Sort: ByModified}, []string{"10", "9", "8", "7", "6", "5", "4", "3", "2", "1"}},
 				{"owner", Query{Owner: "ALICE"}, []string{"3", "5"}},
 				{"owner is exact", Query{Owner: "ali"}, nil},
+				{"owner stored in another case", Query{Owner: "li_wei"}, []string{"9", "1"}},
 				{"public", Query{Visibility: Public, Text: "book"}, []string{"4"}},
 				{"private", Query{Visibility: Private, Text: "book"}, []string{"3", "5"}},
 				{"min members", Query{MinMembers: 60, Sort: ByMembers}, []string{"9", "1", "4"}},
