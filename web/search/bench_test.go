@@ -148,9 +148,9 @@ func BenchmarkSearch100k(b *testing.B) {
 	}
 }
 
-// BenchmarkSync100k makes full passes over 100,000 groups in the sandbox
-// into a SQLite index: once unpaced, once paced at 50 calls/s (burst 10,
-// one list page's detail calls), reporting the Agora calls (budget: 2,000)
+// BenchmarkSync100k makes full passes over 100,000 groups in the sandbox:
+// into SQLite unpaced and paced at 50 calls/s (burst 10, one list page's
+// detail calls), and into PostgreSQL unpaced, reporting the Agora calls (budget: 2,000)
 // and the paced time over calls/rate (budget: within 10%).
 //
 //	go test ./web/search/ -run '^$' -bench Sync100k -benchtime 1x
@@ -163,10 +163,20 @@ func BenchmarkSync100k(b *testing.B) {
 	if err := sb.BulkCreateGroups(ctx, benchGroups, "owner1", 0); err != nil {
 		b.Fatal(err)
 	}
-	for _, perSecond := range []float64{0, 50} {
-		b.Run(fmt.Sprintf("rate=%v", perSecond), func(b *testing.B) {
+	for _, run := range []struct {
+		d         Dialect
+		perSecond float64
+	}{{SQLite, 0}, {SQLite, 50}, {Postgres, 0}} {
+		perSecond := run.perSecond
+		b.Run(fmt.Sprintf("%s/rate=%v", run.d, perSecond), func(b *testing.B) {
 			for b.Loop() {
-				ix, err := Open(ctx, openSQLite(b, b.TempDir()), SQLite)
+				var db *sql.DB
+				if run.d == Postgres {
+					db = openPostgres(b)
+				} else {
+					db = openSQLite(b, b.TempDir())
+				}
+				ix, err := Open(ctx, db, run.d)
 				if err != nil {
 					b.Fatal(err)
 				}
