@@ -34,8 +34,8 @@ func syncIndex(t *testing.T) {
 
 // 10. Search: type part of a Chinese name, open the group.
 func TestSearchChineseNameAndOpen(t *testing.T) {
+	tb := newTab(t) // starts the stack
 	syncIndex(t)
-	tb := newTab(t)
 	tb.login()
 
 	tb.do(chromedp.SendKeys(tid("search-q"), "读书"))
