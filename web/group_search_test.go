@@ -17,7 +17,7 @@ func TestGroupSearch(t *testing.T) {
 	e := newEnv(t).login()
 	before := e.get("/groups?q=" + url.QueryEscape("读书"))
 	wantStatus(t, before, http.StatusOK)
-	if got := before.text("search-freshness"); !strings.Contains(got, "not finished a full sync") {
+	if got := before.text("search-freshness"); !strings.Contains(got, "No full sync has finished") {
 		t.Errorf("empty index: freshness = %q, want it to say no full sync has finished", got)
 	}
 	if _, err := search.Sync(context.Background(), e.client.Groups, e.srv.index, search.SyncOptions{}); err != nil {
