@@ -51,11 +51,16 @@ assets-check:
 
 ## bench: the performance harness (web/perf) against its budget: one table, results as JSON in
 ## bench-results/; then the hot-path micro-benchmarks into bench-results/micro.txt (compare two
-## runs with benchstat). 2-3 minutes. make test runs the harness's short smoke version.
+## runs with benchstat); then the search index at 100,000 groups on SQLite and PostgreSQL (needs
+## GROUPDESK_TEST_DATABASE_URL) into bench-results/search.txt. 5-6 minutes. make test runs the
+## harness's short smoke version.
 bench:
 	GROUPDESK_BENCH=full $(GO) test ./web/perf/ -run TestBenchHarness -count=1 -timeout 10m -v
 	@$(GO) test ./agora/ ./views/ ./web/perf/ -run '^$$' -bench . -benchmem -count 1 -timeout 5m > bench-results/micro.txt; \
 	status=$$?; cat bench-results/micro.txt; exit $$status
+	@{ $(GO) test ./web/search/ -run '^$$' -bench Search100k -benchtime 200x -count 1 -timeout 15m && \
+	   $(GO) test ./web/search/ -run '^$$' -bench Sync100k -benchtime 1x -count 1 -timeout 15m; } > bench-results/search.txt; \
+	status=$$?; cat bench-results/search.txt; exit $$status
 
 ## fuzz: run each fuzz target for a short while
 fuzz:

@@ -119,6 +119,7 @@ func (s *Server) createGroup(c echo.Context, form views.GroupForm, in groupInput
 		s.log.Warn("create group: Agora call failed", "status", status, "err", err)
 		return s.renderGroupForm(c, status, form, errs, top)
 	}
+	s.indexCreated(c, id, in, members)
 	name := in.GroupName
 	if name == "" {
 		name = id

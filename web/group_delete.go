@@ -56,6 +56,7 @@ func (s *Server) groupDelete(c echo.Context) error {
 			return aerr
 		}
 		if missing(err) {
+			s.indexDeleted(c, id)
 			setFlash(rs, views.FlashInfo, l.T("flash.already_deleted"))
 			return c.Redirect(http.StatusSeeOther, "/groups")
 		}
@@ -89,10 +90,12 @@ func (s *Server) groupDelete(c echo.Context) error {
 	}
 	switch {
 	case missing(err):
+		s.indexDeleted(c, id)
 		setFlash(rs, views.FlashInfo, l.T("flash.already_deleted"))
 	case err != nil:
 		return err
 	default:
+		s.indexDeleted(c, id)
 		s.log.Info("group deleted", "group", id, "by", entry.Actor)
 		setFlash(rs, views.FlashSuccess, l.T("flash.deleted", displayGroupName(g)))
 	}

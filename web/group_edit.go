@@ -127,6 +127,7 @@ func (s *Server) groupUpdate(c echo.Context) error {
 		s.log.Warn("update group: Agora call failed", "group", id, "status", status, "err", err)
 		return s.renderGroupForm(c, status, form, errs, top)
 	}
+	s.indexEdited(c, id, in)
 	setFlash(rs, views.FlashSuccess, l.T("flash.updated", views.VisibleText(name)))
 	return c.Redirect(http.StatusSeeOther, groupPath(id))
 }

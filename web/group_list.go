@@ -26,10 +26,14 @@ const (
 // list-all. Visibility and capacity stay on the detail page: only Agora's
 // detail call has them, and it returns every member of every group, up to
 // 10,000 each. With HX-Request it returns only the rows of that page, for
-// the "Load more" button.
+// the "Load more" button. With a search text or filter it is a search of
+// Groupdesk's own index instead (groupSearch).
 func (s *Server) groupList(c echo.Context) error {
 	ctx := c.Request().Context()
 	q := c.QueryParams()
+	if isSearch(q) {
+		return s.groupSearch(c)
+	}
 	limit := pageSize(q.Get("limit"), listPageSizes, defaultListLimit)
 	cursor := q.Get("cursor")
 	var prev []string

@@ -17,6 +17,7 @@ import (
 	"groupdesk/agora"
 	"groupdesk/views"
 	"groupdesk/web/jobs"
+	"groupdesk/web/search"
 	"groupdesk/web/store"
 )
 
@@ -40,6 +41,7 @@ type Server struct {
 	st       *store.Store // accounts, sessions, login throttle, audit log
 	sessions *sessionStore
 	groups   groupService
+	index    *search.Index // Groupdesk's own index of the groups, for search
 	echo     *echo.Echo
 	assets   views.Assets
 	static   http.Handler
@@ -82,6 +84,14 @@ func newServer(cfg Config, groups groupService) (*Server, error) {
 		return nil, err
 	}
 	groups = breakerGroups{next: groups, b: newAgoraBreaker(time.Now)}
+	index, err := search.Open(context.Background(), st.DB(), st.Dialect())
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	if index.NoTrigram != "" {
+		log.Warn("group search scans the table", "reason", index.NoTrigram)
+	}
 	if cfg.DatabaseURL != "" && cfg.SessionKey == "" {
 		log.Warn("GROUPDESK_DATABASE_URL is set but GROUPDESK_SESSION_KEY is not: this replica signs cookies with a key of its own, so its sessions work on no other replica; give every replica the same GROUPDESK_SESSION_KEY")
 	}
@@ -90,6 +100,7 @@ func newServer(cfg Config, groups groupService) (*Server, error) {
 		log:         log,
 		st:          st,
 		groups:      groups,
+		index:       index,
 		now:         time.Now,
 		stopCleanup: make(chan struct{}),
 		metrics:     cfg.Metrics,

@@ -1,0 +1,221 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// MaxQueryLen is the longest query text, in characters.
+const MaxQueryLen = 128
+
+// PageSize is how many groups a page of results holds.
+const PageSize = 50
+
+// QueryTooLongError refuses a query text over MaxQueryLen characters.
+type QueryTooLongError struct{ Len int }
+
+func (e *QueryTooLongError) Error() string {
+	return fmt.Sprintf("the search text is %d characters long; at most %d are allowed", e.Len, MaxQueryLen)
+}
+
+// CleanText strips control characters and surrounding spaces from a
+// typed query and refuses one over MaxQueryLen characters with a
+// *QueryTooLongError.
+func CleanText(s string) (string, error) {
+	s = strings.ToValidUTF8(s, "")
+	s = strings.TrimSpace(strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, s))
+	if n := utf8.RuneCountInString(s); n > MaxQueryLen {
+		return "", &QueryTooLongError{Len: n}
+	}
+	return s, nil
+}
+
+// Visibility filters by whether a group is public.
+type Visibility string
+
+const (
+	AnyVisibility Visibility = ""
+	Public        Visibility = "public"
+	Private       Visibility = "private"
+)
+
+// Sort is the column results are ordered by; ties go by group id.
+type Sort string
+
+const (
+	ByName     Sort = "name" // the default
+	ByMembers  Sort = "members"
+	ByCreated  Sort = "created"
+	ByModified Sort = "modified"
+)
+
+var sortColumns = map[Sort]string{
+	"":         "g.name_key",
+	ByName:     "g.name_key",
+	ByMembers:  "g.members",
+	ByCreated:  "g.created",
+	ByModified: "g.modified",
+}
+
+// Query is one search. Zero fields do not filter.
+type Query struct {
+	Text       string // substring of the name, description or owner; cleaned by Search
+	Owner      string // the owner's username, exactly (ignoring case)
+	Visibility Visibility
+	MinMembers int // 0: no lower bound
+	MaxMembers int // 0: no upper bound
+	Sort       Sort
+	Desc       bool
+	Page       int // 1-based; 0 is 1
+}
+
+// Result is one page of matching groups.
+type Result struct {
+	Groups []Group
+	Total  int // matching groups over all pages
+	Page   int
+	Pages  int
+}
+
+// Search returns the page of non-gone groups that match q, and how many
+// match in all. A query text over MaxQueryLen characters is refused with a
+// *QueryTooLongError; a sort or visibility it does not know is an error.
+func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
+	text, err := CleanText(q.Text)
+	if err != nil {
+		return nil, err
+	}
+	order, ok := sortColumns[q.Sort]
+	if !ok {
+		return nil, fmt.Errorf("search: unknown sort %q", q.Sort)
+	}
+	text = strings.ToLower(text)
+	var filters []string
+	var args []any
+	if q.Owner != "" {
+		filters, args = append(filters, "g.owner = ?"), append(args, strings.ToLower(clean(q.Owner)))
+	}
+	switch q.Visibility {
+	case AnyVisibility:
+	case Public, Private:
+		filters, args = append(filters, "g.public = ?"), append(args, boolInt(q.Visibility == Public))
+	default:
+		return nil, fmt.Errorf("search: unknown visibility %q", q.Visibility)
+	}
+	if q.MinMembers > 0 {
+		filters, args = append(filters, "g.members >= ?"), append(args, q.MinMembers)
+	}
+	if q.MaxMembers > 0 {
+		filters, args = append(filters, "g.members <= ?"), append(args, q.MaxMembers)
+	}
+
+	res := &Result{Page: max(q.Page, 1)}
+	res.Total, err = ix.count(ctx, text, filters, args)
+	if err != nil {
+		return nil, fmt.Errorf("search: count: %w", err)
+	}
+	res.Pages = (res.Total + PageSize - 1) / PageSize
+	if res.Total == 0 || res.Page > res.Pages {
+		return res, nil
+	}
+	res.Groups, err = ix.page(ctx, text, filters, args, order, q.Desc, res.Page, res.Total)
+	if err != nil {
+		return nil, fmt.Errorf("search: %w", err)
+	}
+	return res, nil
+}
+
+// count counts the matches. A text alone is counted from the text index
+// on SQLite, which holds only groups that are not gone.
+func (ix *Index) count(ctx context.Context, text string, filters []string, args []any) (int, error) {
+	var n int
+	if ix.d == SQLite && text != "" && len(filters) == 0 {
+		table, match := sqliteMatch(text)
+		err := ix.db.QueryRowContext(ctx, `SELECT count(*) FROM `+table+` WHERE `+table+` MATCH ?`, match).Scan(&n)
+		return n, err
+	}
+	cond, args := ix.where(text, false, filters, args)
+	err := ix.db.QueryRowContext(ctx, ix.rebind(`SELECT count(*) FROM search_groups g WHERE `+cond), args...).Scan(&n)
+	return n, err
+}
+
+// scanBelow is the number of matches under which a page is read by
+// looking them up in the text index and sorting them. From there on, a
+// page is found faster by reading groups in sort order and testing each
+// until the page is full: about PageSize * groups / matches reads.
+var scanBelow = 2000 // a variable so that tests can try both ways
+
+func (ix *Index) page(ctx context.Context, text string, filters []string, args []any, order string, desc bool, page, total int) ([]Group, error) {
+	ordered := text != "" && total >= scanBelow
+	cond, args := ix.where(text, ordered, filters, args)
+	dir := "ASC"
+	if desc {
+		dir = "DESC"
+	}
+	q := ix.rebind(fmt.Sprintf(`SELECT %s FROM search_groups g WHERE %s ORDER BY %s %s, g.id %s LIMIT %d OFFSET %d`,
+		groupColumns, cond, order, dir, dir, PageSize, (page-1)*PageSize))
+	rows, err := ix.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var groups []Group
+	for rows.Next() {
+		g, err := scanGroup(rows)
+		if err != nil {
+			return nil, err
+		}
+		groups = append(groups, g)
+	}
+	return groups, rows.Err()
+}
+
+// where is the condition for not-gone groups that match text and filters,
+// with text's argument first. With ordered, text is tested on each group
+// read rather than looked up in an index.
+func (ix *Index) where(text string, ordered bool, filters []string, filterArgs []any) (string, []any) {
+	conds := []string{"g.gone = 0"}
+	var args []any
+	if text != "" {
+		var cond string
+		var arg any
+		switch {
+		case ix.d == Postgres && (ordered || utf8.RuneCountInString(text) >= 3):
+			// pg_trgm's GIN index serves LIKE from three characters on.
+			cond, arg = `g.hay LIKE ?`, "%"+escapeLike(text)+"%"
+		case ix.d == Postgres:
+			cond, arg = `search_short_grams(g.hay) @> ARRAY[?]::text[]`, text
+		case ordered:
+			cond, arg = `instr(g.hay, ?) > 0`, text
+		default:
+			table, match := sqliteMatch(text)
+			cond, arg = `g.rid IN (SELECT rowid FROM `+table+` WHERE `+table+` MATCH ?)`, match
+		}
+		conds, args = append(conds, cond), append(args, arg)
+	}
+	return strings.Join(append(conds, filters...), " AND "), append(args, filterArgs...)
+}
+
+// sqliteMatch is the FTS5 table and query that find text as a substring.
+func sqliteMatch(text string) (table, match string) {
+	if utf8.RuneCountInString(text) >= 3 {
+		// A quoted FTS5 string is a phrase: every character a literal, "
+		// doubled. With the trigram tokenizer a phrase matches substrings.
+		return "search_groups_fts", `"` + strings.ReplaceAll(text, `"`, `""`) + `"`
+	}
+	return "search_grams", gramQuery(text)
+}
+
+// escapeLike makes % and _ literals in a LIKE pattern (PostgreSQL's
+// default escape character is the backslash).
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
