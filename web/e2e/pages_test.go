@@ -98,6 +98,22 @@ func TestPagesFitPhonesAndPassAxe(t *testing.T) {
 	}
 }
 
+// Without JavaScript the wide tables are not turned into cards: they scroll
+// inside their own box, and the page itself still fits a phone.
+func TestPhonePagesFitWithoutJavaScript(t *testing.T) {
+	tb := newTab(t, withoutJavaScript())
+	tb.login()
+	tb.resize(phoneWidth, phoneHeight)
+	for _, path := range []string{"/groups", "/accounts", "/audit"} {
+		tb.open(path)
+		if n := tb.count("table.cards"); n != 0 {
+			t.Errorf("%s: %d tables became cards without JavaScript", path, n)
+		}
+		tb.checkNoSidewaysScroll()
+	}
+	tb.screenshot("page-en-groups-390-nojs")
+}
+
 // With CI=true a missing axe-core is a failure; elsewhere the scan is left
 // out with a message (and make test's last line says so).
 func TestAxeCoreIsInstalled(t *testing.T) {
