@@ -11,9 +11,10 @@ run:
 build:
 	$(GO) build -o groupdesk .
 
-## test: every check and test (what CI runs)
+## test: every check and test (what CI runs); ends with one line naming what this machine could not
+## run (no Chromium, no npm packages, no CJK font, no PostgreSQL) and how to get it
 test: check check-docker
-	$(GO) test -race -count=1 -timeout 12m ./...
+	@$(GO) test -race -count=1 -timeout 12m ./...; status=$$?; bash .ci/prereqs; exit $$status
 
 ## test-postgres: the Go tests of . and web/ with a throwaway PostgreSQL server (.ci/postgres), so the
 ## store tests run on PostgreSQL as well as on SQLite; the server is removed afterwards
@@ -26,7 +27,7 @@ check:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
-	@$(GO) tool templ generate >/dev/null
+	@$(GO) tool templ generate -log-level error >/dev/null
 	@if [ -n "$$CI" ] && ! git diff --quiet -- views; then echo "views/*_templ.go are stale: run 'make generate' and commit"; git --no-pager diff --stat -- views; exit 1; fi
 	@$(MAKE) --no-print-directory assets-check
 

@@ -270,12 +270,16 @@ func runServe(ctx context.Context, args []string, logger *slog.Logger) error {
 	if cfg.databaseURL != "" {
 		database = store.RedactDatabaseURL(cfg.databaseURL)
 	}
+	loginURL := browserURL(ln.Addr().String(), "/login")
 	if mode == "sandbox" {
 		logger.Info("groupdesk is running on the embedded Agora sandbox with demo data",
-			"url", "http://"+ln.Addr().String()+"/login", "org", cfg.agoraOrg, "app", cfg.agoraApp, "database", database)
+			"url", loginURL, "org", cfg.agoraOrg, "app", cfg.agoraApp, "database", database)
 	} else {
 		logger.Info("groupdesk is managing an Agora Chat app",
-			"url", "http://"+ln.Addr().String()+"/login", "agora_host", cfg.agoraHost, "org", cfg.agoraOrg, "app", cfg.agoraApp, "database", database)
+			"url", loginURL, "agora_host", cfg.agoraHost, "org", cfg.agoraOrg, "app", cfg.agoraApp, "database", database)
+	}
+	if password := srv.FirstRunPassword(); password != "" {
+		fmt.Fprint(os.Stderr, firstRunBanner(loginURL, web.FirstAccount, password))
 	}
 	return serveHTTP(ctx, ln, srv.Handler(), logger)
 }

@@ -79,7 +79,17 @@ func (s *Server) ensureFirstAccount(ctx context.Context) error {
 	} else if err != nil {
 		return fmt.Errorf("web: create first account: %w", err)
 	}
-	s.log.Warn("created the first dashboard account with a random password; it is shown only this once — sign in and change it with `groupdesk users passwd admin`",
-		"username", firstAccount, "password", password)
+	// The password is not logged (logs are kept and shipped); main prints
+	// it once in the first-run banner, see FirstRunPassword.
+	s.log.Info("created the first dashboard account with a random password", "username", firstAccount)
+	s.firstRunPassword = password
 	return nil
 }
+
+// FirstRunPassword is the generated password of the first account, user
+// name FirstAccount, when New created that account; otherwise "" (the
+// account existed, or GROUPDESK_ADMIN_PASSWORD chose its password).
+func (s *Server) FirstRunPassword() string { return s.firstRunPassword }
+
+// FirstAccount is the user name of the account created on first start.
+const FirstAccount = firstAccount

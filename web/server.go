@@ -52,6 +52,8 @@ type Server struct {
 	tokens   formTokens        // the create form's one-time tokens
 	saving   groupLocks        // one save per group at a time (groupUpdate)
 
+	firstRunPassword string // the first account's generated password, when this start created it
+
 	metrics        *Metrics
 	metricsHandler http.Handler
 	ready          *readiness

@@ -528,14 +528,15 @@ func (tb *tab) capture(name string, shot chromedp.Action[[]byte]) {
 	writeScreenshot(tb.t, name, buf)
 }
 
-var screenshotDir = sync.OnceValues(func() (string, error) {
+// repoRoot is the directory of go.mod above the test's directory.
+var repoRoot = sync.OnceValues(func() (string, error) {
 	dir, err := os.Getwd()
 	if err != nil {
 		return "", err
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
+			return dir, nil
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
@@ -543,7 +544,14 @@ var screenshotDir = sync.OnceValues(func() (string, error) {
 		}
 		dir = parent
 	}
-	out := filepath.Join(dir, "test-artifacts", "screenshots")
+})
+
+var screenshotDir = sync.OnceValues(func() (string, error) {
+	root, err := repoRoot()
+	if err != nil {
+		return "", err
+	}
+	out := filepath.Join(root, "test-artifacts", "screenshots")
 	return out, os.MkdirAll(out, 0o755)
 })
 
