@@ -2,7 +2,10 @@ package views
 
 import (
 	"encoding/json"
+	"net/url"
 	"time"
+
+	"github.com/a-h/templ"
 )
 
 // csrfHeaders is the hx-headers value that makes htmx send the CSRF token
@@ -59,4 +62,20 @@ func invalid(hasErr bool) string {
 		return "true"
 	}
 	return "false"
+}
+
+type groupTab struct {
+	Name string
+	URL  templ.SafeURL
+}
+
+// groupTabs are the sections of a group's page, in order.
+func groupTabs(id string) []groupTab {
+	base := "/groups/" + url.PathEscape(id)
+	return []groupTab{
+		{TabOverview, templ.SafeURL(base)},
+		{TabMembers, templ.SafeURL(base + "/members")},
+		{TabModeration, templ.SafeURL(base + "/moderation")},
+		{TabHistory, templ.SafeURL(base + "/history")},
+	}
 }

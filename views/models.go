@@ -45,7 +45,32 @@ const (
 type Flash struct {
 	Kind string // FlashSuccess, FlashInfo or FlashError
 	Text string
+	// Outcomes, when an action was about several users, say what it did
+	// to each (shown as a table under the text).
+	Outcomes []MemberOutcome `json:",omitempty"`
 }
+
+// MemberOutcome is what one action did to one user.
+type MemberOutcome struct {
+	Username string
+	Status   string // OutcomeDone, OutcomeAlready or OutcomeRefused
+	Reason   string // translated; why it was refused, or a note
+}
+
+// Member outcome statuses.
+const (
+	OutcomeDone    = "done"
+	OutcomeAlready = "already" // nothing to do: the user already was so (counts as done)
+	OutcomeRefused = "refused"
+)
+
+// Group page tabs.
+const (
+	TabOverview   = "overview"
+	TabMembers    = "members"
+	TabModeration = "moderation"
+	TabHistory    = "history"
+)
 
 // Flash kinds.
 const (

@@ -32,7 +32,7 @@ func newFakeEnv(t *testing.T, groups groupService) *env {
 	srv, err := newServer(Config{
 		DataDir: e.dir, SessionKey: testSessionKey, AdminPassword: testAdminPass, Mode: ModeAgora,
 		Logger: slog.New(slog.NewTextHandler(e.logs, nil)),
-	}, groups)
+	}, groups, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

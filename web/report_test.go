@@ -393,7 +393,7 @@ func TestMembershipSummaryFixture(t *testing.T) {
 	}
 	// The last report survives a restart (summary and CSV in the database).
 	e.srv.Close()
-	srv2, err := newServer(e.srv.cfg, e.srv.groups)
+	srv2, err := newServer(e.srv.cfg, e.srv.groups, e.srv.mod)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,7 +41,8 @@ type Server struct {
 	st       *store.Store // accounts, sessions, login throttle, audit log
 	sessions *sessionStore
 	groups   groupService
-	index    *search.Index // Groupdesk's own index of the groups, for search
+	mod      moderationService // members, admins, mutes, blocks, allow list, incident switches
+	index    *search.Index     // Groupdesk's own index of the groups, for search
 	echo     *echo.Echo
 	assets   views.Assets
 	static   http.Handler
@@ -70,10 +71,12 @@ func New(cfg Config, client *agora.Client) (*Server, error) {
 	if client == nil {
 		return nil, errors.New("web: no Agora client")
 	}
-	return newServer(cfg, client.Groups)
+	return newServer(cfg, client.Groups, agoraModeration{client})
 }
 
-func newServer(cfg Config, groups groupService) (*Server, error) {
+// newServer builds the server on the given Agora services; mod may be nil
+// in tests of pages that do not moderate.
+func newServer(cfg Config, groups groupService, mod moderationService) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -85,7 +88,11 @@ func newServer(cfg Config, groups groupService) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	groups = breakerGroups{next: groups, b: newAgoraBreaker(time.Now)}
+	breaker := newAgoraBreaker(time.Now)
+	groups = breakerGroups{next: groups, b: breaker}
+	if mod != nil {
+		mod = breakerModeration{next: mod, b: breaker}
+	}
 	index, err := search.Open(context.Background(), st.DB(), st.Dialect())
 	if err != nil {
 		st.Close()
@@ -102,6 +109,7 @@ func newServer(cfg Config, groups groupService) (*Server, error) {
 		log:         log,
 		st:          st,
 		groups:      groups,
+		mod:         mod,
 		index:       index,
 		now:         time.Now,
 		stopCleanup: make(chan struct{}),

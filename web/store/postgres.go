@@ -96,6 +96,17 @@ var postgresMigrations = []string{
 		PRIMARY KEY (addr, window_start)
 	);
 	CREATE INDEX audit_sign_in_failures_record ON audit_sign_in_failures(record_id);`,
+	// 3: SQLite's migration 5, block reasons and expiries.
+	`CREATE TABLE block_records (
+		group_id   TEXT NOT NULL,
+		username   TEXT NOT NULL,
+		reason     TEXT NOT NULL,
+		blocked_by TEXT NOT NULL,
+		blocked_at BIGINT NOT NULL,
+		until      BIGINT,
+		PRIMARY KEY (group_id, username)
+	);
+	CREATE INDEX block_records_until ON block_records(until) WHERE until IS NOT NULL;`,
 }
 
 // Advisory lock keys (any 64-bit numbers no other program of the database

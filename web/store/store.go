@@ -116,6 +116,18 @@ var sqliteMigrations = []string{
 		PRIMARY KEY (addr, window_start)
 	);
 	CREATE INDEX audit_sign_in_failures_record ON audit_sign_in_failures(record_id);`,
+	// 5: what Agora's block list does not keep: why, by whom, when, and
+	// until when (blocks.go).
+	`CREATE TABLE block_records (
+		group_id   TEXT NOT NULL,
+		username   TEXT NOT NULL,
+		reason     TEXT NOT NULL,
+		blocked_by TEXT NOT NULL,
+		blocked_at INTEGER NOT NULL,
+		until      INTEGER,
+		PRIMARY KEY (group_id, username)
+	);
+	CREATE INDEX block_records_until ON block_records(until) WHERE until IS NOT NULL;`,
 }
 
 // sqliteMaxOpenConns bounds the connections to dashboard.db. Code holding
