@@ -22,7 +22,7 @@ type Moderation struct {
 	// MinUntil is the earliest date a block may end (tomorrow, UTC,
 	// YYYY-MM-DD).
 	MinUntil string
-	URLs  ModerationURLs
+	URLs     ModerationURLs
 }
 
 // ModerationURLs are where the moderation page's forms post.

@@ -102,7 +102,7 @@ func (s *Server) moderationData(c echo.Context, id string) (views.Moderation, st
 	d := views.Moderation{
 		ID: g.ID, Name: g.Name, Owner: g.Owner, Mute: g.Mute, Disabled: g.Disabled,
 		MinUntil: s.now().UTC().AddDate(0, 0, 1).Format(time.DateOnly),
-		URLs:  moderationURLs(g.ID),
+		URLs:     moderationURLs(g.ID),
 	}
 	for _, m := range muted {
 		row := views.MutedRow{Username: m.Username}

@@ -26,7 +26,7 @@ func (e *env) moderationOf(id string) *page {
 
 // outcomeOf is the status of one user's row in the per-user result table.
 func outcomeOf(p *page, user string) string {
-	return p.doc.Find(`[data-testid="outcome-row"][data-username="` + user + `"]`).AttrOr("data-status", "")
+	return p.doc.Find(`[data-testid="outcome-row"][data-username="`+user+`"]`).AttrOr("data-status", "")
 }
 
 func rowUsers(p *page, testid string) []string {
