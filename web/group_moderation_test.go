@@ -547,3 +547,26 @@ func TestTimedUnblockSurvivesRestart(t *testing.T) {
 		}
 	})
 }
+
+// The demo's blocked users get a reason when the sandbox is seeded (main
+// calls RecordDemoBlocks with the sandbox's block lists).
+func TestDemoBlocksHaveReasons(t *testing.T) {
+	e := newEnv(t).login()
+	ctx := context.Background()
+	list, err := e.sb.BlockList(ctx)
+	if err != nil || len(list) == 0 {
+		t.Fatalf("demo block lists: %d, %v", len(list), err)
+	}
+	blocks := make([]DemoBlock, len(list))
+	for i, b := range list {
+		blocks[i] = DemoBlock{GroupID: b.GroupID, Username: b.Username}
+	}
+	if err := e.srv.RecordDemoBlocks(ctx, blocks); err != nil {
+		t.Fatal(err)
+	}
+	p := e.moderationOf(list[0].GroupID)
+	row := p.doc.Find(`[data-testid="blocked-row"][data-username="` + list[0].Username + `"]`)
+	if got := strings.TrimSpace(row.Find(`[data-testid="blocked-reason"]`).Text()); got != demoBlockReason {
+		t.Errorf("demo block reason %q", got)
+	}
+}
