@@ -570,3 +570,30 @@ func TestDemoBlocksHaveReasons(t *testing.T) {
 		t.Errorf("demo block reason %q", got)
 	}
 }
+
+// A block lifted outside Groupdesk leaves a record the sweep cannot act
+// on; Agora's block list settles it, so it is not retried every minute.
+func TestUnblockSweepSettlesBlocksLiftedElsewhere(t *testing.T) {
+	e := newEnv(t).login()
+	id, _ := newTestGroup(t, e)
+	ctx := context.Background()
+	until := time.Now().UTC().AddDate(0, 0, 1).Format(time.DateOnly)
+	wantStatus(t, e.post("/groups/"+id+"/blocks", url.Values{"username": {"bob", "carol"}, "reason": {"x"}, "until": {until}}), http.StatusSeeOther)
+	if _, _, err := e.client.Members.Unblock(ctx, id, "carol"); err != nil {
+		t.Fatal(err)
+	}
+	end, _ := time.Parse(time.DateOnly, until)
+	if n, err := e.srv.sweepExpiredBlocks(ctx, end); err != nil || n != 1 {
+		t.Fatalf("sweep lifted %d, %v", n, err)
+	}
+	if recs, _ := e.srv.st.BlockRecords(ctx, id); len(recs) != 0 {
+		t.Errorf("records left after the sweep: %+v", recs)
+	}
+	before := len(groupAudit(t, e, id, store.ActionUnblock))
+	if _, err := e.srv.sweepExpiredBlocks(ctx, end.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if after := len(groupAudit(t, e, id, store.ActionUnblock)); after != before {
+		t.Errorf("the next sweep tried again: %d → %d unblock records", before, after)
+	}
+}

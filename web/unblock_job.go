@@ -94,15 +94,59 @@ func (s *Server) sweepExpiredBlocks(ctx context.Context, now time.Time) (int, er
 			}
 			continue
 		}
+		refused := false
 		for _, r := range results {
 			if r.OK {
 				lifted++
+			} else if r.Kind() != agora.ReasonNotMember {
+				refused = true
 			}
 		}
 		if err := s.dropBlockRecords(ctx, id, results); err != nil {
 			return lifted, err
 		}
-		s.log.Info("timed unblock", "group", id, "users", len(users))
+		if refused {
+			s.dropUnblockedRecords(ctx, id, results)
+		}
+		s.log.Info("timed unblock", "group", id, "users", len(users), "lifted", lifted)
 	}
 	return lifted, nil
+}
+
+// blockListPages bounds the read of a block list when a sweep checks it.
+const blockListPages = 20
+
+// dropUnblockedRecords settles the refusals of a sweep against Agora's
+// block list, which is the truth: a user who is not on it any more (Agora
+// words "not blocked" in ways the client cannot always classify) has
+// nothing left to lift, so the record goes, rather than being tried, and
+// audited, every minute. A user still on the list keeps the record.
+func (s *Server) dropUnblockedRecords(ctx context.Context, id string, results []agora.MemberResult) {
+	blocked := map[string]bool{}
+	opts := &agora.ListBlockedOptions{}
+	for page := 0; ; page++ {
+		if page == blockListPages {
+			return // a list this long is not read whole: keep the records
+		}
+		names, resp, err := s.mod.Blocked(ctx, id, opts)
+		if err != nil {
+			s.log.Warn("timed unblock: read the block list", "group", id, "err", err)
+			return
+		}
+		for _, u := range names {
+			blocked[u] = true
+		}
+		if resp == nil || resp.Cursor == "" {
+			break
+		}
+		opts.Cursor = resp.Cursor
+	}
+	for _, r := range results {
+		if r.OK || blocked[r.Username] {
+			continue
+		}
+		if err := s.st.DeleteBlockRecord(ctx, id, r.Username); err != nil {
+			s.log.Warn("block record not deleted", "group", id, "user", r.Username, "err", err)
+		}
+	}
 }
