@@ -140,20 +140,38 @@ func (s *Server) disableConfirm(c echo.Context, id string) error {
 }
 
 // groupSwitch is a handler for one of the incident switches: one call,
-// one audit record, a flash on the moderation page.
-func (s *Server) groupSwitch(action, flashKey string, call func(moderationService, context.Context, string) (*agora.Response, error)) echo.HandlerFunc {
+// one audit record, a flash on the moderation page. When Agora's answer is
+// lost, the group's detail says whether the switch is in the state asked
+// for (isSet).
+func (s *Server) groupSwitch(action, flashKey string, call func(moderationService, context.Context, string) (*agora.Response, error), isSet func(*agora.Group) bool) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id, err := groupIDParam(c)
 		if err != nil {
 			return err
 		}
 		entry := s.newAuditEntry(c, action, store.TargetGroup, id)
-		err = s.auditedCall(c, entry, func(ctx context.Context) (string, error) {
+		err = s.auditedWrite(c, entry, func(ctx context.Context) (string, error) {
 			_, err := call(s.mod, ctx, id)
 			return "", err
+		}, func(ctx context.Context, _ time.Time) (string, bool, error) {
+			g, err := s.moderationGroup(ctx, id)
+			if err != nil {
+				return "", false, err
+			}
+			return "", isSet(g), nil
 		})
 		if isAuditWriteError(err) {
 			return err
+		}
+		var amb *ambiguousError
+		if errors.As(err, &amb) {
+			switch {
+			case amb.checkErr != nil:
+				return &pageError{status: http.StatusBadGateway, key: "error.change_unknown", cause: err}
+			case !amb.applied:
+				return &pageError{status: http.StatusBadGateway, key: "error.switch_not_applied", cause: err}
+			}
+			err = nil
 		}
 		if missing(err) {
 			return &pageError{status: http.StatusNotFound, key: "error.group_not_found", args: []any{id}, cause: err}
@@ -168,19 +186,19 @@ func (s *Server) groupSwitch(action, flashKey string, call func(moderationServic
 }
 
 func (s *Server) groupMuteAll() echo.HandlerFunc {
-	return s.groupSwitch(store.ActionMuteAll, "flash.mute_all_on", moderationService.MuteAll)
+	return s.groupSwitch(store.ActionMuteAll, "flash.mute_all_on", moderationService.MuteAll, func(g *agora.Group) bool { return g.Mute })
 }
 
 func (s *Server) groupUnmuteAll() echo.HandlerFunc {
-	return s.groupSwitch(store.ActionUnmuteAll, "flash.mute_all_off", moderationService.UnmuteAll)
+	return s.groupSwitch(store.ActionUnmuteAll, "flash.mute_all_off", moderationService.UnmuteAll, func(g *agora.Group) bool { return !g.Mute })
 }
 
 func (s *Server) groupDisable() echo.HandlerFunc {
-	return s.groupSwitch(store.ActionGroupDisable, "flash.group_disabled", moderationService.Disable)
+	return s.groupSwitch(store.ActionGroupDisable, "flash.group_disabled", moderationService.Disable, func(g *agora.Group) bool { return g.Disabled })
 }
 
 func (s *Server) groupEnable() echo.HandlerFunc {
-	return s.groupSwitch(store.ActionGroupEnable, "flash.group_enabled", moderationService.Enable)
+	return s.groupSwitch(store.ActionGroupEnable, "flash.group_enabled", moderationService.Enable, func(g *agora.Group) bool { return !g.Disabled })
 }
 
 // groupAllow is POST /groups/{id}/allow: puts members on the allow list.
@@ -247,7 +265,8 @@ func (s *Server) userAction(c echo.Context, action string, summary *store.AuditS
 	kind, text := outcomeFlash(l, action, outcomes, len(users))
 	if err != nil {
 		// Some batches went through before the call failed.
-		kind, text = views.FlashError, text+" "+l.T(asPageError(err).key, asPageError(err).args...)
+		pe := asPageError(err)
+		kind, text = views.FlashError, text+" "+l.T(pe.key, pe.args...)
 	}
 	setFlashOutcomes(session(c), kind, text, outcomes)
 	return c.Redirect(http.StatusSeeOther, moderationPath(id))
@@ -348,15 +367,26 @@ func refusalCode(r agora.MemberResult) string {
 // userResults turns the refusal of a single-user call, which Agora answers
 // as an error, into that user's result, as a batch would report it.
 // Errors about the group or the service stay errors.
+// A batch is refused whole when none of its users is a member (moderation
+// facts §2.10): then each user is refused for that reason.
 func userResults(users []string, results []agora.MemberResult, err error) ([]agora.MemberResult, error) {
 	var ae *agora.Error
-	if err == nil || len(users) != 1 || len(results) > 0 || !errors.As(err, &ae) {
+	if err == nil || len(results) > 0 || !errors.As(err, &ae) {
 		return results, err
 	}
-	switch ae.Reason {
-	case agora.ReasonNotMember, agora.ReasonAlreadyMember, agora.ReasonOwnerForbidden, agora.ReasonUserNotFound,
-		agora.ReasonNotAdmin, agora.ReasonBlocked, agora.ReasonUserTooManyGroups:
-		return []agora.MemberResult{{Username: users[0], Reason: ae.Description}}, nil
+	perUser := ae.Reason == agora.ReasonNotMember
+	if len(users) == 1 {
+		switch ae.Reason {
+		case agora.ReasonAlreadyMember, agora.ReasonOwnerForbidden, agora.ReasonUserNotFound,
+			agora.ReasonNotAdmin, agora.ReasonBlocked, agora.ReasonUserTooManyGroups:
+			perUser = true
+		}
 	}
-	return results, err
+	if !perUser {
+		return results, err
+	}
+	for _, u := range users {
+		results = append(results, agora.MemberResult{Username: u, Reason: ae.Description})
+	}
+	return results, nil
 }

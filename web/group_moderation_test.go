@@ -597,3 +597,36 @@ func TestUnblockSweepSettlesBlocksLiftedElsewhere(t *testing.T) {
 		t.Errorf("the next sweep tried again: %d → %d unblock records", before, after)
 	}
 }
+
+// When Agora's answer to a switch is lost, the group's detail says whether
+// it was made.
+func TestSwitchAnswerLost(t *testing.T) {
+	lossy := newLossyAgora(t)
+	e := newEnv(t, withAPI(lossy.url), withClientOpts(agora.WithRetries(0, 0))).login()
+	e.sb, _ = sharedSandbox(t)
+	id, _ := newTestGroup(t, e)
+
+	lossy.set(http.MethodPost, "500")
+	p := e.post("/groups/"+id+"/mute-all", nil)
+	lossy.set(http.MethodPost, "")
+	wantStatus(t, p, http.StatusSeeOther)
+	if got := e.follow(p).find("state-mute").AttrOr("data-on", ""); got != "true" {
+		t.Errorf("mute-all applied but the page says data-on=%q", got)
+	}
+	rec := groupAudit(t, e, id, store.ActionMuteAll)
+	if len(rec) != 1 || rec[0].Outcome != store.OutcomeSuccess || rec[0].ErrorCode != store.CodeAnswerLost {
+		t.Errorf("audit of a lost but applied switch: %+v", rec)
+	}
+
+	lossy.set(http.MethodPost, "500 not applied")
+	p = e.post("/groups/"+id+"/disable", nil)
+	lossy.set(http.MethodPost, "")
+	wantStatus(t, p, http.StatusBadGateway)
+	if got := p.text("error-message"); !strings.Contains(got, "did not change") {
+		t.Errorf("error page says %q", got)
+	}
+	rec = groupAudit(t, e, id, store.ActionGroupDisable)
+	if len(rec) != 1 || rec[0].Outcome != store.OutcomeFailure || rec[0].ErrorCode != store.CodeAnswerLost {
+		t.Errorf("audit of a lost switch that was not made: %+v", rec)
+	}
+}
