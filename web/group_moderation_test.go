@@ -630,3 +630,41 @@ func TestSwitchAnswerLost(t *testing.T) {
 		t.Errorf("audit of a lost switch that was not made: %+v", rec)
 	}
 }
+
+// While Agora fails, a sweep stops at the first group: the blocks stay
+// recorded for the next sweep, and the audit log gets one group's failures
+// a minute, not every group's.
+func TestUnblockSweepStopsWhileAgoraFails(t *testing.T) {
+	lossy := newLossyAgora(t)
+	e := newEnv(t, withAPI(lossy.url), withClientOpts(agora.WithRetries(0, 0))).login()
+	e.sb, _ = sharedSandbox(t)
+	ctx := context.Background()
+	until := time.Now().UTC().AddDate(0, 0, 1).Format(time.DateOnly)
+	var ids []string
+	for range 2 {
+		id, _ := newTestGroup(t, e)
+		wantStatus(t, e.post("/groups/"+id+"/blocks", url.Values{"username": {"bob"}, "reason": {"x"}, "until": {until}}), http.StatusSeeOther)
+		ids = append(ids, id)
+	}
+	end, _ := time.Parse(time.DateOnly, until)
+	lossy.set(http.MethodDelete, "500 not applied")
+	n, err := e.srv.sweepExpiredBlocks(ctx, end)
+	lossy.set(http.MethodDelete, "")
+	if err != nil || n != 0 {
+		t.Fatalf("sweep while Agora fails: lifted %d, %v", n, err)
+	}
+	tried := 0
+	for _, id := range ids {
+		if recs, _ := e.srv.st.BlockRecords(ctx, id); len(recs) != 1 {
+			t.Errorf("group %s: records %+v, want bob's kept", id, recs)
+		}
+		tried += len(groupAudit(t, e, id, store.ActionUnblock))
+	}
+	if tried != 1 {
+		t.Errorf("%d unblock attempts recorded, want 1 (the sweep stops at the first failure)", tried)
+	}
+	// Once Agora answers again, both are lifted.
+	if n, err := e.srv.sweepExpiredBlocks(ctx, end); err != nil || n != 2 {
+		t.Errorf("sweep after recovery: lifted %d, %v", n, err)
+	}
+}

@@ -88,11 +88,13 @@ func (s *Server) sweepExpiredBlocks(ctx context.Context, now time.Time) (int, er
 			continue
 		}
 		if err != nil && len(results) == 0 {
-			s.log.Warn("timed unblock failed; it is tried again at the next sweep", "group", id, "users", len(users), "err", err)
 			if isAuditWriteError(err) {
 				return lifted, err
 			}
-			continue
+			// Agora is failing: stop here rather than record a failure
+			// for every group; the next sweep tries again.
+			s.log.Warn("timed unblock failed; the next sweep tries again", "group", id, "users", len(users), "err", err)
+			return lifted, nil
 		}
 		refused := false
 		for _, r := range results {
