@@ -433,6 +433,13 @@ func TestAnnouncement(t *testing.T) {
 	if len(audit) != 1 || len(audit[0].Summary.Changes) != 1 || audit[0].Summary.Changes[0].Old != "Old text" {
 		t.Errorf("audit %+v", audit)
 	}
+	// A viewer reads it; there is no form.
+	e.addAccount("v.announcement", store.RoleViewer)
+	v := e.getWith(e.browserAs("v.announcement", testRolePass), "/groups/"+id+"/announcement")
+	wantStatus(t, v, http.StatusOK)
+	if v.find("announcement-form").Length() != 0 || v.text("announcement-text") != exact {
+		t.Errorf("viewer: form %d, text %q", v.find("announcement-form").Length(), v.text("announcement-text"))
+	}
 	hist := e.get("/groups/" + id + "/history")
 	if got := hist.text("audit-summary"); !strings.HasPrefix(got, "Announcement: “Old text” → “公") {
 		t.Errorf("history says %q", got)
