@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/a-h/templ"
@@ -77,23 +78,28 @@ func (s *Server) moderationGroup(ctx context.Context, id string) (*agora.Group, 
 }
 
 // moderationData is the page's data, and the group's name for the title.
+// The four reads go out together: the page waits for the slowest, not
+// for the sum.
 func (s *Server) moderationData(c echo.Context, id string) (views.Moderation, string, error) {
 	ctx := c.Request().Context()
-	g, err := s.moderationGroup(ctx, id)
-	if err != nil {
-		return views.Moderation{}, "", err
-	}
-	muted, _, err := s.mod.Muted(ctx, id)
-	if err != nil {
-		return views.Moderation{}, "", err
-	}
-	blocked, _, err := s.mod.Blocked(ctx, id, nil)
-	if err != nil {
-		return views.Moderation{}, "", err
-	}
-	allowed, _, err := s.mod.Allowed(ctx, id)
-	if err != nil {
-		return views.Moderation{}, "", err
+	var (
+		wg                                         sync.WaitGroup
+		g                                          *agora.Group
+		muted                                      []agora.MutedMember
+		blocked, allowed                           []string
+		groupErr, mutedErr, blockedErr, allowedErr error
+	)
+	wg.Go(func() { g, groupErr = s.moderationGroup(ctx, id) })
+	wg.Go(func() { muted, _, mutedErr = s.mod.Muted(ctx, id) })
+	wg.Go(func() { blocked, _, blockedErr = s.mod.Blocked(ctx, id, nil) })
+	wg.Go(func() { allowed, _, allowedErr = s.mod.Allowed(ctx, id) })
+	wg.Wait()
+	// The group's own error first: a missing group is a 404, whatever the
+	// lists said.
+	for _, err := range []error{groupErr, mutedErr, blockedErr, allowedErr} {
+		if err != nil {
+			return views.Moderation{}, "", err
+		}
 	}
 	records, err := s.st.BlockRecords(ctx, id)
 	if err != nil {
