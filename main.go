@@ -225,6 +225,7 @@ func runServe(ctx context.Context, args []string, logger *slog.Logger) error {
 		AppID: cfg.appID, AppCertificate: cfg.appCertificate, AppToken: cfg.appToken,
 	}
 	mode := "agora"
+	var embedded *embeddedSandbox
 	if cfg.embedded {
 		mode = "sandbox"
 		sb, err := startEmbeddedSandbox(ctx, cfg, logger)
@@ -232,6 +233,7 @@ func runServe(ctx context.Context, args []string, logger *slog.Logger) error {
 			return err
 		}
 		defer sb.Close()
+		embedded = sb
 		agoraCfg.Host, agoraCfg.AppID, agoraCfg.AppCertificate = sb.host, sb.creds.AppID, sb.creds.AppCertificate
 	}
 	if err := agoraCfg.Validate(); err != nil {
@@ -261,6 +263,12 @@ func runServe(ctx context.Context, args []string, logger *slog.Logger) error {
 		return err
 	}
 	defer srv.Close()
+	if embedded != nil && embedded.seeded {
+		if err := recordDemoBlocks(ctx, embedded.sb, srv); err != nil {
+			// The demo works without them: the blocks just show no reason.
+			logger.Warn("demo data: block reasons not recorded", "err", err)
+		}
+	}
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
@@ -286,11 +294,12 @@ func runServe(ctx context.Context, args []string, logger *slog.Logger) error {
 
 // embeddedSandbox is the sandbox serve runs in-process.
 type embeddedSandbox struct {
-	sb    *sandbox.Sandbox
-	host  string // base URL for the agora client
-	creds sandbox.Credentials
-	stop  context.CancelFunc
-	done  chan struct{} // closed when Serve has returned
+	sb     *sandbox.Sandbox
+	seeded bool   // the demo data was written by this start
+	host   string // base URL for the agora client
+	creds  sandbox.Credentials
+	stop   context.CancelFunc
+	done   chan struct{} // closed when Serve has returned
 }
 
 // Close stops serving (after the requests in flight) and closes the store.
@@ -300,6 +309,20 @@ func (es *embeddedSandbox) Close() error {
 	es.stop()
 	<-es.done
 	return es.sb.Close()
+}
+
+// recordDemoBlocks records a reason for each block of freshly seeded demo
+// data (see web.Server.RecordDemoBlocks).
+func recordDemoBlocks(ctx context.Context, sb *sandbox.Sandbox, srv *web.Server) error {
+	list, err := sb.BlockList(ctx)
+	if err != nil {
+		return err
+	}
+	blocks := make([]web.DemoBlock, len(list))
+	for i, b := range list {
+		blocks[i] = web.DemoBlock{GroupID: b.GroupID, Username: b.Username}
+	}
+	return srv.RecordDemoBlocks(ctx, blocks)
 }
 
 // startEmbeddedSandbox opens the sandbox under the data directory, seeds demo
@@ -319,10 +342,12 @@ func startEmbeddedSandbox(ctx context.Context, cfg serveConfig, logger *slog.Log
 	if err != nil {
 		return nil, err
 	}
-	if seeded, err := sb.SeedDemo(ctx); err != nil {
+	seeded, err := sb.SeedDemo(ctx)
+	if err != nil {
 		sb.Close()
 		return nil, fmt.Errorf("seeding demo data: %w", err)
-	} else if seeded {
+	}
+	if seeded {
 		logger.Info("seeded the sandbox with demo users and groups", "dir", dir)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -331,7 +356,7 @@ func startEmbeddedSandbox(ctx context.Context, cfg serveConfig, logger *slog.Log
 		return nil, err
 	}
 	serveCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	es := &embeddedSandbox{sb: sb, host: "http://" + ln.Addr().String(), creds: creds, stop: stop, done: make(chan struct{})}
+	es := &embeddedSandbox{sb: sb, seeded: seeded, host: "http://" + ln.Addr().String(), creds: creds, stop: stop, done: make(chan struct{})}
 	go func() {
 		defer close(es.done)
 		if err := sb.Serve(serveCtx, ln); err != nil {

@@ -138,8 +138,6 @@ type GroupDetail struct {
 	EditURL           templ.SafeURL
 	DeleteURL         templ.SafeURL
 	CSVURL            templ.SafeURL
-	History           []AuditRow    // the group's latest audit records, newest first
-	HistoryURL        templ.SafeURL // the audit log filtered to this group
 	// MemberURL is the page of a member's groups. It is asked while the row
 	// renders, so a group of thousands does not keep thousands of URLs in
 	// memory for the whole page.

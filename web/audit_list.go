@@ -218,6 +218,23 @@ func auditSummaryLines(l views.Localizer, e *store.AuditEntry) []string {
 		}
 	case store.ActionReportCancel:
 		out = append(out, l.T("audit.summary.report", l.N("count.groups", sum.Groups)))
+	case store.ActionSetAnnouncement:
+		for _, ch := range sum.Changes {
+			out = append(out, l.T("audit.summary.change", fieldLabel(l, ch.Field), fieldValue(l, ch.Field, ch.Old), fieldValue(l, ch.Field, ch.New)))
+		}
+	}
+	// Moderation of a user: who, and for a block why and until when.
+	if sum.User != "" {
+		out = append(out, l.T("audit.summary.user", sum.User))
+	}
+	if sum.Reason != "" {
+		out = append(out, l.T("audit.summary.block_reason", sum.Reason))
+	}
+	if !sum.Until.IsZero() {
+		out = append(out, l.T("audit.summary.block_until", sum.Until.UTC().Format(time.DateOnly)))
+	}
+	if sum.Expired {
+		out = append(out, l.T("audit.summary.block_expired"))
 	}
 	return out
 }

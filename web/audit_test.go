@@ -689,26 +689,66 @@ func TestAuditCSVMatchesPage(t *testing.T) {
 	}
 }
 
-func TestGroupDetailShowsHistory(t *testing.T) {
+func TestGroupHistoryTab(t *testing.T) {
 	e := newEnv(t).login()
 	id, _ := newTestGroup(t, e)
-	for i := range 12 {
+	for i := range 2 {
 		form := editForm(t, e.get("/groups/"+id+"/edit"))
 		form.Set("groupname", fmt.Sprintf("History %02d", i))
 		wantStatus(t, e.post("/groups/"+id, form), http.StatusSeeOther)
 	}
+	// Older records of the group, and one of another group, straight into
+	// the log: enough for a second page.
+	ctx := context.Background()
+	for i := range groupHistoryPageSize {
+		entry := store.AuditEntry{At: time.Now(), Actor: "admin", Action: store.ActionAllow, TargetType: store.TargetGroup,
+			Target: id, Summary: store.AuditSummary{User: fmt.Sprintf("user%02d", i)}}
+		if i == 0 {
+			entry.Target = "999999"
+		}
+		if err := e.srv.st.AppendAudit(ctx, entry, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	form := editForm(t, e.get("/groups/"+id+"/edit"))
+	form.Set("groupname", "History newest")
+	wantStatus(t, e.post("/groups/"+id, form), http.StatusSeeOther)
+
+	detail := e.get("/groups/" + id)
+	if detail.find("group-history").Length() != 0 {
+		t.Error("the Overview still shows the history")
+	}
 	e.rec.reset()
-	p := e.get("/groups/" + id)
+	p := e.get("/groups/" + id + "/history")
 	wantStatus(t, p, http.StatusOK)
-	if n := len(e.upstreamCalls()); n != 1 {
-		t.Errorf("detail page made %d calls", n)
+	if n := len(e.upstreamCalls()); n != 0 {
+		t.Errorf("history page made %d Agora calls", n)
+	}
+	if cur := p.find("tab-history").AttrOr("aria-current", ""); cur != "page" {
+		t.Errorf("history tab aria-current %q", cur)
 	}
 	rows := p.find("group-history").Find(`[data-testid="audit-row"]`)
-	if rows.Length() != groupHistoryLen {
-		t.Fatalf("%d history rows", rows.Length())
+	if rows.Length() != groupHistoryPageSize {
+		t.Fatalf("%d history rows on the first page", rows.Length())
 	}
-	if got := strings.TrimSpace(rows.First().Find(`[data-testid="audit-summary"]`).Text()); got != "Name: “History 10” → “History 11”" {
+	if got := strings.TrimSpace(rows.First().Find(`[data-testid="audit-summary"]`).Text()); got != "Name: “History 01” → “History newest”" {
 		t.Errorf("newest history row %q", got)
+	}
+	if got := strings.TrimSpace(rows.Eq(1).Find(`[data-testid="audit-summary"]`).Text()); got != "User: user49" {
+		t.Errorf("second history row %q", got)
+	}
+	if p.find("pager-newer").Length() != 0 {
+		t.Error("newer link on the newest page")
+	}
+	older := e.get(p.find("pager-older").AttrOr("href", ""))
+	wantStatus(t, older, http.StatusOK)
+	// 49 allow records + 3 edits = 52 in all (newTestGroup is not audited).
+	rest := older.find("audit-row")
+	if rest.Length() != 52-groupHistoryPageSize {
+		t.Errorf("%d rows on the second page", rest.Length())
+	}
+	if older.find("pager-older").Length() != 0 || older.find("pager-newer").Length() != 1 {
+		t.Error("second page: want only a newer link")
 	}
 	if href := p.find("history-link").AttrOr("href", ""); href != "/audit?target="+id {
 		t.Errorf("history link %q", href)

@@ -8,7 +8,6 @@ import (
 
 	"groupdesk/agora"
 	"groupdesk/views"
-	"groupdesk/web/store"
 )
 
 // groupDetail is GET /groups/{id}: every field and the whole membership,
@@ -25,28 +24,7 @@ func (s *Server) groupDetail(c echo.Context) error {
 	if isHTMX(c) {
 		return render(c, http.StatusOK, views.MemberFilterResult(p, d))
 	}
-	d.History = s.groupHistory(c, g.ID)
 	return render(c, http.StatusOK, views.GroupDetailPage(p, d))
-}
-
-// groupHistoryLen is how many audit records the group page shows.
-const groupHistoryLen = 10
-
-// groupHistory is the group's latest audit records, from the local
-// database only. The page is still useful without them, so a failure is
-// only logged.
-func (s *Server) groupHistory(c echo.Context, id string) []views.AuditRow {
-	entries, err := s.st.AuditPage(c.Request().Context(), store.AuditFilter{Target: id, Limit: groupHistoryLen})
-	if err != nil {
-		s.log.Warn("group page: read its audit history", "group", id, "err", err)
-		return nil
-	}
-	l := localizer(c)
-	rows := make([]views.AuditRow, 0, len(entries))
-	for i := range entries {
-		rows = append(rows, auditRow(l, &entries[i], nil))
-	}
-	return rows
 }
 
 func groupDetailData(g *agora.Group, q string) views.GroupDetail {
@@ -72,7 +50,6 @@ func groupDetailData(g *agora.Group, q string) views.GroupDetail {
 		DeleteURL:         groupDeleteURL(g.ID),
 		CSVURL:            groupCSVURL(g.ID, q),
 		MemberURL:         userGroupsURL,
-		HistoryURL:        auditURL("/audit", views.AuditFilter{Target: g.ID}, "", 0),
 	}
 	members := sortedMembers(g, q)
 	d.Members = make([]views.Member, len(members))

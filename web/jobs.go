@@ -22,6 +22,9 @@ func (s *Server) startJobs(groups groupReader) error {
 	}
 	s.reports = &membershipWorker{q: q, log: s.log, groups: groups, rate: reportCallsPerSecond}
 	jobs.Register(q, s.reports)
+	if s.mod != nil {
+		s.registerUnblockSweep(q)
+	}
 	if err := q.Start(ctx); err != nil {
 		q.Stop(ctx)
 		return err

@@ -47,6 +47,17 @@ const (
 	ActionLogout          = "sign_out"
 	ActionReportStart     = "start_report"
 	ActionReportCancel    = "cancel_report"
+	// Moderation: one record per affected user (AuditSummary.User), or
+	// one per group for the group-wide switches and the announcement.
+	ActionBlock           = "block"
+	ActionUnblock         = "unblock"
+	ActionAllow           = "allow"
+	ActionDisallow        = "disallow"
+	ActionMuteAll         = "mute_all"
+	ActionUnmuteAll       = "unmute_all"
+	ActionGroupDisable    = "disable_group"
+	ActionGroupEnable     = "enable_group"
+	ActionSetAnnouncement = "set_announcement"
 )
 
 // AuditActions lists every action, in the order the filter offers them.
@@ -54,6 +65,8 @@ var AuditActions = []string{
 	ActionGroupCreate, ActionGroupUpdate, ActionGroupDelete,
 	ActionAccountCreate, ActionAccountRole, ActionAccountPassword, ActionAccountDisable, ActionAccountEnable,
 	ActionLogin, ActionLogout, ActionReportStart, ActionReportCancel,
+	ActionBlock, ActionUnblock, ActionAllow, ActionDisallow,
+	ActionMuteAll, ActionUnmuteAll, ActionGroupDisable, ActionGroupEnable, ActionSetAnnouncement,
 }
 
 // Target types.
@@ -125,6 +138,13 @@ type AuditSummary struct {
 	OldRole Role `json:"old_role,omitempty"`
 	// Reports: how far a canceled run got.
 	Groups int `json:"groups,omitempty"`
+	// Moderation of one user in the group: who, and for a block why and
+	// until when (zero: no expiry). Expired marks an unblock made because
+	// the block's expiry passed.
+	User    string    `json:"user,omitempty"`
+	Reason  string    `json:"reason,omitempty"`
+	Until   time.Time `json:"until,omitzero"`
+	Expired bool      `json:"expired,omitempty"`
 }
 
 // AuditChange is one changed field of a group edit.
