@@ -68,6 +68,7 @@ func (s *Sandbox) routes() *http.ServeMux {
 		{"POST", "/chatgroups/{id}/shield", s.shield(true), groupMember},
 		{"DELETE", "/chatgroups/{id}/shield", s.shield(false), groupMember},
 		{"GET", "/sdk/chatgroups/{id}/mute/{username}", s.sdkIsMuted, groupMember},
+		{"GET", "/chatgroups/{id}/white/users/{username}", s.isAllowed, groupMember},
 
 		{"POST", "/users", s.createUsers, appOnly},
 		{"PUT", "/users/{username}", s.updateUser, self},
