@@ -69,6 +69,8 @@ func (s *Sandbox) routes() *http.ServeMux {
 		{"DELETE", "/chatgroups/{id}/shield", s.shield(false), groupMember},
 		{"GET", "/sdk/chatgroups/{id}/mute/{username}", s.sdkIsMuted, groupMember},
 		{"GET", "/chatgroups/{id}/white/users/{username}", s.isAllowed, groupMember},
+		{"PUT", "/sdk/metadata/chatgroup/{id}/user/{username}", s.setMemberAttrs, anyUser},
+		{"POST", "/sdk/metadata/chatgroup/{id}/get", s.getMemberAttrs, anyUser},
 
 		{"POST", "/users", s.createUsers, appOnly},
 		{"PUT", "/users/{username}", s.updateUser, self},
