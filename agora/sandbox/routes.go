@@ -71,6 +71,10 @@ func (s *Sandbox) routes() *http.ServeMux {
 		{"GET", "/chatgroups/{id}/white/users/{username}", s.isAllowed, groupMember},
 		{"PUT", "/sdk/metadata/chatgroup/{id}/user/{username}", s.setMemberAttrs, anyUser},
 		{"POST", "/sdk/metadata/chatgroup/{id}/get", s.getMemberAttrs, anyUser},
+		{"GET", "/chatgroups/{id}/share_files", s.listSharedFiles, groupMember},
+		{"POST", "/chatgroups/{id}/share_files", s.uploadSharedFile, groupMember},
+		{"GET", "/chatgroups/{id}/share_files/{file}", s.downloadSharedFile, groupMember},
+		{"DELETE", "/chatgroups/{id}/share_files/{file}", s.deleteSharedFile, groupMember},
 
 		{"POST", "/users", s.createUsers, appOnly},
 		{"PUT", "/users/{username}", s.updateUser, self},
@@ -146,11 +150,15 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r = withCaller(r, c)
-	if r.ContentLength > maxBodyBytes {
+	limit := int64(maxBodyBytes)
+	if r.Method == http.MethodPost && strings.HasSuffix(rest, "/share_files") {
+		limit = maxUploadBytes
+	}
+	if r.ContentLength > limit {
 		s.writeError(w, r, errBodyTooLarge())
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
 
 	// GET /chatgroups/user/{u} would clash with /chatgroups/{id}/users in
 	// the mux (neither pattern is more specific): route it by a private name.

@@ -45,7 +45,7 @@ class NodeXMLHttpRequest {
 		this.url = url;
 		this.readyState = 1;
 	}
-	setRequestHeader(k, v) { this.headers[k] = v; }
+	setRequestHeader(k, v) { this.headers[k] = String(v); } // as browsers do, undefined too
 	overrideMimeType() {}
 	addEventListener(type, f) { (this.listeners[type] ??= []).push(f); }
 	getResponseHeader(k) { return this.responseHeaders[k.toLowerCase()] ?? null; }
@@ -57,9 +57,11 @@ class NodeXMLHttpRequest {
 		this['on' + type]?.(ev);
 		for (const f of this.listeners[type] ?? []) f(ev);
 	}
-	finish(status, text) {
+	finish(status, bytes) {
+		const text = bytes.toString('utf8');
 		this.status = status;
-		this.responseText = this.response = text;
+		this.responseText = text;
+		this.response = this.responseType === 'blob' ? new Blob([bytes]) : text;
 		this.responseURL = this.url;
 		this.readyState = 4;
 		this.fire('readystatechange');
@@ -70,9 +72,19 @@ class NodeXMLHttpRequest {
 		// The SDK also reports statistics to Agora's servers: refused, like
 		// any network access outside the sandbox.
 		if (u.origin !== sandboxOrigin) {
-			setImmediate(() => this.finish(0, ''));
+			setImmediate(() => this.finish(0, Buffer.alloc(0)));
 			return;
 		}
+		if (body instanceof FormData) {
+			// Encoded as a browser would: multipart with a boundary.
+			const encoded = new Response(body);
+			this.headers['content-type'] = encoded.headers.get('content-type');
+			encoded.arrayBuffer().then((b) => this.request(u, Buffer.from(b)));
+			return;
+		}
+		this.request(u, body);
+	}
+	request(u, body) {
 		const entry = { method: this.method, path: u.pathname + u.search, status: 0 };
 		requests.push(entry);
 		const req = http.request(u, { method: this.method, headers: { ...this.headers, Origin: pageOrigin } }, (res) => {
@@ -82,10 +94,10 @@ class NodeXMLHttpRequest {
 				entry.status = res.statusCode;
 				entry.cors = res.headers['access-control-allow-origin'];
 				this.responseHeaders = res.headers;
-				this.finish(res.statusCode, Buffer.concat(chunks).toString('utf8'));
+				this.finish(res.statusCode, Buffer.concat(chunks));
 			});
 		});
-		req.on('error', () => this.finish(0, ''));
+		req.on('error', () => this.finish(0, Buffer.alloc(0)));
 		req.end(body ?? undefined);
 	}
 }
@@ -97,6 +109,16 @@ globalThis.XMLHttpRequest = NodeXMLHttpRequest;
 globalThis.navigator ??= { userAgent: 'node', language: 'en', onLine: true };
 globalThis.WebSocket = class {
 	constructor() { throw new Error('no websocket in this test: REST only'); }
+};
+// The SDK reads a failed download's JSON body from its Blob.
+globalThis.FileReader ??= class {
+	readAsText(blob) {
+		blob.text().then((text) => {
+			this.result = text;
+			for (const f of this.listeners ?? []) f({ target: this });
+		});
+	}
+	addEventListener(type, f) { if (type === 'loadend') (this.listeners ??= []).push(f); }
 };
 const store = new Map();
 globalThis.localStorage = {
@@ -130,7 +152,7 @@ function sdk(who, appUser = owner) {
 		conn.apiUrl = cfg.apiUrl;
 		conn.user = user;
 		Object.assign(conn.context, {
-			orgName: org, appName: app, accessToken: cfg.tokens[who], userId: user,
+			orgName: org, appName: app, appKey: `${org}#${app}`, accessToken: cfg.tokens[who], userId: user,
 			jid: { appKey: `${org}#${app}`, name: user, domain: 'easemob.com', clientResource: 'sdktest' },
 		});
 		conns.set(key, conn);
@@ -162,6 +184,7 @@ function template(path) {
 		.replace(`/${org}/${app}`, '')
 		.replace(/\?.*$/, '')
 		.replace(/\d{16}(,\d{16})*/g, '{id}')
+		.replace(/share_files\/[^/]+$/, 'share_files/{file}')
 		.replace(/sdk(owner|admin|member|outsider|x\d)(,sdk\w+)*/g, '{user}');
 }
 
@@ -473,6 +496,77 @@ async function run() {
 	});
 	await refused('getGroupMemberAttributes', outsider, { groupId: q, userId: member }, Code.GROUP_NOT_JOINED);
 	await refused('getGroupMembersAttributes', outsider, { groupId: q, userIds: [member] }, Code.GROUP_NOT_JOINED);
+
+	// Shared files: members upload, list and download; the uploader, the
+	// owner and admins delete. Upload and download report through callbacks.
+	const upload = (who, name, text) => new Promise((resolve, reject) => {
+		sdk(who).uploadGroupSharedFile({
+			groupId: q, file: { data: new File([text], name), filename: name },
+			onFileUploadComplete: resolve, onFileUploadError: reject,
+		});
+	});
+	const download = (who, fileId) => new Promise((resolve, reject) => {
+		sdk(who).downloadGroupSharedFile({ groupId: q, fileId, onFileDownloadComplete: resolve, onFileDownloadError: reject });
+	});
+	const files = {};
+	for (const [who, name] of [[member, 'member.txt'], [admin, 'admin.txt'], ['app', 'app.txt']]) {
+		const since = requests.length;
+		try {
+			const res = await upload(who, name, 'shared by ' + name);
+			assert.equal(res.data?.file_name, name, JSON.stringify(res));
+			assert.equal(res.data.file_size, ('shared by ' + name).length);
+			assert.equal(res.data.group_id, q);
+			files[name] = res.data.file_id;
+			note('uploadGroupSharedFile', who, 'ok', since);
+		} catch (err) {
+			failures.push(`uploadGroupSharedFile as ${kindOf(who)}: ${err.message ?? describe(err)}`);
+			note('uploadGroupSharedFile', who, 'FAIL', since);
+		}
+	}
+	{
+		// The SDK passes any answer but a 400 to onFileUploadComplete: a
+		// non-member's upload "completes" with the error body.
+		const since = requests.length;
+		const res = await upload(outsider, 'x.txt', 'x').catch((err) => err);
+		const outcome = res?.error_code === 60003 ? 'completes with error_code 60003' : 'FAIL';
+		if (outcome === 'FAIL') failures.push(`uploadGroupSharedFile as non-member: ${JSON.stringify(res)}`);
+		note('uploadGroupSharedFile', outsider, outcome, since);
+	}
+	for (const who of ['app', owner, x1]) {
+		await ok('getGroupSharedFilelist', who, { groupId: q, pageNum: 1, pageSize: 10 }, (res) => {
+			assert.deepEqual(res.data.map((f) => f.file_name), ['app.txt', 'admin.txt', 'member.txt']);
+			assert.equal(res.data[2].file_owner, member);
+		});
+	}
+	await ok('getGroupSharedFilelist', owner, { groupId: q, pageNum: 2, pageSize: 2 }, (res) => assert.deepEqual(res.data.map((f) => f.file_name), ['member.txt']));
+	await refused('getGroupSharedFilelist', outsider, { groupId: q, pageNum: 1, pageSize: 10 }, Code.GROUP_NOT_JOINED);
+	for (const who of ['app', x1]) {
+		const since = requests.length;
+		try {
+			const blob = await download(who, files['admin.txt']);
+			assert.equal(await blob.text(), 'shared by admin.txt');
+			note('downloadGroupSharedFile', who, 'ok', since);
+		} catch (err) {
+			failures.push(`downloadGroupSharedFile as ${kindOf(who)}: ${err.message ?? describe(err)}`);
+			note('downloadGroupSharedFile', who, 'FAIL', since);
+		}
+	}
+	for (const [who, fileId, want] of [[outsider, files['admin.txt'], Code.PERMISSION_DENIED], [x1, 'no-such-file', Code.WEBIM_DOWNLOADFILE_ERROR]]) {
+		const since = requests.length;
+		const err = await download(who, fileId).then(() => null, (e) => e);
+		if (err?.type === want) note('downloadGroupSharedFile', who, codeName[want], since);
+		else {
+			failures.push(`downloadGroupSharedFile as ${kindOf(who)} (${fileId}): ${describe(err)}; want ${codeName[want]}`);
+			note('downloadGroupSharedFile', who, 'FAIL', since);
+		}
+	}
+	await refused('deleteGroupSharedFile', x1, { groupId: q, fileId: files['member.txt'] }, Code.PERMISSION_DENIED);
+	await ok('deleteGroupSharedFile', member, { groupId: q, fileId: files['member.txt'] }, (res) => {
+		assert.deepEqual(res.data, { group_id: q, file_id: files['member.txt'], result: true });
+	});
+	await ok('deleteGroupSharedFile', owner, { groupId: q, fileId: files['admin.txt'] });
+	await ok('deleteGroupSharedFile', admin, { groupId: q, fileId: files['app.txt'] });
+	await ok('getGroupSharedFilelist', member, { groupId: q, pageNum: 1, pageSize: 10 }, (res) => assert.deepEqual(res.data, []));
 
 	// Removing and blocking members.
 	await ok('removeGroupMember', admin, { groupId: q, username: x1 }, (res) => assert.equal(res.data.result, true));
