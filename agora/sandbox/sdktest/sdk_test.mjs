@@ -594,6 +594,76 @@ async function run() {
 	await ok('unblockGroupMembers', 'app', { groupId: q, usernames: [x5] }, (res) => assert.equal(res.data.result, true));
 	await ok('getGroupBlocklist', owner, { groupId: q }, (res) => assert.deepEqual(res.data, []));
 
+	// The rest of the matrix: a non-member of the private group is refused
+	// as not joined, a plain member as without permission; calls that act
+	// for the calling user need a user token.
+	const nonMemberCalls = [
+		['setGroupAdmin', { groupId: q, username: member }],
+		['removeGroupAdmin', { groupId: q, username: admin }],
+		['changeGroupOwner', { groupId: q, newOwner: member }],
+		['updateGroupAnnouncement', { groupId: q, announcement: 'x' }],
+		['inviteUsersToGroup', { groupId: q, users: [x2] }],
+		['acceptGroupJoinRequest', { groupId: q, applicant: x2 }],
+		['rejectGroupJoinRequest', { groupId: q, applicant: x2, reason: 'x' }],
+		['removeGroupMember', { groupId: q, username: member }],
+		['removeGroupMembers', { groupId: q, users: [member, x4] }],
+		['muteGroupMember', { groupId: q, username: member, muteDuration: 1000 }],
+		['unmuteGroupMember', { groupId: q, username: member }],
+		['getGroupMutelist', { groupId: q }],
+		['disableSendGroupMsg', { groupId: q }],
+		['enableSendGroupMsg', { groupId: q }],
+		['blockGroupMember', { groupId: q, username: member }],
+		['blockGroupMembers', { groupId: q, usernames: [member] }],
+		['unblockGroupMember', { groupId: q, username: member }],
+		['unblockGroupMembers', { groupId: q, usernames: [member, x4] }],
+		['getGroupBlocklist', { groupId: q }],
+		['addUsersToGroupAllowlist', { groupId: q, users: [member] }],
+		['removeGroupAllowlistMember', { groupId: q, userName: member }],
+		['getGroupAllowlist', { groupId: q }],
+		['isInGroupAllowlist', { groupId: q, userName: outsider }],
+		['unblockGroupMessage', { groupId: q }],
+		['destroyGroup', { groupId: q }],
+	];
+	for (const [method, params] of nonMemberCalls) await refused(method, outsider, params, Code.GROUP_NOT_JOINED);
+	for (const method of ['removeGroupAdmin', 'destroyGroup', 'rejectGroupJoinRequest', 'blockGroupMembers', 'unblockGroupMembers']) {
+		await refused(method, member, nonMemberCalls.find(([m]) => m === method)[1], Code.PERMISSION_DENIED);
+	}
+	await refused('changeGroupOwner', admin, { groupId: q, newOwner: member }, Code.PERMISSION_DENIED);
+	await refused('isInGroupAllowlist', member, { groupId: q, userName: admin }, Code.PERMISSION_DENIED);
+	await ok('isInGroupAllowlist', admin, { groupId: q, userName: member }, (res) => assert.deepEqual(res.data, { member, white: false }));
+	await refused('acceptGroupInvite', admin, { groupId: q, invitee: x2 }, Code.PERMISSION_DENIED);
+	for (const who of [owner, admin]) {
+		await ok('getGroupMembers', who, { groupId: q, limit: 50 }, (res) => assert.equal(res.data.members[0].role, 'owner'));
+		await ok('getGroupMembersAttributes', who, { groupId: q, userIds: [member] }, (res) => assert.deepEqual(res.data, { [member]: { nick: 'M' } }));
+		await ok('isInGroupMutelist', who, { groupId: q }, (res) => assert.equal(res.data, false));
+		await ok('getGroupSharedFilelist', who, { groupId: q, pageNum: 1, pageSize: 10 }, (res) => assert.deepEqual(res.data, []));
+	}
+	for (const who of [owner, admin, member]) {
+		await ok('getPublicGroups', who, { limit: 5 }, (res) => assert.equal(res.data.length, 5));
+		await ok('getJoinedGroupsCount', who, undefined, (res) => assert.equal(typeof res.data, 'number'));
+	}
+	await ok('getJoinedGroups', outsider, { pageNum: 1, pageSize: 20 }, (res) => assert.deepEqual(res.data.map((g) => g.groupid), [p]));
+	await ok('getJoinedGroups', owner, { pageNum: 1, pageSize: 20, needRole: true }, (res) => {
+		assert.deepEqual(sorted(res.entities.filter((g) => g.role === 'owner').map((g) => g.groupId)), sorted([p, q, a]));
+	});
+	await ok('getJoinedGroupsCount', 'app', undefined, (res) => assert.equal(res.data, 3)); // the owner's
+	await ok('isInGroupMutelist', 'app', { groupId: q }, (res) => assert.equal(res.data, false)); // the owner's
+	// Anyone may create a group, as its owner.
+	for (const who of ['app', admin, member, outsider]) {
+		await ok('createGroup', who, {
+			data: { groupname: 'made by ' + kindOf(who), desc: '', members: [], public: false, approval: false, allowinvites: false, inviteNeedConfirm: false, maxusers: 10 },
+		}, async (res) => {
+			const g = await groupInfo(res.data.groupid);
+			assert.equal(g.owner, who === 'app' ? owner : who);
+			await sdk('app').destroyGroup({ groupId: res.data.groupid });
+		});
+	}
+	// Acting for oneself needs a user token: with the app token these are
+	// 400s, which the SDK reports as a plain AJAX error.
+	await refused('joinGroup', 'app', { groupId: p, message: 'x' }, Code.WEBIM_CONNCTION_AJAX_ERROR);
+	await refused('leaveGroup', 'app', { groupId: p }, Code.WEBIM_CONNCTION_AJAX_ERROR);
+	await refused('blockGroupMessage', 'app', { groupId: q }, Code.WEBIM_CONNCTION_AJAX_ERROR);
+
 	// Admins and ownership.
 	await refused('removeGroupAdmin', admin, { groupId: q, username: admin }, Code.PERMISSION_DENIED);
 	await ok('removeGroupAdmin', owner, { groupId: q, username: admin }, (res) => assert.equal(res.data.oldadmin, admin));
