@@ -169,10 +169,12 @@ const failures = [];
 // Other users are invitees, applicants and users checking themselves.
 function kindOf(who) { return kinds[who] ?? 'other user'; }
 
-function note(method, who, outcome, since) {
+// note records an outcome and the REST calls made from request since to
+// until (the test's own checks after the call are not the method's).
+function note(method, who, outcome, since, until = requests.length) {
 	const row = table.get(method) ?? { calls: new Set(), cells: {} };
 	table.set(method, row);
-	for (const r of requests.slice(since)) row.calls.add(r.method + ' ' + template(r.path));
+	for (const r of requests.slice(since, until)) row.calls.add(r.method + ' ' + template(r.path));
 	const k = kindOf(who);
 	if (!row.cells[k] || row.cells[k] === outcome) row.cells[k] = outcome;
 	else if (!row.cells[k].split(' / ').includes(outcome)) row.cells[k] += ' / ' + outcome;
@@ -210,16 +212,17 @@ async function ok(method, who, params, verify) {
 		note(method, who, 'FAIL', since);
 		return undefined;
 	}
+	const until = requests.length;
+	checkCORS(since, label);
 	try {
 		// setGroupMemberAttributes resolves with nothing; the rest with a result.
 		if (method !== 'setGroupMemberAttributes') assert.equal(res?.type, Code.REQUEST_SUCCESS, 'result type');
 		await verify?.(res);
-		note(method, who, 'ok', since);
+		note(method, who, 'ok', since, until);
 	} catch (err) {
 		failures.push(`${label}: resolved, but ${err.message}\n    result: ${JSON.stringify(res)}`);
-		note(method, who, 'FAIL', since);
+		note(method, who, 'FAIL', since, until);
 	}
-	checkCORS(since, label);
 	return res;
 }
 
