@@ -125,7 +125,8 @@
 // # Request bodies
 //
 //   - Over 1 MiB (a shared-file upload: 10 MB and its multipart framing)
-//     → 413 with error and error_description both "Request Entity Too Large" (the older documented form; the JSON-body case is
+//     → 413 with error and error_description both "Request Entity Too
+//     Large" (the older documented form; the JSON-body case is
 //     unconfirmed).
 //   - Malformed JSON → 400 json_parse with Jackson-style text and a 1-based
 //     line/column; an empty body → "No content to map due to end-of-input";
