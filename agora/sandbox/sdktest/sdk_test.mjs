@@ -667,6 +667,20 @@ async function run() {
 	await refused('leaveGroup', 'app', { groupId: p }, Code.WEBIM_CONNCTION_AJAX_ERROR);
 	await refused('blockGroupMessage', 'app', { groupId: q }, Code.WEBIM_CONNCTION_AJAX_ERROR);
 
+	// Errors the SDK names by their text: a group over its size, a disabled
+	// group (disabling is a server call, made here without the SDK).
+	await refused('createGroup', owner, {
+		data: { groupname: 'too small', desc: '', members: [admin, member], public: false, approval: false, allowinvites: false, inviteNeedConfirm: false, maxusers: 2 },
+	}, Code.GROUP_MEMBERS_LIMIT);
+	const serverCall = (path) => fetch(`${cfg.apiUrl}/${org}/${app}/chatgroups/${p}/${path}`, {
+		method: 'POST', headers: { Authorization: 'Bearer ' + cfg.tokens.app },
+	}).then((res) => assert.equal(res.status, 200, path));
+	await serverCall('disable');
+	await refused('modifyGroup', owner, { groupId: p, groupName: 'while disabled' }, Code.GROUP_IS_DISABLED);
+	await refused('inviteUsersToGroup', owner, { groupId: p, users: [x2] }, Code.GROUP_IS_DISABLED);
+	await ok('getGroupInfo', member, { groupId: p }, (res) => assert.equal(res.data[0].disabled, true));
+	await serverCall('enable');
+
 	// Admins and ownership.
 	await refused('removeGroupAdmin', admin, { groupId: q, username: admin }, Code.PERMISSION_DENIED);
 	await ok('removeGroupAdmin', owner, { groupId: q, username: admin }, (res) => assert.equal(res.data.oldadmin, admin));
