@@ -1,7 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -14,6 +17,7 @@ import (
 	"time"
 
 	"groupdesk/agora"
+	"groupdesk/agora/sandbox/sdktest"
 )
 
 // firstWrite keeps what the banner says and signals once it is written:
@@ -197,5 +201,64 @@ func TestSandboxRejectsABadOrigin(t *testing.T) {
 		io.Discard, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err == nil || !strings.Contains(err.Error(), "localhost:5173") {
 		t.Errorf("runSandbox with a bad origin: %v, want an error naming it", err)
+	}
+}
+
+// TestSandboxDemoServesTheWebSDK runs the official Web SDK's group methods
+// against `groupdesk sandbox --demo` itself (agora/sandbox/sdktest), with
+// its generated credentials and a browser origin.
+func TestSandboxDemoServesTheWebSDK(t *testing.T) {
+	t.Setenv("AGORA_APP_ID", "")
+	t.Setenv("AGORA_APP_CERTIFICATE", "")
+	t.Setenv("SANDBOX_ALLOWED_ORIGINS", "")
+	dir := t.TempDir()
+	banner, _ := startSandboxCommand(t, "--data", dir, "--demo")
+	base := baseURLRE.FindStringSubmatch(banner)
+	if base == nil {
+		t.Fatalf("no base URL in the banner:\n%s", banner)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "sandbox", "credentials.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	appID := regexp.MustCompile(`"app_id": "(\w+)"`).FindStringSubmatch(string(b))[1]
+	cert := regexp.MustCompile(`"app_certificate": "(\w+)"`).FindStringSubmatch(string(b))[1]
+	appToken, err := agora.BuildAppToken(appID, cert, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var users []map[string]string
+	cfg := sdktest.Config{APIURL: strings.TrimSuffix(base[1], "/"+defaultOrg+"/"+defaultApp), Org: defaultOrg, App: defaultApp,
+		AppToken: appToken, UserTokens: map[string]string{}}
+	for _, u := range sdktest.Users {
+		users = append(users, map[string]string{"username": u, "password": "sdk-test-password"})
+		tok := &agora.AccessToken2{AppID: appID, IssuedAt: uint32(time.Now().Unix()), Expire: 3600, Salt: 1,
+			Services: []agora.TokenService{{Type: agora.ServiceChat, Privileges: map[uint16]uint32{agora.PrivilegeChatUser: 3600}, UserID: u}}}
+		if cfg.UserTokens[u], err = tok.Build(cert); err != nil {
+			t.Fatal(err)
+		}
+	}
+	body, _ := json.Marshal(users)
+	req, _ := http.NewRequest(http.MethodPost, base[1]+"/users", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+appToken)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("creating the SDK test's users: %s", res.Status)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	table, err := sdktest.Run(ctx, cfg)
+	switch {
+	case errors.Is(err, sdktest.ErrUnavailable) && os.Getenv("CI") != "true":
+		t.Skipf("not run: %v", err)
+	case err != nil:
+		t.Fatalf("%v\n%s", err, table)
 	}
 }

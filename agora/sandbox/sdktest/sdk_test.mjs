@@ -2,8 +2,8 @@
 // the sandbox: every REST-backed group method, with an app token and with the
 // user tokens of a group's owner, an admin, a member and a non-member.
 //
-// Run by sdk_node_test.go, which starts the sandbox with demo data, creates
-// the users named below and passes SDKTEST_CONFIG = {apiUrl, org, app,
+// Run by Run in sdktest.go, for tests that start a sandbox with demo data and
+// the users named below; it passes SDKTEST_CONFIG = {apiUrl, org, app,
 // tokens: {app, <username>: user token}}. Prints the table of methods × token
 // kinds → outcome; exits 1 with every mismatch on stderr.
 //
