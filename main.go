@@ -25,6 +25,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -411,10 +412,12 @@ func runSandbox(ctx context.Context, args []string, stdout io.Writer, logger *sl
 	demo := fs.Bool("demo", false, "seed demo users and groups when the sandbox is empty; with the generated pair, also print a token to try it")
 	printToken := fs.Bool("print-token", false, "print a 24-hour app token for the sandbox's credentials")
 	rateLimit := fs.Float64("rate-limit", 0, "requests per second before answering 429 reach_limit; 0 = no limit")
+	originsFlag := fs.String("allowed-origins", os.Getenv("SANDBOX_ALLOWED_ORIGINS"), `comma-separated browser origins allowed to call the sandbox (CORS), e.g. http://localhost:5173, or "*" for any; default "*" with --demo, none otherwise (SANDBOX_ALLOWED_ORIGINS)`)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	appCert := appCertFlag()
+	origins := sandboxOrigins(*originsFlag, *demo)
 	dir := filepath.Join(*dataDir, "sandbox")
 	if (*appID == "") != (appCert == "") {
 		return errors.New("give both --app-id and --app-cert (AGORA_APP_ID, AGORA_APP_CERTIFICATE), or neither to use the generated pair")
@@ -429,7 +432,7 @@ func runSandbox(ctx context.Context, args []string, stdout io.Writer, logger *sl
 	sb, err := sandbox.Open(sandbox.Config{
 		DataDir: dir, Org: *org, App: *app,
 		AppID: creds.AppID, AppCertificate: creds.AppCertificate,
-		RateLimit: *rateLimit, Logger: logger,
+		RateLimit: *rateLimit, AllowedOrigins: origins, Logger: logger,
 	})
 	if err != nil {
 		return err
@@ -445,8 +448,10 @@ func runSandbox(ctx context.Context, args []string, stdout io.Writer, logger *sl
 		return fmt.Errorf("--addr %s: %w", *addr, err)
 	}
 	base := sb.BaseURL(ln.Addr().String())
-	fmt.Fprintf(stdout, "Agora Chat sandbox listening.\n  base URL:     %s\n  org/app:      %s / %s\n  app ID:       %s\n  credentials:  %s\n\n",
-		base, *org, *app, creds.AppID, source)
+	// One write, so whoever reads the output sees the whole banner at once.
+	var banner strings.Builder
+	fmt.Fprintf(&banner, "Agora Chat sandbox listening.\n  base URL:     %s\n  org/app:      %s / %s\n  app ID:       %s\n  credentials:  %s\n  CORS origins: %s\n\n",
+		base, *org, *app, creds.AppID, source, describeOrigins(origins))
 	// A token is a 24-hour key to the app: printed (and so kept in
 	// terminal scroll-back and logs) only when asked for, or for the
 	// throwaway demo pair.
@@ -455,14 +460,41 @@ func runSandbox(ctx context.Context, args []string, stdout io.Writer, logger *sl
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, `Try it (the token is valid for 24 hours; "groupdesk token" makes more):
+		fmt.Fprintf(&banner, `Try it (the token is valid for 24 hours; "groupdesk token" makes more):
   curl -sS -H 'Accept: application/json' -H 'Authorization: Bearer %s' '%s/chatgroups?limit=5'
 
 `, token, base)
 	} else {
-		fmt.Fprintf(stdout, "Make a token to call it with \"groupdesk token\" (or start with --print-token).\n\n")
+		banner.WriteString("Make a token to call it with \"groupdesk token\" (or start with --print-token).\n\n")
 	}
+	io.WriteString(stdout, banner.String())
 	return sb.Serve(ctx, ln)
+}
+
+// sandboxOrigins reads --allowed-origins. When it is not given, the demo
+// lets a web app on any origin call the sandbox (it exists to be tried from a
+// browser with the Web SDK); otherwise browsers get no CORS access.
+func sandboxOrigins(flagValue string, demo bool) []string {
+	var origins []string
+	for _, o := range strings.Split(flagValue, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			origins = append(origins, o)
+		}
+	}
+	if origins == nil && demo {
+		origins = []string{sandbox.AnyOrigin}
+	}
+	return origins
+}
+
+func describeOrigins(origins []string) string {
+	switch {
+	case len(origins) == 0:
+		return "none (browser pages cannot call it; see --allowed-origins)"
+	case slices.Contains(origins, sandbox.AnyOrigin):
+		return "any"
+	}
+	return strings.Join(origins, ", ")
 }
 
 // sandboxCredentials returns the pair the sandbox verifies tokens against

@@ -6,7 +6,10 @@
 // groups; members (list, add one or many, remove one or many) and admins
 // (list, add, remove); moderation (mute list, mute, unmute, mute-all,
 // block list, block, unblock, allow list, disable/enable, announcement);
-// users (create one or many, get, delete). Requests
+// the endpoints the official Web SDK adds (public groups, a user's groups,
+// invitations and applications, quit, shield, member attributes, shared
+// files; "SDK endpoints" below); users (create one or many, get, update,
+// delete). Requests
 // need "Authorization: Bearer <AccessToken2 app token>" for Config.AppID and
 // Config.AppCertificate. Data lives in {DataDir}/sandbox.db (SQLite, WAL,
 // synchronous=FULL: nothing acknowledged is lost if the process is killed).
@@ -96,7 +99,10 @@
 // # CORS
 //
 // Config.AllowedOrigins lists the browser origins allowed (AnyOrigin "*":
-// all; empty: none, the default — the demo should set AnyOrigin). A
+// all; empty: none, the default). `groupdesk sandbox --demo` sets
+// AnyOrigin unless --allowed-origins (SANDBOX_ALLOWED_ORIGINS) lists
+// origins; the sandbox embedded in `groupdesk serve` allows none (only the
+// dashboard calls it, from the server). A
 // request with an allowed Origin gets Access-Control-Allow-Origin (the
 // origin), Vary: Origin and Access-Control-Expose-Headers: Retry-After, on
 // errors too. A preflight (OPTIONS with Origin and
@@ -118,8 +124,9 @@
 //
 // # Request bodies
 //
-//   - Over 1 MiB → 413 with error and error_description both "Request
-//     Entity Too Large" (the older documented form; the JSON-body case is
+//   - Over 1 MiB (a shared-file upload: 10 MB and its multipart framing)
+//     → 413 with error and error_description both "Request Entity Too
+//     Large" (the older documented form; the JSON-body case is
 //     unconfirmed).
 //   - Malformed JSON → 400 json_parse with Jackson-style text and a 1-based
 //     line/column; an empty body → "No content to map due to end-of-input";
@@ -457,6 +464,53 @@
 //     settings are accepted and echoed in the entity, not kept.
 //   - The SDK's extra query parameters (resource, version=v3 outside the
 //     member list) are accepted and echoed in params.
+//   - cursor=undefined or cursor=null (what the SDK sends for the first
+//     page of getGroupMembers: the JavaScript value as text) means no
+//     cursor, on the member list's cursor variant and /publicchatgroups.
+//   - GET /chatgroups/{id}/white/users/{u} (isInGroupAllowlist) → data
+//     {"member":u,"white":bool} (the SDK's IsInGroupWhiteListResult); the
+//     owner and admins are always on the list. A member may ask about
+//     itself, the owner and admins about anyone (else PERMISSION_DENIED).
+//   - Group member attributes: PUT /sdk/metadata/chatgroup/{id}/user/{u}
+//     {"metaData":{k:v}} sets (an empty value deletes a key; data echoes
+//     metaData); POST /sdk/metadata/chatgroup/{id}/get {"targets",
+//     "properties"} → data {user: {k: v}} (only the keys asked, all when
+//     none; {} for a user without any). A member sets its own, the owner
+//     and admins anyone's; another member's → 400 invalid_parameter with
+//     error_code 60010 (the SDK: NO_PERMISSION). Keys 1–16 bytes, values up
+//     to 512 (Agora's documented limits) → else 400 error_code 60010
+//     "exceeds chatgroup user metadata single value limit…" (the SDK:
+//     MAX_LIMIT). A non-member caller or target → 404 resource_not_found
+//     with error_code 60003: the SDK recognises "not joined" on these paths
+//     only that way (its 403 text check wants "chatgroups" in the URL).
+//     Attributes go when the member leaves. The 4 KB total per member and
+//     the 10-user batch of getGroupMembersAttributes are not enforced.
+//   - Shared files (moderation facts §2.14): POST
+//     /chatgroups/{id}/share_files (multipart, part "file", up to 10 MB;
+//     larger → 413; no part → 400 illegal_argument "file must be
+//     provided.") → data {file_url (the download URL), group_id,
+//     file_name, created, file_id (a UUID), file_size}; GET …/share_files
+//     ?pagenum=&pagesize= (default and maximum 1000) → newest first,
+//     {file_id, file_name, file_owner, file_size, created}, with count; GET
+//     …/share_files/{file} → the bytes (application/octet-stream, no
+//     envelope); DELETE → {"group_id","file_id","result":true}. Members
+//     upload, list and download; the uploader, the owner and admins
+//     delete (else PERMISSION_DENIED). An app token's uploads have owner
+//     "admin". An unknown file → 404 resource_not_found "shared file F not
+//     found in group G" (the SDK: WEBIM_DOWNLOADFILE_ERROR on download).
+//     At most 10,000 files a group (403 exceed_limit); files do not
+//     expire (the service keeps them 7 days by default).
+//
+// What the SDK makes of the answers (agora-chat 1.4, checked by
+// sdk_node_test.go): a 403 whose text contains "are not members of this
+// group" is GROUP_NOT_JOINED, error_code 60002 PERMISSION_DENIED, any
+// other 403 PERMISSION_DENIED too (so applying twice is PERMISSION_DENIED:
+// GROUP_ALREADY_JOINED is only for an invitation's text); 401 with 60001
+// NO_PERMISSION; a 404 on a group path saying "does not exist" or "do not
+// find this group" GROUP_NOT_EXIST. getJoinedGroups with needRole or
+// needAffiliations returns the groups in entities (data stays []).
+// uploadGroupSharedFile reports every answer but a 400 as complete, so a
+// refused upload completes with the error body.
 //
 // # Demo data (SeedDemo)
 //
@@ -469,9 +523,9 @@
 //
 // # Not modelled
 //
-// Shared files, is_joined, group member attributes (/sdk/metadata), the
-// /token endpoint, per-app group quotas, content moderation, messages,
-// threads and custom group ids.
+// is_joined, the /token endpoint, per-app group quotas, content
+// moderation, messages (so the Web SDK's getGroupMsgReadUser, which reads
+// a message's read receipts, is not served), threads and custom group ids.
 //
 // # Store
 //
@@ -481,5 +535,7 @@
 // members is indexed by (group, join order) and (user, join order).
 // list-all pages by key, so its cost does not grow with depth; the joined
 // and member lists are numbered pages (pagenum), so a deep page skips
-// pagenum×pagesize index entries (about 20 ms at 190,000).
+// pagenum×pagesize index entries (about 20 ms at 190,000). Schema
+// versions: 3 adds member_attrs, 4 shared_files (contents kept in the
+// database, so the data directory grows with uploads).
 package sandbox

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"mime"
 	"net/http"
 	"strings"
 	"time"
@@ -16,10 +17,11 @@ const contentTypeJSON = "application/json;charset=UTF-8"
 // envelope.
 type reply struct {
 	data     any
-	entities []any  // user endpoints; group endpoints leave it empty
-	path     string // "path" key (user endpoints only)
-	count    *int   // "count" on list/detail endpoints
-	cursor   string // list-all: set only when there is a next page
+	entities []any       // user endpoints; group endpoints leave it empty
+	path     string      // "path" key (user endpoints only)
+	count    *int        // "count" on list/detail endpoints
+	cursor   string      // list-all: set only when there is a next page
+	file     *sharedFile // a shared file's download, written instead of the envelope
 }
 
 func withCount(data any, n int) *reply { return &reply{data: data, count: &n} }
@@ -57,6 +59,13 @@ func requestDuration(r *http.Request) int64 {
 }
 
 func (s *Sandbox) writeReply(w http.ResponseWriter, r *http.Request, rep *reply) {
+	if rep.file != nil { // a download: the bytes, no envelope
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": rep.file.name}))
+		w.WriteHeader(http.StatusOK)
+		w.Write(rep.file.content)
+		return
+	}
 	env := envelope{
 		Action:          strings.ToLower(r.Method),
 		Application:     s.store.appUUID,

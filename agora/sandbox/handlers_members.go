@@ -49,7 +49,7 @@ func (s *Sandbox) memberPage(r *http.Request) (*reply, error) {
 	}
 	limit = min(limit, memberLimitMax)
 	var after int64
-	if c := q.Get("cursor"); c != "" {
+	if c := sdkCursor(q); c != "" {
 		var ok bool
 		if after, ok = decodeSeqCursor("im:member:", c); !ok {
 			return nil, errInvalidParameter("cursor %s is not valid: pass the cursor of the previous page unchanged", c)

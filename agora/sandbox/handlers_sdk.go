@@ -3,6 +3,7 @@ package sandbox
 import (
 	"math"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -36,7 +37,7 @@ func (s *Sandbox) publicGroups(r *http.Request) (*reply, error) {
 	}
 	limit = min(limit, s.cfg.ListLimitMax)
 	before := int64(math.MaxInt64)
-	if c := q.Get("cursor"); c != "" {
+	if c := sdkCursor(q); c != "" {
 		id, ok := s.decodeCursor(c)
 		if !ok {
 			return nil, errInvalidParameter("cursor %s is not valid: pass the cursor of the previous page unchanged", c)
@@ -214,4 +215,28 @@ func (s *Sandbox) sdkIsMuted(r *http.Request) (*reply, error) {
 		return nil, err
 	}
 	return &reply{data: muted}, nil
+}
+
+// GET /chatgroups/{id}/white/users/{username}: whether the user is on the
+// allow list (the owner and admins always are). A member may ask about
+// itself; the owner and admins about anyone.
+func (s *Sandbox) isAllowed(r *http.Request) (*reply, error) {
+	id, rawID, err := groupID(r)
+	if err != nil {
+		return nil, err
+	}
+	user := normalizeUsername(r.PathValue("username"))
+	if c := callerOf(r); !c.isApp() && c.user != user {
+		if err := s.store.checkGroupRight(r.Context(), id, c.user, groupAdmin); err != nil {
+			return nil, err
+		}
+	}
+	names, err := s.store.listAllowed(r.Context(), id, rawID)
+	if err != nil {
+		return nil, err
+	}
+	return &reply{data: struct {
+		Member string `json:"member"`
+		White  bool   `json:"white"`
+	}{user, slices.Contains(names, user)}}, nil
 }

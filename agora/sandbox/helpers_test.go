@@ -102,6 +102,13 @@ func (e *env) send(method, url string, body any, auth string) response {
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	return e.sendRequest(req)
+}
+
+// sendRequest sends req and reads its JSON answer.
+func (e *env) sendRequest(req *http.Request) response {
+	e.t.Helper()
+	method, url := req.Method, req.URL.String()
 	res, err := e.srv.Client().Do(req)
 	if err != nil {
 		e.t.Fatal(err)

@@ -259,7 +259,11 @@ func (st *store) checkCanJoin(ctx context.Context, tx *sql.Tx, gid int64, rawID,
 // leaveGroup deletes u's membership and explicit allow-list entry; a mute
 // stays (it outlives leaving and re-joining). The caller fixes member_count.
 func leaveGroup(ctx context.Context, tx *sql.Tx, gid int64, u string) error {
-	for _, q := range []string{`DELETE FROM members WHERE group_id = ? AND username = ?`, `DELETE FROM allows WHERE group_id = ? AND username = ?`} {
+	for _, q := range []string{
+		`DELETE FROM members WHERE group_id = ? AND username = ?`,
+		`DELETE FROM allows WHERE group_id = ? AND username = ?`,
+		`DELETE FROM member_attrs WHERE group_id = ? AND username = ?`,
+	} {
 		if _, err := tx.ExecContext(ctx, q, gid, u); err != nil {
 			return fmt.Errorf("sandbox: leave group: %w", err)
 		}

@@ -93,3 +93,15 @@ func decodeSeqCursor(prefix, c string) (int64, bool) {
 	seq, err := strconv.ParseInt(rest, 10, 64)
 	return seq, err == nil && seq > 0
 }
+
+// sdkCursor reads the cursor of an endpoint the Web SDK pages: its first
+// request sends the JavaScript values undefined or null as text
+// ("cursor=undefined"), which mean no cursor.
+func sdkCursor(q url.Values) string {
+	switch c := q.Get("cursor"); c {
+	case "undefined", "null":
+		return ""
+	default:
+		return c
+	}
+}

@@ -68,6 +68,13 @@ func (s *Sandbox) routes() *http.ServeMux {
 		{"POST", "/chatgroups/{id}/shield", s.shield(true), groupMember},
 		{"DELETE", "/chatgroups/{id}/shield", s.shield(false), groupMember},
 		{"GET", "/sdk/chatgroups/{id}/mute/{username}", s.sdkIsMuted, groupMember},
+		{"GET", "/chatgroups/{id}/white/users/{username}", s.isAllowed, groupMember},
+		{"PUT", "/sdk/metadata/chatgroup/{id}/user/{username}", s.setMemberAttrs, anyUser},
+		{"POST", "/sdk/metadata/chatgroup/{id}/get", s.getMemberAttrs, anyUser},
+		{"GET", "/chatgroups/{id}/share_files", s.listSharedFiles, groupMember},
+		{"POST", "/chatgroups/{id}/share_files", s.uploadSharedFile, groupMember},
+		{"GET", "/chatgroups/{id}/share_files/{file}", s.downloadSharedFile, groupMember},
+		{"DELETE", "/chatgroups/{id}/share_files/{file}", s.deleteSharedFile, groupMember},
 
 		{"POST", "/users", s.createUsers, appOnly},
 		{"PUT", "/users/{username}", s.updateUser, self},
@@ -143,11 +150,15 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r = withCaller(r, c)
-	if r.ContentLength > maxBodyBytes {
+	limit := int64(maxBodyBytes)
+	if r.Method == http.MethodPost && strings.HasSuffix(rest, "/share_files") {
+		limit = maxUploadBytes
+	}
+	if r.ContentLength > limit {
 		s.writeError(w, r, errBodyTooLarge())
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
 
 	// GET /chatgroups/user/{u} would clash with /chatgroups/{id}/users in
 	// the mux (neither pattern is more specific): route it by a private name.

@@ -23,7 +23,7 @@ type store struct {
 }
 
 // schemaVersion is the PRAGMA user_version the code expects.
-const schemaVersion = 2
+const schemaVersion = 4
 
 // migrations[i] brings a database from user_version i to i+1.
 var migrations = []string{`
@@ -129,6 +129,30 @@ CREATE TABLE shields (
 	PRIMARY KEY (group_id, username)
 ) WITHOUT ROWID;
 CREATE INDEX shields_by_user ON shields(username);
+`, `
+-- Group member attributes (the Web SDK's /sdk/metadata/chatgroup): a
+-- member's key-value pairs in one group, gone when the member leaves.
+CREATE TABLE member_attrs (
+	group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+	username TEXT NOT NULL REFERENCES users(username) ON DELETE CASCADE,
+	key      TEXT NOT NULL,
+	value    TEXT NOT NULL,
+	PRIMARY KEY (group_id, username, key)
+) WITHOUT ROWID;
+CREATE INDEX member_attrs_by_user ON member_attrs(username);
+`, `
+-- Group shared files, kept with their content (at most 10 MB each).
+CREATE TABLE shared_files (
+	seq      INTEGER PRIMARY KEY,
+	file_id  TEXT NOT NULL UNIQUE,
+	group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+	owner    TEXT NOT NULL,
+	name     TEXT NOT NULL,
+	size     INTEGER NOT NULL,
+	created  INTEGER NOT NULL,
+	content  BLOB NOT NULL
+);
+CREATE INDEX shared_files_by_group ON shared_files(group_id, seq);
 `}
 
 const (
