@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -218,6 +219,12 @@ func auditSummaryLines(l views.Localizer, e *store.AuditEntry) []string {
 		}
 	case store.ActionReportCancel:
 		out = append(out, l.T("audit.summary.report", l.N("count.groups", sum.Groups)))
+	case store.ActionMute:
+		out = append(out, l.T("audit.summary.mute", sum.User, l.T("duration."+sum.Duration)))
+	case store.ActionOwnerTransfer:
+		out = append(out, l.T("audit.summary.owner", cmp.Or(sum.Owner, "?"), sum.User))
+	case store.ActionMemberAdd, store.ActionMemberRemove, store.ActionAdminAdd, store.ActionAdminRemove, store.ActionUnmute:
+		out = append(out, l.T("audit.summary.user", sum.User))
 	}
 	return out
 }

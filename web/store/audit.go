@@ -47,6 +47,15 @@ const (
 	ActionLogout          = "sign_out"
 	ActionReportStart     = "start_report"
 	ActionReportCancel    = "cancel_report"
+	// Membership changes: one record per affected user, the group as the
+	// target and the user in the summary.
+	ActionMemberAdd     = "add_member"
+	ActionMemberRemove  = "remove_member"
+	ActionAdminAdd      = "add_admin"
+	ActionAdminRemove   = "remove_admin"
+	ActionOwnerTransfer = "transfer_owner"
+	ActionMute          = "mute"
+	ActionUnmute        = "unmute"
 )
 
 // AuditActions lists every action, in the order the filter offers them.
@@ -54,6 +63,7 @@ var AuditActions = []string{
 	ActionGroupCreate, ActionGroupUpdate, ActionGroupDelete,
 	ActionAccountCreate, ActionAccountRole, ActionAccountPassword, ActionAccountDisable, ActionAccountEnable,
 	ActionLogin, ActionLogout, ActionReportStart, ActionReportCancel,
+	ActionMemberAdd, ActionMemberRemove, ActionAdminAdd, ActionAdminRemove, ActionOwnerTransfer, ActionMute, ActionUnmute,
 }
 
 // Target types.
@@ -125,6 +135,11 @@ type AuditSummary struct {
 	OldRole Role `json:"old_role,omitempty"`
 	// Reports: how far a canceled run got.
 	Groups int `json:"groups,omitempty"`
+	// Membership changes: the user the record is about; for a mute, how
+	// long ("10m", "1h", "1d", "7d" or "forever"); for an ownership
+	// transfer, Owner is the owner before it.
+	User     string `json:"user,omitempty"`
+	Duration string `json:"duration,omitempty"`
 }
 
 // AuditChange is one changed field of a group edit.
