@@ -405,6 +405,9 @@ func TestMembersAdmins(t *testing.T) {
 	if diff := cmp.Diff(map[string]string{"ag.a": "done"}, outcomesOf(r)); diff != "" {
 		t.Errorf("outcomes (-want +got):\n%s", diff)
 	}
+	if got := r.text("flash"); got != "ag.a is now an admin." {
+		t.Errorf("flash %q", got)
+	}
 	if rowsOf(r)["ag.a"] != "admin" {
 		t.Errorf("ag.a badges %q", rowsOf(r)["ag.a"])
 	}
@@ -520,11 +523,43 @@ func TestMembersOwnerTransfer(t *testing.T) {
 		t.Errorf("transfer calls: %v", calls)
 	}
 	r := e.follow(p)
+	if got := r.text("flash"); got != "ow.next now owns the group." {
+		t.Errorf("flash %q", got)
+	}
 	if diff := cmp.Diff(map[string]string{"m.owner": "member", "ow.next": "owner"}, rowsOf(r)); diff != "" {
 		t.Errorf("rows (-want +got):\n%s", diff)
 	}
 	a := e.get("/audit?action=transfer_owner&target=" + id)
 	if got := strings.TrimSpace(a.find("audit-summary").First().Text()); got != "from m.owner to ow.next" {
 		t.Errorf("audit summary %q", got)
+	}
+}
+
+// lostAdd is Agora failing an add after receiving it: the change may have
+// been made.
+type lostAdd struct{ moderationService }
+
+func (lostAdd) AddMembers(context.Context, string, ...string) ([]string, *agora.Response, error) {
+	return nil, nil, &agora.Error{StatusCode: http.StatusServiceUnavailable, Reason: agora.ReasonServerError, Description: "busy"}
+}
+
+// TestMembersAddAnswerLost: when Agora's answer is lost nobody is shown as
+// added or refused for sure, and the audit records stay "unknown".
+func TestMembersAddAnswerLost(t *testing.T) {
+	e := newEnv(t).login()
+	id := memberGroup(t, e, 10, "al.in")
+	e.srv.mod = lostAdd{e.srv.mod}
+	r := e.follow(e.post("/groups/"+id+"/members", url.Values{"usernames": {"al.x al.y"}}))
+	if r.find("flash").AttrOr("data-kind", "") != "error" || !strings.Contains(r.text("flash"), "answer was lost") {
+		t.Errorf("flash %q", r.text("flash"))
+	}
+	if diff := cmp.Diff(map[string]string{"al.x": "refused", "al.y": "refused"}, outcomesOf(r)); diff != "" {
+		t.Errorf("outcomes (-want +got):\n%s", diff)
+	}
+	a := e.get("/audit?action=add_member&target=" + id)
+	var outcomes []string
+	a.find("audit-row").Each(func(_ int, s *goquery.Selection) { outcomes = append(outcomes, s.AttrOr("data-outcome", "")) })
+	if diff := cmp.Diff([]string{"unknown", "unknown"}, outcomes); diff != "" {
+		t.Errorf("audit outcomes (-want +got):\n%s", diff)
 	}
 }

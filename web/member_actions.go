@@ -164,7 +164,7 @@ func (s *Server) groupMembersAdd(c echo.Context) error {
 		}
 		return res, nil
 	})
-	return s.finishMembers(c, id, err, toAdd, outcomes, notes, "members.added")
+	return s.finishMembers(c, id, err, toAdd, outcomes, notes, "members.added", "members.added_one")
 }
 
 // refusedUser is the pending user an add's error is about, when it is
@@ -189,7 +189,7 @@ func refusedUser(err error, pending []string) (string, bool) {
 // after them, and the redirect. When the call failed as a whole, the users
 // it did not report on get the error's words.
 func (s *Server) finishMembers(c echo.Context, id string, err error, users []string,
-	outcomes map[string]views.MemberOutcome, notes []views.MemberOutcome, doneKey string) error {
+	outcomes map[string]views.MemberOutcome, notes []views.MemberOutcome, doneKey, oneKey string) error {
 	if isAuditWriteError(err) {
 		return err
 	}
@@ -220,6 +220,9 @@ func (s *Server) finishMembers(c echo.Context, id string, err error, users []str
 	list = append(list, notes...)
 	kind := views.FlashSuccess
 	text := l.T(doneKey, l.N("count.users", done), l.Number(len(users)))
+	if len(users) == 1 && done == 1 {
+		text = l.T(oneKey, users[0])
+	}
 	switch {
 	case err != nil:
 		kind, text = views.FlashError, why
@@ -290,7 +293,7 @@ func (s *Server) groupMembersRemove(c echo.Context) error {
 			return rs, err
 		}, agora.ReasonNotMember, agora.ReasonUserNotFound)
 	})
-	return s.finishMembers(c, id, err, names, outcomes, invalidOutcomes(l, invalid), "members.removed")
+	return s.finishMembers(c, id, err, names, outcomes, invalidOutcomes(l, invalid), "members.removed", "members.removed_one")
 }
 
 // groupMute is POST /groups/{id}/mutes: "username" repeated, "duration"
@@ -320,7 +323,7 @@ func (s *Server) groupMute(c echo.Context) error {
 			return rs, err
 		})
 	})
-	return s.finishMembers(c, id, err, names, outcomes, invalidOutcomes(l, invalid), "members.muted")
+	return s.finishMembers(c, id, err, names, outcomes, invalidOutcomes(l, invalid), "members.muted", "members.muted_one")
 }
 
 // muteDuration is the duration of a form's "duration" value.
@@ -352,7 +355,7 @@ func (s *Server) groupUnmute(c echo.Context) error {
 			return rs, err
 		})
 	})
-	return s.finishMembers(c, id, err, names, outcomes, invalidOutcomes(l, invalid), "members.unmuted")
+	return s.finishMembers(c, id, err, names, outcomes, invalidOutcomes(l, invalid), "members.unmuted", "members.unmuted_one")
 }
 
 // oneUsername is the single "username" of an admin change; several, none
@@ -376,7 +379,7 @@ func (s *Server) oneUsername(c echo.Context, id string) (string, bool) {
 // groupAdminAdd is POST /groups/{id}/admins: makes one member an admin,
 // one call.
 func (s *Server) groupAdminAdd(c echo.Context) error {
-	return s.adminChange(c, store.ActionAdminAdd, "members.admin_added", func(ctx context.Context, id, u string) error {
+	return s.adminChange(c, store.ActionAdminAdd, "members.admin_added", "members.admin_added_one", func(ctx context.Context, id, u string) error {
 		_, err := s.mod.AddAdmin(ctx, id, u)
 		return err
 	})
@@ -385,13 +388,13 @@ func (s *Server) groupAdminAdd(c echo.Context) error {
 // groupAdminRemove is POST /groups/{id}/admins/remove: makes one admin a
 // plain member again, one call. Someone who is not an admin already is.
 func (s *Server) groupAdminRemove(c echo.Context) error {
-	return s.adminChange(c, store.ActionAdminRemove, "members.admin_removed", func(ctx context.Context, id, u string) error {
+	return s.adminChange(c, store.ActionAdminRemove, "members.admin_removed", "members.admin_removed_one", func(ctx context.Context, id, u string) error {
 		_, err := s.mod.RemoveAdmin(ctx, id, u)
 		return err
 	}, agora.ReasonNotAdmin)
 }
 
-func (s *Server) adminChange(c echo.Context, action, doneKey string, call func(ctx context.Context, id, user string) error, already ...agora.Reason) error {
+func (s *Server) adminChange(c echo.Context, action, doneKey, oneKey string, call func(ctx context.Context, id, user string) error, already ...agora.Reason) error {
 	id, err := groupIDParam(c)
 	if err != nil {
 		return err
@@ -410,7 +413,7 @@ func (s *Server) adminChange(c echo.Context, action, doneKey string, call func(c
 			return []agora.MemberResult{{Username: u, OK: true}}, nil
 		}, already...)
 	})
-	return s.finishMembers(c, id, err, []string{u}, outcomes, nil, doneKey)
+	return s.finishMembers(c, id, err, []string{u}, outcomes, nil, doneKey, oneKey)
 }
 
 // groupOwnerTransfer is POST /groups/{id}/owner with "newowner". Without
@@ -462,5 +465,5 @@ func (s *Server) groupOwnerTransfer(c echo.Context) error {
 			return []agora.MemberResult{{Username: newOwner, OK: true}}, nil
 		}, agora.ReasonAlreadyOwner)
 	})
-	return s.finishMembers(c, id, err, []string{newOwner}, outcomes, nil, "owner.transferred")
+	return s.finishMembers(c, id, err, []string{newOwner}, outcomes, nil, "owner.transferred", "owner.transferred_one")
 }
