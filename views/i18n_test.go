@@ -138,7 +138,7 @@ func TestLocaleFiles(t *testing.T) {
 // handlers use, checks it is in the catalogue, and that counted messages
 // are looked up with N (or Plural) and no others are.
 func TestEveryKeyUsedExists(t *testing.T) {
-	keyRE := regexp.MustCompile(`(\.T\(|\.N\(|Plural\{Key: )?"((?:nav|footer|common|count|group|role|login|list|pager|detail|form|delete|user|flash|error|account|accounts|audit|report|search|outcome|tabs|members|moderation|history|job|jobs|bulk|users)\.[a-z0-9_.]+)"`)
+	keyRE := regexp.MustCompile(`(\.T\(|\.N\(|Plural\{Key: )?"((?:nav|footer|common|count|group|role|login|list|pager|detail|form|delete|user|flash|error|account|accounts|audit|report|search|outcome|tabs|members|moderation|history|job|jobs|bulk|users|owner|remove|duration)\.[a-z0-9_.]+)"`)
 	en := readLocale(t, English)
 	var files []string
 	for _, pattern := range []string{"*.templ", "*.go", "../web/*.go", "../web/*/*.go"} {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -222,9 +223,15 @@ func auditSummaryLines(l views.Localizer, e *store.AuditEntry) []string {
 		for _, ch := range sum.Changes {
 			out = append(out, l.T("audit.summary.change", fieldLabel(l, ch.Field), fieldValue(l, ch.Field, ch.Old), fieldValue(l, ch.Field, ch.New)))
 		}
+	case store.ActionMute:
+		out = append(out, l.T("audit.summary.mute", sum.User, l.T("duration."+sum.Duration)))
+	case store.ActionOwnerTransfer:
+		out = append(out, l.T("audit.summary.owner", cmp.Or(sum.Owner, "?"), sum.User))
+	case store.ActionMemberAdd, store.ActionMemberRemove, store.ActionAdminAdd, store.ActionAdminRemove, store.ActionUnmute:
+		out = append(out, l.T("audit.summary.user", sum.User))
 	}
-	// Moderation of a user: who, and for a block why and until when.
-	if sum.User != "" {
+	// Moderation of a user (unless a case above said it): who, and for a block why and until when.
+	if sum.User != "" && len(out) == 0 {
 		out = append(out, l.T("audit.summary.user", sum.User))
 	}
 	if sum.Reason != "" {

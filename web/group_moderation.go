@@ -296,24 +296,6 @@ func outcomeFlash(l views.Localizer, action string, outcomes []views.MemberOutco
 	return kind, l.T("flash.users_done", l.T("audit.action."+action), l.Number(done), l.Number(asked))
 }
 
-// formUsernames reads the repeated username field; each value may hold
-// several names separated by spaces, commas or newlines. Duplicates are
-// dropped; bad lists the values that are not usernames.
-func formUsernames(c echo.Context) (users, bad []string) {
-	form, _ := c.FormParams()
-	for _, v := range form[views.FieldUsername] {
-		for _, u := range splitUsernames(v) {
-			switch {
-			case !validUsername(u):
-				bad = append(bad, u)
-			case !slices.Contains(users, u):
-				users = append(users, u)
-			}
-		}
-	}
-	return users, bad
-}
-
 // auditedUsers records one entry per user (e with Summary.User set), makes
 // the one call, and records each user's outcome from the per-user results.
 // Users without a result when the call's answer may be lost stay

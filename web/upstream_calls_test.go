@@ -28,6 +28,11 @@ func TestUpstreamCallCounts(t *testing.T) {
 		{"detail page", func() *page { return e.get("/groups/" + id) }, 200, 1},
 		{"member filter", func() *page { return e.get("/groups/"+id+"?q=b", "HX-Request", "true") }, 200, 1},
 		{"members CSV", func() *page { return e.get("/groups/" + id + "/members.csv") }, 200, 1},
+		{"members tab", func() *page { return e.get("/groups/" + id + "/members") }, 200, 3}, // the group, its admins, its mutes
+		{"remove question", func() *page {
+			return e.post("/groups/"+id+"/members/remove", url.Values{"username": {"bob"}})
+		}, 200, 0},
+		{"ownership question", func() *page { return e.post("/groups/"+id+"/owner", url.Values{"newowner": {"bob"}}) }, 200, 1},
 		{"user's groups", func() *page { return e.get("/users/alice/groups") }, 200, 2},
 		{"audit log", func() *page { return e.get("/audit") }, 200, 0},
 		{"audit CSV", func() *page { return e.get("/audit.csv") }, 200, 0},

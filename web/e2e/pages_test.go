@@ -46,6 +46,7 @@ func demoPages(t *testing.T) []pageUnderTest {
 		{name: "login", path: "/login", signedOut: true},
 		{name: "groups", path: "/groups"},
 		{name: "group-detail", path: group},
+		{name: "group-members", path: group + "/members"},
 		{name: "group-create", path: "/groups/new"},
 		{name: "group-edit", path: group + "/edit"},
 		{name: "group-delete", path: group + "/delete"},

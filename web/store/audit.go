@@ -58,6 +58,15 @@ const (
 	ActionGroupDisable    = "disable_group"
 	ActionGroupEnable     = "enable_group"
 	ActionSetAnnouncement = "set_announcement"
+	// Membership changes: one record per affected user, the group as the
+	// target and the user in the summary.
+	ActionMemberAdd     = "add_member"
+	ActionMemberRemove  = "remove_member"
+	ActionAdminAdd      = "add_admin"
+	ActionAdminRemove   = "remove_admin"
+	ActionOwnerTransfer = "transfer_owner"
+	ActionMute          = "mute"
+	ActionUnmute        = "unmute"
 )
 
 // AuditActions lists every action, in the order the filter offers them.
@@ -67,6 +76,7 @@ var AuditActions = []string{
 	ActionLogin, ActionLogout, ActionReportStart, ActionReportCancel,
 	ActionBlock, ActionUnblock, ActionAllow, ActionDisallow,
 	ActionMuteAll, ActionUnmuteAll, ActionGroupDisable, ActionGroupEnable, ActionSetAnnouncement,
+	ActionMemberAdd, ActionMemberRemove, ActionAdminAdd, ActionAdminRemove, ActionOwnerTransfer, ActionMute, ActionUnmute,
 }
 
 // Target types.
@@ -145,6 +155,10 @@ type AuditSummary struct {
 	Reason  string    `json:"reason,omitempty"`
 	Until   time.Time `json:"until,omitzero"`
 	Expired bool      `json:"expired,omitempty"`
+	// Membership changes: the user the record is about; for a mute, how
+	// long ("10m", "1h", "1d", "7d" or "forever"); for an ownership
+	// transfer, Owner is the owner before it.
+	Duration string `json:"duration,omitempty"`
 }
 
 // AuditChange is one changed field of a group edit.
