@@ -93,7 +93,8 @@ func parseAuditFilter(q url.Values, l views.Localizer) (store.AuditFilter, views
 	f := store.AuditFilter{Actor: form.Actor, Action: form.Action, Target: form.Target, Outcome: form.Outcome}
 	var bad []string
 	if form.From != "" {
-		if t, err := time.Parse(time.DateOnly, form.From); err == nil {
+		// Dates are days in the moderator's zone, as the log shows them.
+		if t, err := time.ParseInLocation(time.DateOnly, form.From, l.Zone()); err == nil {
 			f.From = t
 		} else {
 			bad = append(bad, form.From)
@@ -102,7 +103,7 @@ func parseAuditFilter(q url.Values, l views.Localizer) (store.AuditFilter, views
 	}
 	if form.To != "" {
 		// "To" is inclusive: the whole of that day.
-		if t, err := time.Parse(time.DateOnly, form.To); err == nil {
+		if t, err := time.ParseInLocation(time.DateOnly, form.To, l.Zone()); err == nil {
 			f.To = t.AddDate(0, 0, 1)
 		} else {
 			bad = append(bad, form.To)

@@ -51,6 +51,11 @@ func (s *Server) routes(e *echo.Echo) {
 	viewer.GET("/users/:username/groups", s.userGroups, agoraCall)
 	viewer.GET("/users/:username/groups.csv", s.userGroupsCSV, agoraCall)
 
+	viewer.GET("/account", s.accountSettings)
+	viewer.POST("/account/timezone", s.accountTimeZone)
+	viewer.GET("/account/password", s.accountPasswordPage)
+	viewer.POST("/account/password", s.accountPasswordChange)
+
 	viewer.GET("/audit", s.auditList)
 	viewer.GET("/audit.csv", s.auditCSV)
 

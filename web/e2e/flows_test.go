@@ -629,8 +629,8 @@ func TestDeleteGroupWithoutJavaScript(t *testing.T) {
 	tb.login()
 
 	tb.open("/groups/" + id)
-	// app.js rewrites <time data-local>; untouched, it shows no script ran.
-	if n := tb.count(`time[data-local]`); n == 0 {
+	// app.js marks <html data-js>; unmarked, it shows no script ran.
+	if n := tb.count(`html[data-js]`); n != 0 {
 		t.Fatalf("scripts ran in a tab with JavaScript turned off")
 	}
 	resp := tb.follow(tid("delete-group"))

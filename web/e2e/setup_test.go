@@ -546,12 +546,18 @@ var repoRoot = sync.OnceValues(func() (string, error) {
 	}
 })
 
+// screenshotDir is GROUPDESK_SCREENSHOTS if set (so a run can keep its
+// screenshots apart, e.g. for an issue's closing note), else
+// test-artifacts/screenshots at the root of the repository.
 var screenshotDir = sync.OnceValues(func() (string, error) {
-	root, err := repoRoot()
-	if err != nil {
-		return "", err
+	out := os.Getenv("GROUPDESK_SCREENSHOTS")
+	if out == "" {
+		root, err := repoRoot()
+		if err != nil {
+			return "", err
+		}
+		out = filepath.Join(root, "test-artifacts", "screenshots")
 	}
-	out := filepath.Join(root, "test-artifacts", "screenshots")
 	return out, os.MkdirAll(out, 0o755)
 })
 

@@ -41,18 +41,21 @@ const (
 	ActionAccountCreate   = "create_account"
 	ActionAccountRole     = "change_role"
 	ActionAccountPassword = "reset_password"
-	ActionAccountDisable  = "disable_account"
-	ActionAccountEnable   = "enable_account"
-	ActionLogin           = "sign_in"
-	ActionLogout          = "sign_out"
-	ActionReportStart     = "start_report"
-	ActionReportCancel    = "cancel_report"
+	// An account changing its own password (ActionAccountPassword is an
+	// admin or the shell setting one).
+	ActionAccountPasswordChange = "change_password"
+	ActionAccountDisable        = "disable_account"
+	ActionAccountEnable         = "enable_account"
+	ActionLogin                 = "sign_in"
+	ActionLogout                = "sign_out"
+	ActionReportStart           = "start_report"
+	ActionReportCancel          = "cancel_report"
 )
 
 // AuditActions lists every action, in the order the filter offers them.
 var AuditActions = []string{
 	ActionGroupCreate, ActionGroupUpdate, ActionGroupDelete,
-	ActionAccountCreate, ActionAccountRole, ActionAccountPassword, ActionAccountDisable, ActionAccountEnable,
+	ActionAccountCreate, ActionAccountRole, ActionAccountPassword, ActionAccountPasswordChange, ActionAccountDisable, ActionAccountEnable,
 	ActionLogin, ActionLogout, ActionReportStart, ActionReportCancel,
 }
 
