@@ -70,6 +70,9 @@ func TestLanguageSwitcher(t *testing.T) {
 	if got := out.find("login-submit").Text(); got != "登录" {
 		t.Errorf("after logout: %q", got)
 	}
+	if got := out.text("flash"); !strings.Contains(got, "你已退出登录") {
+		t.Errorf("signed-out message after logout: %q", got)
+	}
 	if !strings.Contains(out.doc.Find("html").AttrOr("lang", ""), "zh") {
 		t.Error("html lang after logout")
 	}
