@@ -1,5 +1,7 @@
 package views
 
+import "github.com/a-h/templ"
+
 // AccountSettings is the data of GET /account, the signed-in account's own
 // page.
 type AccountSettings struct {
@@ -23,3 +25,12 @@ const (
 	FieldNewPassword     = "password"
 	FieldConfirmPassword = "confirm"
 )
+
+// DisableConfirm is the question before an account is disabled (dialog
+// and page).
+type DisableConfirm struct {
+	Username  string
+	Self      bool // the signed-in admin disables their own account
+	Action    templ.SafeURL
+	CancelURL templ.SafeURL
+}

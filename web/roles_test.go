@@ -109,6 +109,7 @@ func TestRoleMatrix(t *testing.T) {
 		{method: "POST", path: "/accounts", min: store.RoleAdmin, target: "/accounts", form: url.Values{"username": {"Not Valid!"}}, ok: 422},
 		{method: "POST", path: "/accounts/:username/role", min: store.RoleAdmin, target: "/accounts/target.account/role", form: url.Values{"role": {"owner"}}, ok: 400},
 		{method: "POST", path: "/accounts/:username/password", min: store.RoleAdmin, target: "/accounts/target.account/password", form: url.Values{"password": {"short"}}, ok: 303},
+		{method: "GET", path: "/accounts/:username/disable", min: store.RoleAdmin, target: "/accounts/target.account/disable", ok: 200},
 		{method: "POST", path: "/accounts/:username/disable", min: store.RoleAdmin, target: "/accounts/no.such.account/disable", ok: 303},
 		{method: "POST", path: "/accounts/:username/enable", min: store.RoleAdmin, target: "/accounts/no.such.account/enable", ok: 303},
 	}

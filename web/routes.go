@@ -68,6 +68,7 @@ func (s *Server) routes(e *echo.Echo) {
 	admin.POST("/accounts", s.accountCreate)
 	admin.POST("/accounts/:username/role", s.accountRole)
 	admin.POST("/accounts/:username/password", s.accountPassword)
+	admin.GET("/accounts/:username/disable", s.accountDisableConfirm)
 	admin.POST("/accounts/:username/disable", s.accountDisable)
 	admin.POST("/accounts/:username/enable", s.accountEnable)
 }
