@@ -301,6 +301,11 @@ func (l Localizer) ExactTime(t time.Time) string {
 	return t.In(l.Zone()).Format(l.T("lang.datetime_seconds_layout"))
 }
 
+// Clock is t's time of day in the moderator's zone, to the second.
+func (l Localizer) Clock(t time.Time) string {
+	return t.In(l.Zone()).Format(time.TimeOnly)
+}
+
 // Ago says how long before now t was ("3 minutes ago"); a time more than
 // a month back, or in the future, is shown as DateTime.
 func (l Localizer) Ago(t time.Time) string {

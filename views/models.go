@@ -270,12 +270,15 @@ type AuditRow struct {
 	Summary       []string      // translated lines
 	Outcome       string        // "success", "failure" or "unknown"
 	OutcomeLabel  string        // translated
-	Error         string        // "code: message" of a failure
+	Error         string        // translated: why it failed, in plain words
+	ErrorDetail   string        // the stored "code: message", for whoever looks into it
+	Attempts      string        // translated: how many failed sign-ins the record stands for, and when
 }
 
 // AuditFilter is the audit log's filter form, as typed.
 type AuditFilter struct {
 	Actor, Action, Target, Outcome, From, To string
+	Kind                                     string // group changes, sign-ins…: store.AuditKinds
 }
 
 // AuditList is the data of GET /audit.
@@ -283,6 +286,7 @@ type AuditList struct {
 	Rows        []AuditRow
 	Filter      AuditFilter
 	Actions     []Option
+	Kinds       []Option
 	Outcomes    []Option
 	NewerURL    templ.SafeURL // "" on the newest page
 	OlderURL    templ.SafeURL // "" on the oldest page
