@@ -22,7 +22,7 @@ func TestAcceptLanguageChinese(t *testing.T) {
 	if got := list.find("nav-groups").Text(); got != "群组" {
 		t.Errorf("nav = %q", got)
 	}
-	if got := list.text("pager-page"); got != "第 1 页" {
+	if got := list.text("pager-page"); got != "第 1–25 个群组" {
 		t.Errorf("pager = %q", got)
 	}
 	missing := e.get("/users/nobody.at.all/groups", "Accept-Language", "zh-CN")

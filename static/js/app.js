@@ -1,7 +1,8 @@
 // Groupdesk progressive enhancement. The pages work without this file; it
 // only opens the delete confirmation that htmx inserts as a native <dialog>,
-// tells the server the browser's time zone (the "tz" cookie), and labels the cells of wide
-// tables so that they become cards on a phone. No inline scripts: the
+// tells the server the browser's time zone (the "tz" cookie), applies
+// rows-per-page on change, and labels the cells of wide tables so that they
+// become cards on a phone. No inline scripts: the
 // Content-Security-Policy forbids them.
 (function () {
   "use strict";
@@ -61,6 +62,15 @@
     var tables = root.querySelectorAll ? root.querySelectorAll("table") : [];
     for (var i = 0; i < tables.length; i++) labelCells(tables[i]);
   }
+
+  // A <select data-autosubmit> applies its choice at once (rows per
+  // page); without this script its form's own button does.
+  document.addEventListener("change", function (e) {
+    var el = e.target;
+    if (el instanceof HTMLSelectElement && el.hasAttribute("data-autosubmit") && el.form) {
+      el.form.requestSubmit();
+    }
+  });
 
   document.addEventListener("htmx:afterSwap", function (e) {
     openDialogs(e.detail.target);
