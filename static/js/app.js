@@ -31,10 +31,11 @@
     }
     if (!zone) return;
     var m = document.cookie.match(/(?:^|;\s*)tz=([^;]*)/);
-    var current = m ? decodeURIComponent(m[1]) : "";
+    var current = m ? m[1] : "";
     if (current !== "" && current.indexOf("auto:") !== 0) return;
     if (current === "auto:" + zone) return;
-    document.cookie = "tz=" + encodeURIComponent("auto:" + zone) +
+    // Zone names ("America/Argentina/Buenos_Aires") need no escaping.
+    document.cookie = "tz=auto:" + zone +
       "; path=/; max-age=31536000; samesite=lax" +
       (location.protocol === "https:" ? "; secure" : "");
   }

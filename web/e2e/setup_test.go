@@ -582,6 +582,7 @@ func writeScreenshot(t *testing.T, name string, png []byte) {
 // when the test ends, unless the test deleted it.
 func newGroup(t *testing.T, name, owner string, maxUsers int, members ...string) string {
 	t.Helper()
+	setup(t) // the stack, when this test runs first
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	id, _, err := stack.client.Groups.Create(ctx, &agora.CreateGroupRequest{
