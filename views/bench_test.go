@@ -55,7 +55,7 @@ func BenchmarkGroupDetailPage2000(b *testing.B) {
 
 // BenchmarkGroupListPage50 renders the list page with 50 rows.
 func BenchmarkGroupListPage50(b *testing.B) {
-	d := GroupList{Limit: 50, PageSizes: []int{10, 25, 50, 100}, PageNumber: 1,
+	d := GroupList{Limit: 50, PageSizes: []int{10, 25, 50, 100}, FirstRow: 1, LastRow: 50,
 		NextURL: "/groups?cursor=abc&limit=50"}
 	for i := range 50 {
 		id := fmt.Sprint(1700000000000000 + i)

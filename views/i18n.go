@@ -158,9 +158,12 @@ func (c *messageCatalogue) match(acceptLanguage string) Lang {
 }
 
 // Localizer translates message keys and formats numbers and times for one
-// language. The zero value speaks English.
+// language, times in the moderator's zone. The zero value speaks English
+// and shows times in UTC.
 type Localizer struct {
 	lang Lang
+	zone *time.Location // nil: UTC
+	now  time.Time      // what relative times count from; zero: time.Now()
 }
 
 // NewLocalizer returns a Localizer for lang (English if unsupported).
@@ -271,9 +274,55 @@ func (l Localizer) Number(n int) string {
 	return string(out)
 }
 
-// DateTime formats t in UTC, the only zone the server knows, with the
-// language's layout (lang.datetime_layout, a Go time layout); the browser
-// script rewrites it in the moderator's own zone.
+// In returns l showing times in zone, relative to now (zero: the clock).
+func (l Localizer) In(zone *time.Location, now time.Time) Localizer {
+	l.zone, l.now = zone, now
+	return l
+}
+
+// Zone is where l shows times.
+func (l Localizer) Zone() *time.Location {
+	if l.zone == nil {
+		return time.UTC
+	}
+	return l.zone
+}
+
+// DateTime formats t in the moderator's zone to the minute, with the
+// language's layout (lang.datetime_layout, a Go time layout) and the zone's
+// abbreviation.
 func (l Localizer) DateTime(t time.Time) string {
-	return t.UTC().Format(l.T("lang.datetime_layout"))
+	return t.In(l.Zone()).Format(l.T("lang.datetime_layout"))
+}
+
+// ExactTime is DateTime to the second: the hover text of a relative time,
+// and the audit log's, which is compared with server logs.
+func (l Localizer) ExactTime(t time.Time) string {
+	return t.In(l.Zone()).Format(l.T("lang.datetime_seconds_layout"))
+}
+
+// Clock is t's time of day in the moderator's zone, to the second.
+func (l Localizer) Clock(t time.Time) string {
+	return t.In(l.Zone()).Format(time.TimeOnly)
+}
+
+// Ago says how long before now t was ("3 minutes ago"); a time more than
+// a month back, or in the future, is shown as DateTime.
+func (l Localizer) Ago(t time.Time) string {
+	now := l.now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	d := now.Sub(t)
+	switch {
+	case d < -time.Minute || d >= 30*24*time.Hour:
+		return l.DateTime(t)
+	case d < time.Minute:
+		return l.T("time.just_now")
+	case d < time.Hour:
+		return l.N("time.minutes_ago", int(d/time.Minute))
+	case d < 24*time.Hour:
+		return l.N("time.hours_ago", int(d/time.Hour))
+	}
+	return l.N("time.days_ago", int(d/(24*time.Hour)))
 }

@@ -138,7 +138,7 @@ func TestLocaleFiles(t *testing.T) {
 // handlers use, checks it is in the catalogue, and that counted messages
 // are looked up with N (or Plural) and no others are.
 func TestEveryKeyUsedExists(t *testing.T) {
-	keyRE := regexp.MustCompile(`(\.T\(|\.N\(|Plural\{Key: )?"((?:nav|footer|common|count|group|role|login|list|pager|detail|form|delete|user|flash|error|account|accounts|audit|report|search|outcome|tabs|members|moderation|history|job|jobs|bulk|users|owner|remove|duration)\.[a-z0-9_.]+)"`)
+	keyRE := regexp.MustCompile(`(\.T\(|\.N\(|Plural\{Key: )?"((?:nav|footer|common|count|group|role|login|list|pager|detail|form|delete|user|flash|error|account|accounts|audit|report|search|outcome|tabs|members|moderation|history|job|jobs|bulk|users|owner|remove|duration|settings|password|time)\.[a-z0-9_.]+)"`)
 	en := readLocale(t, English)
 	var files []string
 	for _, pattern := range []string{"*.templ", "*.go", "../web/*.go", "../web/*/*.go"} {
@@ -377,5 +377,48 @@ func TestCountsOnPages(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// Relative times in both languages, with plural forms; the exact time in
+// the moderator's zone, to the second.
+func TestRelativeAndExactTimes(t *testing.T) {
+	now := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	shanghai, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	en := NewLocalizer(English).In(shanghai, now)
+	zh := NewLocalizer(Chinese).In(shanghai, now)
+	for _, tc := range []struct {
+		l    Localizer
+		ago  time.Duration
+		want string
+	}{
+		{en, 10 * time.Second, "just now"},
+		{zh, 10 * time.Second, "刚刚"},
+		{en, time.Minute, "1 minute ago"},
+		{en, 3*time.Minute + 59*time.Second, "3 minutes ago"},
+		{zh, 3 * time.Minute, "3 分钟前"},
+		{en, time.Hour, "1 hour ago"},
+		{en, 5 * time.Hour, "5 hours ago"},
+		{zh, 5 * time.Hour, "5 小时前"},
+		{en, 24 * time.Hour, "1 day ago"},
+		{en, 29 * 24 * time.Hour, "29 days ago"},
+		{zh, 2 * 24 * time.Hour, "2 天前"},
+		{en, 40 * 24 * time.Hour, "Oct 22, 2026, 18:00 CST"},
+		{zh, 40 * 24 * time.Hour, "2026年10月22日 18:00 CST"},
+		{en, -time.Hour, "Dec 1, 2026, 19:00 CST"}, // the future is a date
+	} {
+		if got := tc.l.Ago(now.Add(-tc.ago)); got != tc.want {
+			t.Errorf("%s Ago(now-%s) = %q, want %q", tc.l.Lang(), tc.ago, got, tc.want)
+		}
+	}
+	at := time.Date(2026, 12, 1, 9, 58, 7, 123e6, time.UTC)
+	if got, want := en.ExactTime(at), "Dec 1, 2026, 17:58:07 CST"; got != want {
+		t.Errorf("ExactTime = %q, want %q", got, want)
+	}
+	if got, want := zh.ExactTime(at), "2026年12月1日 17:58:07 CST"; got != want {
+		t.Errorf("zh ExactTime = %q, want %q", got, want)
 	}
 }

@@ -99,14 +99,22 @@ type GroupRow struct {
 	OwnerURL     templ.SafeURL
 }
 
-// GroupList is the data of GET /groups.
+// GroupList is the data of GET /groups: the rows FirstRow to LastRow of
+// the list (1-based), one page or several after "Load more".
 type GroupList struct {
-	Rows       []GroupRow
-	Limit      int
-	PageSizes  []int
-	PageNumber int           // 1-based, from the depth of the cursor stack
-	NextURL    templ.SafeURL // "" on the last page
-	PrevURL    templ.SafeURL // "" on the first page
+	Rows      []GroupRow // those to render: all shown, or the page "Load more" adds
+	Limit     int
+	PageSizes []int
+	FirstRow  int
+	LastRow   int           // < FirstRow when nothing is shown
+	NextURL   templ.SafeURL // the page after the rows shown; "" at the end
+	PrevURL   templ.SafeURL // the page before them; "" at the start
+	// MoreURL fetches the next page's rows for "Load more" (htmx), and
+	// MorePushURL is the address of the grown list it puts in the address
+	// bar; "" at the end, or when as many pages are shown as one address
+	// may hold.
+	MoreURL     templ.SafeURL
+	MorePushURL templ.SafeURL
 }
 
 // Member is one row of a group's member table.
@@ -268,12 +276,15 @@ type AuditRow struct {
 	Summary       []string      // translated lines
 	Outcome       string        // "success", "failure" or "unknown"
 	OutcomeLabel  string        // translated
-	Error         string        // "code: message" of a failure
+	Error         string        // translated: why it failed, in plain words
+	ErrorDetail   string        // the stored "code: message", for whoever looks into it
+	Attempts      string        // translated: how many failed sign-ins the record stands for, and when
 }
 
 // AuditFilter is the audit log's filter form, as typed.
 type AuditFilter struct {
 	Actor, Action, Target, Outcome, From, To string
+	Kind                                     string // group changes, sign-ins…: store.AuditKinds
 }
 
 // AuditList is the data of GET /audit.
@@ -281,6 +292,7 @@ type AuditList struct {
 	Rows        []AuditRow
 	Filter      AuditFilter
 	Actions     []Option
+	Kinds       []Option
 	Outcomes    []Option
 	NewerURL    templ.SafeURL // "" on the newest page
 	OlderURL    templ.SafeURL // "" on the oldest page

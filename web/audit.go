@@ -182,7 +182,9 @@ func (s *Server) auditFailedSignIn(c echo.Context, e store.AuditEntry, reason er
 }
 
 // auditOutcome turns an Agora call's error into what the audit log keeps:
-// Agora's own error code and message when Agora answered, else a short
+// when Agora answered, the client's reading of it (agora.Reason, e.g.
+// "group_not_found") as the code, which the log shows in the moderator's
+// language, and Agora's own code and words as the message; else a short
 // code of ours. Messages never contain a token (the agora errors carry
 // none). nil stays nil (a success).
 func auditOutcome(err error) error {
@@ -201,12 +203,16 @@ func auditOutcome(err error) error {
 	case errors.As(err, &af):
 		return af
 	case errors.As(err, &ae):
-		f.Code, f.Msg = ae.Code, ae.Description
-		if f.Code == "" {
-			f.Code = "http_" + strconv.Itoa(ae.StatusCode)
+		raw, desc := ae.Code, ae.Description
+		if raw == "" {
+			raw = "http_" + strconv.Itoa(ae.StatusCode)
 		}
-		if f.Msg == "" {
-			f.Msg = strings.Join(strings.Fields(ae.Body), " ")
+		if desc == "" {
+			desc = strings.Join(strings.Fields(ae.Body), " ")
+		}
+		f.Code, f.Msg = string(ae.Reason), raw+": "+desc
+		if ae.Reason == agora.ReasonUnknown {
+			f.Code = raw
 		}
 	case errors.As(err, &na):
 		f.Code, f.Msg = "not_applied", strings.Join(na.Fields, ", ")

@@ -2,7 +2,6 @@ package web
 
 import (
 	"cmp"
-	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -47,6 +46,9 @@ func (s *Server) auditList(c echo.Context) error {
 	for _, a := range store.AuditActions {
 		d.Actions = append(d.Actions, views.Option{Value: a, Label: l.T("audit.action." + a)})
 	}
+	for _, k := range store.AuditKinds {
+		d.Kinds = append(d.Kinds, views.Option{Value: k, Label: l.T("audit.kind." + k)})
+	}
 	for _, o := range []string{store.OutcomeSuccess, store.OutcomeFailure, store.OutcomeUnknown} {
 		d.Outcomes = append(d.Outcomes, views.Option{Value: o, Label: l.T("audit.outcome." + o)})
 	}
@@ -82,6 +84,10 @@ func parseAuditFilter(q url.Values, l views.Localizer) (store.AuditFilter, views
 		Outcome: strings.TrimSpace(q.Get("outcome")),
 		From:    strings.TrimSpace(q.Get("from")),
 		To:      strings.TrimSpace(q.Get("to")),
+		Kind:    strings.TrimSpace(q.Get("kind")),
+	}
+	if !slices.Contains(store.AuditKinds, form.Kind) {
+		form.Kind = ""
 	}
 	if !slices.Contains(store.AuditActions, form.Action) {
 		form.Action = ""
@@ -91,10 +97,11 @@ func parseAuditFilter(q url.Values, l views.Localizer) (store.AuditFilter, views
 	default:
 		form.Outcome = ""
 	}
-	f := store.AuditFilter{Actor: form.Actor, Action: form.Action, Target: form.Target, Outcome: form.Outcome}
+	f := store.AuditFilter{Actor: form.Actor, Action: form.Action, Target: form.Target, Outcome: form.Outcome, Kind: form.Kind}
 	var bad []string
 	if form.From != "" {
-		if t, err := time.Parse(time.DateOnly, form.From); err == nil {
+		// Dates are days in the moderator's zone, as the log shows them.
+		if t, err := time.ParseInLocation(time.DateOnly, form.From, l.Zone()); err == nil {
 			f.From = t
 		} else {
 			bad = append(bad, form.From)
@@ -103,7 +110,7 @@ func parseAuditFilter(q url.Values, l views.Localizer) (store.AuditFilter, views
 	}
 	if form.To != "" {
 		// "To" is inclusive: the whole of that day.
-		if t, err := time.Parse(time.DateOnly, form.To); err == nil {
+		if t, err := time.ParseInLocation(time.DateOnly, form.To, l.Zone()); err == nil {
 			f.To = t.AddDate(0, 0, 1)
 		} else {
 			bad = append(bad, form.To)
@@ -123,7 +130,7 @@ func auditURL(path string, form views.AuditFilter, key string, id int64) templ.S
 	v := url.Values{}
 	for k, val := range map[string]string{
 		"actor": form.Actor, "action": form.Action, "target": form.Target,
-		"outcome": form.Outcome, "from": form.From, "to": form.To,
+		"outcome": form.Outcome, "from": form.From, "to": form.To, "kind": form.Kind,
 	} {
 		if val != "" {
 			v.Set(k, val)
@@ -167,14 +174,15 @@ func auditRow(l views.Localizer, e *store.AuditEntry, deleted map[string]bool) v
 		Outcome: e.Outcome, OutcomeLabel: l.T("audit.outcome." + e.Outcome),
 	}
 	if e.ErrorCode != "" {
-		r.Error = e.ErrorCode
+		r.Error = auditErrorText(l, e.ErrorCode)
+		r.ErrorDetail = e.ErrorCode
 		if e.ErrorMsg != "" {
-			r.Error += ": " + e.ErrorMsg
+			r.ErrorDetail += ": " + e.ErrorMsg
 		}
 	}
 	if e.Attempts > 1 {
 		// Failed sign-ins from one address within a window share a record.
-		r.Error += fmt.Sprintf(" (×%s, %s–%s)", l.Number(e.Attempts), e.At.Format(time.TimeOnly), e.LastAttempt.Format(time.TimeOnly))
+		r.Attempts = l.N("audit.attempts", e.Attempts, l.Clock(e.At), l.Clock(e.LastAttempt))
 	}
 	switch {
 	case e.Target == "":
@@ -186,6 +194,28 @@ func auditRow(l views.Localizer, e *store.AuditEntry, deleted map[string]bool) v
 		r.TargetURL = auditURL("/audit", views.AuditFilter{Target: e.Target}, "", 0)
 	}
 	return r
+}
+
+// auditErrorAliases are Agora's own codes in records written before the
+// log kept the client's reading of an answer (agora.Reason) as the code.
+var auditErrorAliases = map[string]string{
+	"resource_not_found":         "not_found",
+	"service_resource_not_found": "not_found",
+	"forbidden_op":               "forbidden",
+	"illegal_argument":           "invalid_request",
+}
+
+// auditErrorText says in the moderator's language why an action failed:
+// audit.error.<code> for the codes of the accounts, sign-ins and Agora
+// reasons; another code is named as it is.
+func auditErrorText(l views.Localizer, code string) string {
+	if alias, ok := auditErrorAliases[code]; ok {
+		code = alias
+	}
+	if key := "audit.error." + code; views.Has(key) {
+		return l.T(key)
+	}
+	return l.T("audit.error.other", code)
 }
 
 // auditSummaryLines says in words what a record changed.

@@ -113,11 +113,12 @@ func TestAuditGroupCreateEditDelete(t *testing.T) {
 			r.Summary.Name != "Audited twice" || r.Summary.Owner != "alice" || r.Summary.Members == nil || *r.Summary.Members != 5 {
 			t.Errorf("delete record %+v (members %v)", r, r.Summary.Members)
 		}
-		// Deleting it again is recorded as a failure with Agora's code.
+		// Deleting it again is recorded as a failure: the client's reading
+		// as the code, Agora's code and words as the message.
 		since = lastAuditID(t, e)
 		wantStatus(t, e.post("/groups/"+id+"/delete", nil), http.StatusSeeOther)
 		r = oneRecord(t, e, since)
-		if r.Action != store.ActionGroupDelete || r.Outcome != store.OutcomeFailure || !strings.HasSuffix(r.ErrorCode, "resource_not_found") || !strings.Contains(r.ErrorMsg, id) {
+		if r.Action != store.ActionGroupDelete || r.Outcome != store.OutcomeFailure || r.ErrorCode != "group_not_found" || !strings.Contains(r.ErrorMsg, "resource_not_found: ") || !strings.Contains(r.ErrorMsg, id) {
 			t.Errorf("second delete record %+v", r)
 		}
 
@@ -156,8 +157,8 @@ func TestAuditUpstreamFailures(t *testing.T) {
 		p := e.post("/groups", form)
 		wantStatus(t, p, http.StatusUnprocessableEntity)
 		r := oneRecord(t, e, since)
-		if r.Action != store.ActionGroupCreate || r.Outcome != store.OutcomeFailure || r.ErrorCode != "resource_not_found" ||
-			!strings.Contains(r.ErrorMsg, "nobody.here") || r.Target != "" {
+		if r.Action != store.ActionGroupCreate || r.Outcome != store.OutcomeFailure || r.ErrorCode != "user_not_found" ||
+			!strings.Contains(r.ErrorMsg, "resource_not_found: ") || !strings.Contains(r.ErrorMsg, "nobody.here") || r.Target != "" {
 			t.Errorf("record %+v", r)
 		}
 	})
@@ -769,6 +770,96 @@ func TestAuditActionLabels(t *testing.T) {
 	for _, r := range store.Roles {
 		if !views.Has("account.role." + string(r)) {
 			t.Errorf("no label for %s", r)
+		}
+	}
+	for _, k := range store.AuditKinds {
+		if !views.Has("audit.kind." + k) {
+			t.Errorf("no label for kind %s", k)
+		}
+	}
+	// Every failure code the log writes reads in words: the accounts' and
+	// sign-ins' codes, ours for calls without an answer, and every reason
+	// the agora client gives an answer.
+	codes := []string{
+		"bad_credentials", "locked", "account_disabled", "account_exists", "account_not_found", "last_admin", "wrong_password",
+		"answer_lost", "not_applied", "invalid_input", "timeout", "unreachable", "error",
+	}
+	for _, r := range []agora.Reason{
+		agora.ReasonUnauthorized, agora.ReasonAppNotFound, agora.ReasonRateLimited, agora.ReasonPlanLimit,
+		agora.ReasonServerError, agora.ReasonBadResponse, agora.ReasonTimeout, agora.ReasonNoAnswer,
+		agora.ReasonGroupNotFound, agora.ReasonUserNotFound, agora.ReasonNotFound, agora.ReasonNotMember,
+		agora.ReasonAlreadyMember, agora.ReasonOwnerForbidden, agora.ReasonAlreadyOwner, agora.ReasonNotAdmin,
+		agora.ReasonTooManyAdmins, agora.ReasonBlocked, agora.ReasonUserTooManyGroups, agora.ReasonGroupDisabled,
+		agora.ReasonGroupFull, agora.ReasonMaxUsersBelowCount, agora.ReasonAppTooManyGroups, agora.ReasonLimitExceeded,
+		agora.ReasonContentViolation, agora.ReasonInvalidRequest, agora.ReasonForbidden,
+	} {
+		codes = append(codes, string(r))
+	}
+	en := views.NewLocalizer(views.English)
+	for _, code := range append(codes, "resource_not_found") {
+		if got := auditErrorText(en, code); strings.HasPrefix(got, "Failed (") {
+			t.Errorf("failure code %s reads %q", code, got)
+		}
+	}
+	if got := auditErrorText(en, "something_new"); got != "Failed (something_new)" {
+		t.Errorf("an unknown code reads %q", got)
+	}
+}
+
+// The log says why an action failed in the moderator's language, Agora's
+// own words one hover away; failed sign-ins say how many and when; the
+// kind filter shows sign-ins apart from group changes.
+func TestAuditLogReadsInPlainWords(t *testing.T) {
+	e := newEnv(t).login()
+	form := validCreateForm("Rejected in words")
+	form.Set("owner", "nobody.here")
+	form.Set("members", "")
+	wantStatus(t, e.post("/groups", form), http.StatusUnprocessableEntity)
+	for range 2 {
+		wantStatus(t, e.postWith(e.newBrowser(), "/login", url.Values{"username": {"admin"}, "password": {"not the password"}}), http.StatusUnauthorized)
+	}
+
+	for _, tc := range []struct{ lang, reason, attempts string }{
+		{"en", "The user does not exist", "2 attempts, "},
+		{"zh", "用户不存在", "2 次尝试，"},
+	} {
+		t.Run(tc.lang, func(t *testing.T) {
+			wantStatus(t, e.post("/language", url.Values{"lang": {tc.lang}}), http.StatusSeeOther)
+			p := e.get("/audit?action=create_group&outcome=failure")
+			failure := p.find("audit-error").First()
+			if got := strings.TrimSpace(failure.Text()); got != tc.reason {
+				t.Errorf("failure reads %q, want %q", got, tc.reason)
+			}
+			if title := failure.AttrOr("title", ""); !strings.HasPrefix(title, "user_not_found: resource_not_found: ") || !strings.Contains(title, "nobody.here") {
+				t.Errorf("Agora's words on hover: %q", title)
+			}
+			attempts := e.get("/audit?action=sign_in&outcome=failure").text("audit-attempts")
+			if !strings.HasPrefix(attempts, tc.attempts) || strings.Count(attempts, ":") != 4 {
+				t.Errorf("failed sign-ins read %q", attempts)
+			}
+		})
+	}
+	wantStatus(t, e.post("/language", url.Values{"lang": {"en"}}), http.StatusSeeOther)
+
+	for kind, allowed := range map[string][]string{
+		store.KindSignIns: {store.ActionLogin, store.ActionLogout},
+		store.KindGroups:  {store.ActionGroupCreate},
+	} {
+		p := e.get("/audit?kind=" + kind)
+		rows := p.find("audit-row")
+		if rows.Length() == 0 {
+			t.Errorf("kind %s: no rows", kind)
+		}
+		rows.Each(func(_ int, r *goquery.Selection) {
+			if a := r.AttrOr("data-action", ""); !slices.Contains(allowed, a) {
+				t.Errorf("kind %s shows a %s record", kind, a)
+			}
+		})
+		if v := p.find("filter-kind").Find("option[selected]").AttrOr("value", ""); v != kind {
+			t.Errorf("kind %s: the filter shows %q", kind, v)
+		}
+		if href := p.find("audit-csv").AttrOr("href", ""); !strings.Contains(href, "kind="+kind) {
+			t.Errorf("kind %s: the CSV link %q drops it", kind, href)
 		}
 	}
 }

@@ -171,25 +171,29 @@ func (s *Server) login(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, next)
 }
 
-// logout is POST /logout: the session row is deleted and the cookie
-// expired. A chosen language survives in a new anonymous session.
+// logout is POST /logout: the session row is deleted. A new anonymous
+// session (values in the signed cookie, no row) keeps a chosen language
+// and carries "You are signed out" to the sign-in page.
 func (s *Server) logout(c echo.Context) error {
 	rs := session(c)
-	if user := rs.get(sessUser); user != "" {
+	user := rs.get(sessUser)
+	if user != "" {
 		if err := s.auditLocal(c, s.newAuditEntry(c, store.ActionLogout, store.TargetAccount, user), nil); err != nil {
 			return err
 		}
 	}
+	l := localizer(c)
 	lang := rs.get(sessLang)
-	if lang == "" {
-		rs.Options.MaxAge = -1
-		return c.Redirect(http.StatusSeeOther, "/login")
-	}
 	if err := s.sessions.renew(c.Request().Context(), rs.Session); err != nil {
 		return err
 	}
 	clear(rs.Values)
-	rs.set(sessLang, lang)
+	if lang != "" {
+		rs.set(sessLang, lang)
+	}
+	if user != "" {
+		setFlash(rs, views.FlashInfo, l.T("flash.signed_out"))
+	}
 	return c.Redirect(http.StatusSeeOther, "/login")
 }
 

@@ -320,3 +320,24 @@ func TestSessionCookieOfEarlierFormat(t *testing.T) {
 		t.Errorf("current-user %q", got)
 	}
 }
+
+// Signing out says so on the sign-in page, once; signing in and out from
+// an anonymous session says nothing.
+func TestSignOutSaysSo(t *testing.T) {
+	e := newEnv(t).login()
+	p := e.post("/logout", nil)
+	wantStatus(t, p, http.StatusSeeOther)
+	login := e.follow(p)
+	if got := login.text("flash"); got != "You are signed out. Sign in again to continue." {
+		t.Errorf("after sign-out the sign-in page says %q", got)
+	}
+	if kind := login.find("flash").AttrOr("data-kind", ""); kind != "info" {
+		t.Errorf("flash kind %q", kind)
+	}
+	if n := e.get("/login").find("flash").Length(); n != 0 {
+		t.Errorf("the message shows again on reload")
+	}
+	if n := e.follow(e.post("/logout", nil)).find("flash").Length(); n != 0 {
+		t.Errorf("signing out while signed out says %d messages", n)
+	}
+}

@@ -127,7 +127,7 @@ func (b *agoraBreaker) allow() (func(error), error) {
 	return nil, &pageError{
 		status:     http.StatusServiceUnavailable,
 		key:        "error.agora_not_answering",
-		args:       []any{retryAt.UTC().Format("15:04:05"), int(wait / time.Second)},
+		args:       []any{int(wait / time.Second)},
 		retryAfter: wait,
 		cause:      fmt.Errorf("agora: circuit breaker open until %s: %w", retryAt.UTC().Format(time.RFC3339), err),
 	}

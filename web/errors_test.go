@@ -6,8 +6,11 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/PuerkitoBio/goquery"
 
 	"groupdesk/agora"
 )
@@ -69,5 +72,28 @@ func TestInternalErrorPage(t *testing.T) {
 		if p.Header.Get("Content-Security-Policy") == "" {
 			t.Error("500 page without CSP")
 		}
+	}
+}
+
+// An error page says what happened and what to do first; the status and
+// the request id come after, in small print.
+func TestErrorPageSaysWhatHappenedFirst(t *testing.T) {
+	e := newEnv(t).login()
+	p := e.get("/no/such/page", "X-Request-Id", "trace-plain-words")
+	wantStatus(t, p, http.StatusNotFound)
+	if got := p.text("error-message"); !strings.HasPrefix(got, "There is no page at this address.") {
+		t.Errorf("message %q", got)
+	}
+	order := p.doc.Find(`[data-testid="error-heading"], [data-testid="error-message"], [data-testid="error-back"], [data-testid="error-request-id"]`).Map(func(_ int, s *goquery.Selection) string {
+		return s.AttrOr("data-testid", "")
+	})
+	if want := []string{"error-heading", "error-message", "error-back", "error-request-id"}; !slices.Equal(order, want) {
+		t.Errorf("error page order %v, want %v", order, want)
+	}
+	if n := p.find("error-request-id").ParentsFiltered("small").Length(); n != 1 {
+		t.Errorf("the request id is not in small print")
+	}
+	if strings.Contains(p.text("error-heading")+p.text("error-message"), "trace-plain-words") {
+		t.Errorf("the request id is in the plain-words part")
 	}
 }

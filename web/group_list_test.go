@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -65,7 +66,7 @@ func TestGroupListPaging(t *testing.T) {
 	if p.find("pager-prev").Length() != 0 {
 		t.Error("first page has a Previous link")
 	}
-	if got := p.text("pager-page"); got != "Page 1" {
+	if got := p.text("pager-page"); got != "Groups 1–10" {
 		t.Errorf("pager-page = %q", got)
 	}
 	if sel, _ := p.find("page-size").Find("option[selected]").Attr("value"); sel != "10" {
@@ -115,7 +116,7 @@ func TestGroupListPaging(t *testing.T) {
 	if diff := cmp.Diff(page2, rowIDs(p2)); diff != "" {
 		t.Fatalf("page 2 rows (-api +page):\n%s", diff)
 	}
-	if got := p2.text("pager-page"); got != "Page 2" {
+	if got := p2.text("pager-page"); got != "Groups 11–20" {
 		t.Errorf("pager-page = %q", got)
 	}
 	next3, _ := p2.find("pager-next").Attr("href")
@@ -157,8 +158,9 @@ func TestGroupListPageSize(t *testing.T) {
 
 func TestGroupListLoadMoreFragment(t *testing.T) {
 	e := newEnv(t).login()
-	_, cursor2 := pageOfIDs(t, e, 10, "")
-	page2, _ := pageOfIDs(t, e, 10, cursor2)
+	page1, cursor2 := pageOfIDs(t, e, 10, "")
+	page2, cursor3 := pageOfIDs(t, e, 10, cursor2)
+	page3, _ := pageOfIDs(t, e, 10, cursor3)
 
 	p := e.get("/groups?limit=10")
 	more := p.find("load-more")
@@ -167,8 +169,9 @@ func TestGroupListLoadMoreFragment(t *testing.T) {
 	}
 	href, _ := more.Attr("href")
 	hxGet, _ := more.Attr("hx-get")
-	if hxGet == "" || href == "" {
-		t.Fatalf("load-more href=%q hx-get=%q", href, hxGet)
+	push, _ := more.Attr("hx-push-url")
+	if hxGet == "" || href == "" || push == "" {
+		t.Fatalf("load-more href=%q hx-get=%q hx-push-url=%q", href, hxGet, push)
 	}
 	if tgt, _ := more.Attr("hx-target"); tgt != "#load-more-row" {
 		t.Errorf("hx-target = %q", tgt)
@@ -180,6 +183,9 @@ func TestGroupListLoadMoreFragment(t *testing.T) {
 	frag := e.get(hxGet, "HX-Request", "true")
 	wantStatus(t, frag, http.StatusOK)
 	wantOnlyListAll(t, e, "load-more")
+	if n := len(e.upstreamCalls()); n != 1 {
+		t.Errorf("load-more made %d calls, want 1 (the next page only)", n)
+	}
 	if strings.Contains(frag.body, "<html") || strings.Contains(frag.body, "<header") {
 		t.Fatal("load-more returned a whole page")
 	}
@@ -196,10 +202,48 @@ func TestGroupListLoadMoreFragment(t *testing.T) {
 	if got, _ := frag.find("load-more-row").Find("td").Attr("colspan"); got != "6" {
 		t.Errorf("load-more row spans %q columns, want 6", got)
 	}
-	// The pager is replaced out of band, wrapped in a template for the parser.
+	// The pager is replaced out of band, wrapped in a template for the
+	// parser, and names the rows now shown.
 	if !strings.Contains(frag.body, `<template><nav class="pager" id="pager"`) || !strings.Contains(frag.body, `hx-swap-oob="true"`) {
 		t.Error("fragment lacks the out-of-band pager")
 	}
+	if got := frag.text("pager-page"); got != "Groups 1–20" {
+		t.Errorf("after Load more the pager says %q, want Groups 1–20", got)
+	}
+	if frag.find("pager-prev").Length() != 0 {
+		t.Error("the grown list starts at the first page but offers Previous")
+	}
+
+	// The pushed address shows the same rows on reload (or Back).
+	reload := e.get(push)
+	if diff := cmp.Diff(append(slices.Clone(page1), page2...), rowIDs(reload)); diff != "" {
+		t.Fatalf("reloading %s (-pages 1 and 2 +got):\n%s", push, diff)
+	}
+	if got := reload.text("pager-page"); got != "Groups 1–20" {
+		t.Errorf("reloaded pager says %q", got)
+	}
+	// And Load more again from the fragment: three pages, in the address.
+	more2 := frag.find("load-more")
+	frag2 := e.get(more2.AttrOr("hx-get", ""), "HX-Request", "true")
+	if diff := cmp.Diff(page3, rowIDs(frag2)); diff != "" {
+		t.Fatalf("second load-more rows (-page 3 +got):\n%s", diff)
+	}
+	if got := frag2.text("pager-page"); got != "Groups 1–30" {
+		t.Errorf("after two Load mores the pager says %q", got)
+	}
+	reload3 := e.get(more2.AttrOr("hx-push-url", ""))
+	if diff := cmp.Diff(append(append(slices.Clone(page1), page2...), page3...), rowIDs(reload3)); diff != "" {
+		t.Fatalf("reloading three pages (-want +got):\n%s", diff)
+	}
+	// Next after the grown list is page 4, numbered so.
+	p4 := e.get(reload3.find("pager-next").AttrOr("href", ""))
+	if got := p4.text("pager-page"); got != "Groups 31–40" {
+		t.Errorf("the page after three pages says %q", got)
+	}
+	if back := e.get(p4.find("pager-prev").AttrOr("href", "")); !slices.Equal(rowIDs(back), page3) {
+		t.Errorf("Previous from page 4 is not page 3")
+	}
+
 	// Without JavaScript the same link is a plain page.
 	plain := e.get(href)
 	if diff := cmp.Diff(page2, rowIDs(plain)); diff != "" {
@@ -207,6 +251,27 @@ func TestGroupListLoadMoreFragment(t *testing.T) {
 	}
 	if plain.find("groups-table").Length() != 1 {
 		t.Fatal("plain link did not render the page")
+	}
+}
+
+// The toolbar is one row of small forms; rows-per-page applies on change
+// with JavaScript (data-autosubmit, app.js) and keeps its button for pages
+// without.
+func TestGroupListToolbar(t *testing.T) {
+	e := newEnv(t).login()
+	p := e.get("/groups")
+	bar := p.find("list-toolbar")
+	if n := bar.Find("form").Length(); n != 3 {
+		t.Fatalf("the toolbar has %d forms, want 3 (jump, user, rows per page)", n)
+	}
+	if _, ok := bar.Find(`[data-testid="page-size"]`).Attr("data-autosubmit"); !ok {
+		t.Error("rows per page does not apply on change")
+	}
+	if !bar.Find(`[data-testid="page-size-submit"]`).HasClass("js-hidden") {
+		t.Error("the rows-per-page button shows with JavaScript too")
+	}
+	if p.doc.Find(".toolbar").Length() != 0 {
+		t.Error("boxed toolbar forms are still on the list")
 	}
 }
 

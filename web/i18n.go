@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -10,12 +11,15 @@ import (
 
 // localizer picks the moderator's language: the one chosen with the
 // switcher (kept in the session), else the best match for the browser's
-// Accept-Language, else English.
+// Accept-Language, else English. It shows times in the moderator's zone
+// (see timeZone).
 func localizer(c echo.Context) views.Localizer {
-	if lang, ok := views.ParseLang(session(c).get(sessLang)); ok {
-		return views.NewLocalizer(lang)
+	zone, _ := timeZone(c)
+	lang, ok := views.ParseLang(session(c).get(sessLang))
+	if !ok {
+		lang = views.MatchLang(c.Request().Header.Get("Accept-Language"))
 	}
-	return views.NewLocalizer(views.MatchLang(c.Request().Header.Get("Accept-Language")))
+	return views.NewLocalizer(lang).In(zone, time.Time{})
 }
 
 // setLanguage is POST /language, the switcher in the header. It works

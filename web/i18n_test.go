@@ -22,7 +22,7 @@ func TestAcceptLanguageChinese(t *testing.T) {
 	if got := list.find("nav-groups").Text(); got != "群组" {
 		t.Errorf("nav = %q", got)
 	}
-	if got := list.text("pager-page"); got != "第 1 页" {
+	if got := list.text("pager-page"); got != "第 1–25 个群组" {
 		t.Errorf("pager = %q", got)
 	}
 	missing := e.get("/users/nobody.at.all/groups", "Accept-Language", "zh-CN")
@@ -69,6 +69,9 @@ func TestLanguageSwitcher(t *testing.T) {
 	out := e.follow(e.post("/logout", nil))
 	if got := out.find("login-submit").Text(); got != "登录" {
 		t.Errorf("after logout: %q", got)
+	}
+	if got := out.text("flash"); !strings.Contains(got, "你已退出登录") {
+		t.Errorf("signed-out message after logout: %q", got)
 	}
 	if !strings.Contains(out.doc.Find("html").AttrOr("lang", ""), "zh") {
 		t.Error("html lang after logout")

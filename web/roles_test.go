@@ -116,6 +116,10 @@ func TestRoleMatrix(t *testing.T) {
 		{method: "GET", path: "/users", min: store.RoleViewer, target: "/users?username=alice", ok: 303},
 		{method: "GET", path: "/users/:username/groups", min: store.RoleViewer, target: "/users/alice/groups", ok: 200},
 		{method: "GET", path: "/users/:username/groups.csv", min: store.RoleViewer, target: "/users/alice/groups.csv", ok: 200},
+		{method: "GET", path: "/account", min: store.RoleViewer, target: "/account", ok: 200},
+		{method: "POST", path: "/account/timezone", min: store.RoleViewer, target: "/account/timezone", form: url.Values{"zone": {"Europe/Berlin"}}, ok: 303},
+		{method: "GET", path: "/account/password", min: store.RoleViewer, target: "/account/password", ok: 200},
+		{method: "POST", path: "/account/password", min: store.RoleViewer, target: "/account/password", form: url.Values{"current": {"wrong"}, "password": {"short"}}, ok: 422},
 		{method: "GET", path: "/audit", min: store.RoleViewer, target: "/audit", ok: 200},
 		{method: "GET", path: "/audit.csv", min: store.RoleViewer, target: "/audit.csv", ok: 200},
 		{method: "GET", path: "/reports/membership", min: store.RoleViewer, target: "/reports/membership", ok: 200},
@@ -126,6 +130,7 @@ func TestRoleMatrix(t *testing.T) {
 		{method: "POST", path: "/accounts", min: store.RoleAdmin, target: "/accounts", form: url.Values{"username": {"Not Valid!"}}, ok: 422},
 		{method: "POST", path: "/accounts/:username/role", min: store.RoleAdmin, target: "/accounts/target.account/role", form: url.Values{"role": {"owner"}}, ok: 400},
 		{method: "POST", path: "/accounts/:username/password", min: store.RoleAdmin, target: "/accounts/target.account/password", form: url.Values{"password": {"short"}}, ok: 303},
+		{method: "GET", path: "/accounts/:username/disable", min: store.RoleAdmin, target: "/accounts/target.account/disable", ok: 200},
 		{method: "POST", path: "/accounts/:username/disable", min: store.RoleAdmin, target: "/accounts/no.such.account/disable", ok: 303},
 		{method: "POST", path: "/accounts/:username/enable", min: store.RoleAdmin, target: "/accounts/no.such.account/enable", ok: 303},
 	}

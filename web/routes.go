@@ -71,6 +71,11 @@ func (s *Server) routes(e *echo.Echo) {
 	viewer.GET("/users/:username/groups", s.userGroups, agoraCall)
 	viewer.GET("/users/:username/groups.csv", s.userGroupsCSV, agoraCall)
 
+	viewer.GET("/account", s.accountSettings)
+	viewer.POST("/account/timezone", s.accountTimeZone)
+	viewer.GET("/account/password", s.accountPasswordPage)
+	viewer.POST("/account/password", s.accountPasswordChange)
+
 	viewer.GET("/audit", s.auditList)
 	viewer.GET("/audit.csv", s.auditCSV)
 
@@ -83,6 +88,7 @@ func (s *Server) routes(e *echo.Echo) {
 	admin.POST("/accounts", s.accountCreate)
 	admin.POST("/accounts/:username/role", s.accountRole)
 	admin.POST("/accounts/:username/password", s.accountPassword)
+	admin.GET("/accounts/:username/disable", s.accountDisableConfirm)
 	admin.POST("/accounts/:username/disable", s.accountDisable)
 	admin.POST("/accounts/:username/enable", s.accountEnable)
 }

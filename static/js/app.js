@@ -1,7 +1,8 @@
 // Groupdesk progressive enhancement. The pages work without this file; it
 // only opens the delete confirmation that htmx inserts as a native <dialog>,
-// shows times in the moderator's own time zone, and labels the cells of wide
-// tables so that they become cards on a phone. No inline scripts: the
+// tells the server the browser's time zone (the "tz" cookie), applies
+// rows-per-page on change, and labels the cells of wide tables so that they
+// become cards on a phone. No inline scripts: the
 // Content-Security-Policy forbids them.
 (function () {
   "use strict";
@@ -17,19 +18,26 @@
     }
   }
 
-  // Times are rendered in UTC on the server (it cannot know the browser's
-  // zone); rewrite them in local time, keeping the machine-readable value.
-  function localTimes(root) {
-    var lang = document.documentElement.lang || undefined;
-    var times = root.querySelectorAll("time[data-local]");
-    for (var i = 0; i < times.length; i++) {
-      var t = times[i];
-      var when = new Date(t.getAttribute("datetime"));
-      if (isNaN(when.getTime())) continue;
-      t.title = t.textContent;
-      t.textContent = when.toLocaleString(lang, { dateStyle: "medium", timeStyle: "short" });
-      t.removeAttribute("data-local");
+  // The server shows times in the zone the "tz" cookie names. Unless the
+  // moderator chose one on the account page (a name without "auto:"),
+  // keep it set to the browser's zone; pages rendered before it was right
+  // are shown in it from the next page on.
+  function rememberTimeZone() {
+    var zone;
+    try {
+      zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    } catch (e) {
+      return;
     }
+    if (!zone) return;
+    var m = document.cookie.match(/(?:^|;\s*)tz=([^;]*)/);
+    var current = m ? m[1] : "";
+    if (current !== "" && current.indexOf("auto:") !== 0) return;
+    if (current === "auto:" + zone) return;
+    // Zone names ("America/Argentina/Buenos_Aires") need no escaping.
+    document.cookie = "tz=auto:" + zone +
+      "; path=/; max-age=31536000; samesite=lax" +
+      (location.protocol === "https:" ? "; secure" : "");
   }
 
   // On a phone a wide table reads better as one card per row; each cell
@@ -56,15 +64,24 @@
     for (var i = 0; i < tables.length; i++) labelCells(tables[i]);
   }
 
+  // A <select data-autosubmit> applies its choice at once (rows per
+  // page); without this script its form's own button does.
+  document.addEventListener("change", function (e) {
+    var el = e.target;
+    if (el instanceof HTMLSelectElement && el.hasAttribute("data-autosubmit") && el.form) {
+      el.form.requestSubmit();
+    }
+  });
+
   document.addEventListener("htmx:afterSwap", function (e) {
     openDialogs(e.detail.target);
   });
   document.addEventListener("htmx:load", function (e) {
-    localTimes(e.detail.elt);
     labelTables(e.detail.elt);
   });
   document.addEventListener("DOMContentLoaded", function () {
-    localTimes(document);
+    document.documentElement.setAttribute("data-js", "on");
+    rememberTimeZone();
     labelTables(document);
   });
 

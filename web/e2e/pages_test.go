@@ -56,6 +56,9 @@ func demoPages(t *testing.T) []pageUnderTest {
 		{name: "user-groups", path: "/users/" + g.Owner + "/groups"},
 		{name: "audit", path: "/audit"},
 		{name: "accounts", path: "/accounts"},
+		{name: "account-disable", path: "/accounts/admin/disable"},
+		{name: "account", path: "/account"},
+		{name: "account-password", path: "/account/password"},
 		{name: "report", path: "/reports/membership"},
 	}
 }

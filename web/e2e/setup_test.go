@@ -546,12 +546,18 @@ var repoRoot = sync.OnceValues(func() (string, error) {
 	}
 })
 
+// screenshotDir is GROUPDESK_SCREENSHOTS if set (so a run can keep its
+// screenshots apart, e.g. for an issue's closing note), else
+// test-artifacts/screenshots at the root of the repository.
 var screenshotDir = sync.OnceValues(func() (string, error) {
-	root, err := repoRoot()
-	if err != nil {
-		return "", err
+	out := os.Getenv("GROUPDESK_SCREENSHOTS")
+	if out == "" {
+		root, err := repoRoot()
+		if err != nil {
+			return "", err
+		}
+		out = filepath.Join(root, "test-artifacts", "screenshots")
 	}
-	out := filepath.Join(root, "test-artifacts", "screenshots")
 	return out, os.MkdirAll(out, 0o755)
 })
 
@@ -576,6 +582,7 @@ func writeScreenshot(t *testing.T, name string, png []byte) {
 // when the test ends, unless the test deleted it.
 func newGroup(t *testing.T, name, owner string, maxUsers int, members ...string) string {
 	t.Helper()
+	setup(t) // the stack, when this test runs first
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	id, _, err := stack.client.Groups.Create(ctx, &agora.CreateGroupRequest{

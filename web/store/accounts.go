@@ -46,6 +46,7 @@ var (
 	ErrLastAdmin       = errors.New("it is the last active admin account")
 	ErrPasswordShort   = errors.New("password is too short")
 	ErrPasswordLong    = errors.New("password is too long")
+	ErrWrongPassword   = errors.New("the current password is wrong")
 )
 
 // refusalCode is the audit log's code for a change the accounts refuse,
@@ -58,6 +59,8 @@ func refusalCode(err error) string {
 		return "account_not_found"
 	case errors.Is(err, ErrLastAdmin):
 		return "last_admin"
+	case errors.Is(err, ErrWrongPassword):
+		return "wrong_password"
 	}
 	return ""
 }
@@ -146,6 +149,38 @@ func (st *Store) SetPassword(ctx context.Context, by Actor, username, password s
 		}
 		if _, err := tx.exec(ctx, `DELETE FROM sessions WHERE username = ?`, username); err != nil {
 			return fmt.Errorf("sign out %q: %w", username, err)
+		}
+		return nil
+	})
+}
+
+// ChangeOwnPassword is an account changing its own password: by.Name must
+// know its current one. Every session of the account ends (the caller
+// renews the one in use); a wrong current password is recorded as a
+// failure, so guessing shows in the audit log.
+func (st *Store) ChangeOwnPassword(ctx context.Context, by Actor, current, password string) error {
+	if err := CheckPasswordRules(password); err != nil {
+		return err
+	}
+	ok, err := st.Authenticate(ctx, by.Name, current)
+	if err != nil {
+		return err
+	}
+	hash := ""
+	if ok {
+		if hash, err = hashPassword(password); err != nil {
+			return err
+		}
+	}
+	return st.changeAccount(ctx, by, ActionAccountPasswordChange, by.Name, AuditSummary{}, func(tx *txn, _ *AuditSummary) error {
+		if !ok {
+			return ErrWrongPassword
+		}
+		if _, err := tx.exec(ctx, `UPDATE accounts SET password_hash = ? WHERE username = ?`, hash, by.Name); err != nil {
+			return fmt.Errorf("set password of %q: %w", by.Name, err)
+		}
+		if _, err := tx.exec(ctx, `DELETE FROM sessions WHERE username = ?`, by.Name); err != nil {
+			return fmt.Errorf("sign out %q: %w", by.Name, err)
 		}
 		return nil
 	})

@@ -41,12 +41,15 @@ const (
 	ActionAccountCreate   = "create_account"
 	ActionAccountRole     = "change_role"
 	ActionAccountPassword = "reset_password"
-	ActionAccountDisable  = "disable_account"
-	ActionAccountEnable   = "enable_account"
-	ActionLogin           = "sign_in"
-	ActionLogout          = "sign_out"
-	ActionReportStart     = "start_report"
-	ActionReportCancel    = "cancel_report"
+	// An account changing its own password (ActionAccountPassword is an
+	// admin or the shell setting one).
+	ActionAccountPasswordChange = "change_password"
+	ActionAccountDisable        = "disable_account"
+	ActionAccountEnable         = "enable_account"
+	ActionLogin                 = "sign_in"
+	ActionLogout                = "sign_out"
+	ActionReportStart           = "start_report"
+	ActionReportCancel          = "cancel_report"
 	// Moderation: one record per affected user (AuditSummary.User), or
 	// one per group for the group-wide switches and the announcement.
 	ActionBlock           = "block"
@@ -72,7 +75,7 @@ const (
 // AuditActions lists every action, in the order the filter offers them.
 var AuditActions = []string{
 	ActionGroupCreate, ActionGroupUpdate, ActionGroupDelete,
-	ActionAccountCreate, ActionAccountRole, ActionAccountPassword, ActionAccountDisable, ActionAccountEnable,
+	ActionAccountCreate, ActionAccountRole, ActionAccountPassword, ActionAccountPasswordChange, ActionAccountDisable, ActionAccountEnable,
 	ActionLogin, ActionLogout, ActionReportStart, ActionReportCancel,
 	ActionBlock, ActionUnblock, ActionAllow, ActionDisallow,
 	ActionMuteAll, ActionUnmuteAll, ActionGroupDisable, ActionGroupEnable, ActionSetAnnouncement,
@@ -326,10 +329,24 @@ func truncateRunes(s string, n int) string {
 // AuditFilter selects records. Zero fields do not filter.
 type AuditFilter struct {
 	Actor, Action, Target, Outcome string
+	Kind                           string    // one of AuditKinds: a family of actions
 	From, To                       time.Time // From ≤ at < To
 	Before, After                  int64     // keyset: id < Before, or id > After
 	Limit                          int       // 0: no limit
 }
+
+// Kinds of records, so the log can show group changes apart from
+// sign-ins: the filter's coarse choice, by target (so actions added later
+// fall in their family) and, for sign-ins, by action.
+const (
+	KindGroups   = "groups"
+	KindSignIns  = "sign_ins"
+	KindAccounts = "accounts"
+	KindReports  = "reports"
+)
+
+// AuditKinds lists the kinds in the order the filter offers them.
+var AuditKinds = []string{KindGroups, KindSignIns, KindAccounts, KindReports}
 
 // auditSelect is the query of a filter, newest first (oldest first with
 // After, for the page before).
@@ -345,6 +362,17 @@ func auditSelect(f AuditFilter) (string, []any) {
 	if f.Action != "" {
 		where = append(where, "a.action = ?")
 		args = append(args, f.Action)
+	}
+	signIns := "a.action IN ('" + ActionLogin + "', '" + ActionLogout + "')"
+	switch f.Kind {
+	case KindGroups:
+		where = append(where, "a.target_type = '"+TargetGroup+"'")
+	case KindSignIns:
+		where = append(where, signIns)
+	case KindAccounts:
+		where = append(where, "a.target_type = '"+TargetAccount+"' AND NOT "+signIns)
+	case KindReports:
+		where = append(where, "a.target_type = '"+TargetReport+"'")
 	}
 	if f.Target != "" {
 		// The target of a create is known only after the call (the new

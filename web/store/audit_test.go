@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 )
@@ -47,6 +48,48 @@ func TestFailedSignInsShareARecord(t *testing.T) {
 			g := got[i]
 			if (rec{g.Addr, g.Target, g.ErrorCode, g.Attempts, g.LastAttempt}) != w {
 				t.Errorf("record %d: %+v, want %+v", i, g, w)
+			}
+		}
+	})
+}
+
+// The kind filter keeps group changes, sign-ins, account changes and
+// reports apart.
+func TestAuditKinds(t *testing.T) {
+	forEachStore(t, func(t *testing.T, db testDB) {
+		st := db.open(t)
+		ctx := context.Background()
+		add := func(action, targetType, target string) {
+			t.Helper()
+			e := AuditEntry{At: time.Now(), Actor: "ann", Addr: "192.0.2.1", Action: action, TargetType: targetType, Target: target}
+			if err := st.AppendAudit(ctx, e, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		add(ActionLogin, TargetAccount, "ann")
+		add(ActionGroupCreate, TargetGroup, "1")
+		add(ActionGroupUpdate, TargetGroup, "1")
+		add("add_members", TargetGroup, "1") // an action of another family member
+		add(ActionAccountRole, TargetAccount, "ben")
+		add(ActionReportStart, TargetReport, "membership")
+		add(ActionLogout, TargetAccount, "ann")
+		for kind, want := range map[string][]string{
+			"":           {ActionLogout, ActionReportStart, ActionAccountRole, "add_members", ActionGroupUpdate, ActionGroupCreate, ActionLogin},
+			KindGroups:   {"add_members", ActionGroupUpdate, ActionGroupCreate},
+			KindSignIns:  {ActionLogout, ActionLogin},
+			KindAccounts: {ActionAccountRole},
+			KindReports:  {ActionReportStart},
+		} {
+			got, err := st.AuditPage(ctx, AuditFilter{Kind: kind})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var actions []string
+			for _, e := range got {
+				actions = append(actions, e.Action)
+			}
+			if !slices.Equal(actions, want) {
+				t.Errorf("kind %q: %v, want %v", kind, actions, want)
 			}
 		}
 	})
