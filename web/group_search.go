@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
@@ -80,6 +81,18 @@ func (s *Server) groupSearch(c echo.Context) error {
 		return err
 	}
 	d.IndexGroups, d.IndexUpdated, d.SyncRunning, d.SyncSeen = st.Groups, st.LastFullSync, !st.PassStarted.IsZero(), st.PassSeen
+	if !st.LastFullSync.IsZero() {
+		d.IndexAgeMinutes = max(int(s.now().Sub(st.LastFullSync)/time.Minute), 0)
+	}
+	if !d.SyncRunning && st.LastFullSync.IsZero() {
+		// The first sync may be queued, not yet started.
+		run, err := s.runningIndexSync(ctx)
+		if err != nil {
+			return err
+		}
+		d.SyncRunning = run != nil
+	}
+	d.BackQuery = c.Request().URL.RawQuery
 	d.SortURLs = map[string]templ.SafeURL{}
 	for _, col := range []string{"name", "members", "created", "modified"} {
 		dir := "asc"

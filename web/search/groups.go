@@ -355,3 +355,43 @@ func (ix *Index) Get(ctx context.Context, id string) (g Group, ok bool, err erro
 	}
 	return g, true, nil
 }
+
+// walkBatch is how many groups Walk reads per query: a page at a time,
+// so no read stays open while the caller writes to the same database.
+const walkBatch = 1000
+
+// Walk calls fn for every group that is not gone, in id order.
+func (ix *Index) Walk(ctx context.Context, fn func(Group) error) error {
+	after := ""
+	for {
+		rows, err := ix.db.QueryContext(ctx, ix.rebind(`SELECT `+groupColumns+` FROM search_groups g
+			WHERE g.gone = 0 AND g.id > ? ORDER BY g.id LIMIT ?`), after, walkBatch)
+		if err != nil {
+			return fmt.Errorf("search index: walk: %w", err)
+		}
+		batch := make([]Group, 0, walkBatch)
+		for rows.Next() {
+			g, err := scanGroup(rows)
+			if err != nil {
+				rows.Close()
+				return fmt.Errorf("search index: walk: %w", err)
+			}
+			batch = append(batch, g)
+		}
+		if err := rows.Close(); err != nil {
+			return fmt.Errorf("search index: walk: %w", err)
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("search index: walk: %w", err)
+		}
+		for _, g := range batch {
+			if err := fn(g); err != nil {
+				return err
+			}
+		}
+		if len(batch) < walkBatch {
+			return nil
+		}
+		after = batch[len(batch)-1].ID
+	}
+}
