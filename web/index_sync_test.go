@@ -121,7 +121,6 @@ func TestIndexSyncJob(t *testing.T) {
 	})
 }
 
-
 // heldSource holds every list call until release is closed: a sync that
 // stays running as long as a test needs.
 type heldSource struct {
