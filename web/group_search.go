@@ -93,6 +93,11 @@ func (s *Server) groupSearch(c echo.Context) error {
 		d.SyncRunning = run != nil
 	}
 	d.BackQuery = c.Request().URL.RawQuery
+	p := s.page(c, views.NavGroups, "search.title")
+	if d.SyncRunning && st.LastFullSync.IsZero() {
+		// Without JavaScript the page reloads to show the first sync's progress.
+		p.RefreshSeconds = reportRefreshSeconds
+	}
 	d.SortURLs = map[string]templ.SafeURL{}
 	for _, col := range []string{"name", "members", "created", "modified"} {
 		dir := "asc"
@@ -107,7 +112,7 @@ func (s *Server) groupSearch(c echo.Context) error {
 	if d.Page < d.Pages {
 		d.NextURL = searchURL(f, f.Sort, f.Dir, d.Page+1)
 	}
-	return render(c, status, views.GroupSearchPage(s.page(c, views.NavGroups, "search.title"), d))
+	return render(c, status, views.GroupSearchPage(p, d))
 }
 
 // searchURL is the address of a page of results, keeping the filters.

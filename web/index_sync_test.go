@@ -174,6 +174,9 @@ func TestIndexSyncOneAtATimeAcrossReplicas(t *testing.T) {
 			if p.find("groups-empty").Length() != 1 {
 				t.Errorf("%s: the empty results are not shown as such", name)
 			}
+			if !strings.Contains(p.body, `<noscript><meta http-equiv="refresh" content="2"></noscript>`) {
+				t.Errorf("%s: without JavaScript the page does not reload to show the first sync's progress", name)
+			}
 		}
 		list, err := a.srv.jobs.List(context.Background(), jobs.Filter{Kind: indexSyncKind})
 		if err != nil {
@@ -190,6 +193,9 @@ func TestIndexSyncOneAtATimeAcrossReplicas(t *testing.T) {
 		p := b.get("/groups?q=book")
 		if got := p.text("search-freshness"); !strings.HasPrefix(got, "Index updated 0 minutes ago") {
 			t.Errorf("after the sync, B says %q", got)
+		}
+		if strings.Contains(p.body, `http-equiv="refresh"`) {
+			t.Error("the page still reloads itself after the first sync")
 		}
 	})
 }
@@ -271,5 +277,24 @@ func TestMembershipReportFromIndex(t *testing.T) {
 	}
 	if p.find("report-from-index").Length() != 0 || p.find("report-csv").Length() != 1 {
 		t.Error("the full report says it came from the index, or has no CSV")
+	}
+}
+
+// TestSearchBackURL: a refresh goes back only to a search on /groups,
+// keeping the search's own parameters.
+func TestSearchBackURL(t *testing.T) {
+	tests := []struct{ back, want string }{
+		{"", "/groups"},
+		{"q=book&sort=members&dir=desc&page=2", "/groups?dir=desc&page=2&q=book&sort=members"},
+		{"?owner=alice", "/groups?owner=alice"},
+		{"q=%E6%8B%9B%E8%81%98&evil=1", "/groups?q=%E6%8B%9B%E8%81%98"},
+		{"https://evil.example/", "/groups"},
+		{"//evil.example/groups?q=x", "/groups"},
+		{"q=%zz", "/groups"},
+	}
+	for _, tt := range tests {
+		if got := searchBackURL(tt.back); got != tt.want {
+			t.Errorf("searchBackURL(%q) = %q, want %q", tt.back, got, tt.want)
+		}
 	}
 }
