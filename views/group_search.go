@@ -29,6 +29,9 @@ type GroupSearch struct {
 	IndexAgeMinutes int
 	SyncRunning     bool
 	SyncSeen        int
+	// FirstSync: the index has never been synced and a sync is running,
+	// so the results refresh themselves.
+	FirstSync bool
 	// BackQuery is this search's query string, for the refresh form to
 	// come back to.
 	BackQuery string

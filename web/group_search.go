@@ -94,8 +94,9 @@ func (s *Server) groupSearch(c echo.Context) error {
 	}
 	d.BackQuery = c.Request().URL.RawQuery
 	p := s.page(c, views.NavGroups, "search.title")
-	if d.SyncRunning && st.LastFullSync.IsZero() {
-		// Without JavaScript the page reloads to show the first sync's progress.
+	if d.FirstSync = d.SyncRunning && st.LastFullSync.IsZero(); d.FirstSync {
+		// The results show the first sync's progress: htmx asks for them
+		// again, and without JavaScript the page reloads.
 		p.RefreshSeconds = reportRefreshSeconds
 	}
 	d.SortURLs = map[string]templ.SafeURL{}

@@ -177,6 +177,9 @@ func TestIndexSyncOneAtATimeAcrossReplicas(t *testing.T) {
 			if !strings.Contains(p.body, `<noscript><meta http-equiv="refresh" content="2"></noscript>`) {
 				t.Errorf("%s: without JavaScript the page does not reload to show the first sync's progress", name)
 			}
+			if live := p.find("search-live"); live.AttrOr("hx-trigger", "") != "every 2s" || live.AttrOr("hx-get", "") != "/groups?q=book" {
+				t.Errorf("%s: the results do not ask for themselves again: %v", name, live.Nodes[0].Attr)
+			}
 		}
 		list, err := a.srv.jobs.List(context.Background(), jobs.Filter{Kind: indexSyncKind})
 		if err != nil {
@@ -194,7 +197,7 @@ func TestIndexSyncOneAtATimeAcrossReplicas(t *testing.T) {
 		if got := p.text("search-freshness"); !strings.HasPrefix(got, "Index updated 0 minutes ago") {
 			t.Errorf("after the sync, B says %q", got)
 		}
-		if strings.Contains(p.body, `http-equiv="refresh"`) {
+		if strings.Contains(p.body, `http-equiv="refresh"`) || p.find("search-live").AttrOr("hx-trigger", "") != "" {
 			t.Error("the page still reloads itself after the first sync")
 		}
 	})
