@@ -17,6 +17,7 @@ import (
 	"groupdesk/views"
 	"groupdesk/web/jobs"
 	"groupdesk/web/search"
+	"groupdesk/web/store"
 )
 
 // The search index's full sync is a job kind: River's periodic job
@@ -118,10 +119,23 @@ func (s *Server) indexRefresh(c echo.Context) error {
 	ctx := c.Request().Context()
 	l := localizer(c)
 	back := searchBackURL(c.FormValue("back"))
-	by := s.actorName(c)
-	run, started, err := s.jobs.Enqueue(ctx, indexSyncArgs{StartedBy: by}, jobs.Opts{By: by, Unique: true, MaxAttempts: indexSyncAttempts})
+	run, err := s.runningIndexSync(ctx)
 	if err != nil {
 		return err
+	}
+	started := false
+	if run == nil {
+		// A sync reads every group: who asked for one is recorded, as for
+		// a report.
+		entry := s.newAuditEntry(c, store.ActionIndexRefresh, store.TargetIndex, "groups")
+		if err := s.auditLocal(c, entry, nil); err != nil {
+			return err
+		}
+		run, started, err = s.jobs.Enqueue(ctx, indexSyncArgs{StartedBy: entry.Actor}, jobs.Opts{By: entry.Actor, Unique: true, MaxAttempts: indexSyncAttempts})
+		if err != nil {
+			return err
+		}
+		// started is false when another replica enqueued one a moment before.
 	}
 	if started {
 		setFlash(session(c), views.FlashSuccess, l.T("flash.index_refresh_started"))

@@ -118,7 +118,26 @@ func TestIndexSyncJob(t *testing.T) {
 		if g, ok, err := e.srv.index.Get(ctx, id); err != nil || !ok || !g.Gone {
 			t.Errorf("deleted group in the index: %+v, held %v, err %v", g, ok, err)
 		}
+		if n := refreshAudits(t, e); n != 2 {
+			t.Errorf("%d refreshes audited, want 2", n)
+		}
 	})
+}
+
+// refreshAudits counts the audited index refreshes by admin.
+func refreshAudits(t *testing.T, e *env) int {
+	t.Helper()
+	recs, err := e.srv.st.AuditPage(context.Background(), store.AuditFilter{Action: store.ActionIndexRefresh, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, r := range recs {
+		if r.Actor == "admin" && r.Outcome == store.OutcomeSuccess {
+			n++
+		}
+	}
+	return n
 }
 
 // heldSource holds every list call until release is closed: a sync that
@@ -187,6 +206,9 @@ func TestIndexSyncOneAtATimeAcrossReplicas(t *testing.T) {
 		}
 		if len(list) != 1 || list[0].ID != running.ID {
 			t.Errorf("%d sync jobs, want the one running", len(list))
+		}
+		if n := refreshAudits(t, a); n != 1 {
+			t.Errorf("%d refreshes audited, want the one that started the sync", n)
 		}
 		release()
 		j := waitIndexSync(t, a, "done", syncDone)

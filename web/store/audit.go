@@ -47,13 +47,14 @@ const (
 	ActionLogout          = "sign_out"
 	ActionReportStart     = "start_report"
 	ActionReportCancel    = "cancel_report"
+	ActionIndexRefresh    = "refresh_search_index"
 )
 
 // AuditActions lists every action, in the order the filter offers them.
 var AuditActions = []string{
 	ActionGroupCreate, ActionGroupUpdate, ActionGroupDelete,
 	ActionAccountCreate, ActionAccountRole, ActionAccountPassword, ActionAccountDisable, ActionAccountEnable,
-	ActionLogin, ActionLogout, ActionReportStart, ActionReportCancel,
+	ActionLogin, ActionLogout, ActionReportStart, ActionReportCancel, ActionIndexRefresh,
 }
 
 // Target types.
@@ -61,6 +62,7 @@ const (
 	TargetGroup   = "group"
 	TargetAccount = "account"
 	TargetReport  = "report"
+	TargetIndex   = "search_index"
 )
 
 // Outcomes. A record without an outcome row is "unknown": the action was
