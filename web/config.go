@@ -42,7 +42,7 @@ type Config struct {
 	PageTimeout time.Duration
 	// IndexSyncEvery (GROUPDESK_INDEX_SYNC_EVERY) is how often the search
 	// index is synced with Agora in full, and at start unless a sync
-	// finished within half of it. Zero means 15 minutes; negative, never
+	// started within half of it. Zero means 15 minutes; negative, never
 	// on a schedule (only when a moderator asks).
 	IndexSyncEvery time.Duration
 }

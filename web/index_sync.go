@@ -69,12 +69,13 @@ func (w *indexSyncWorker) Work(ctx context.Context, job *river.Job[indexSyncArgs
 	w.mu.Unlock()
 	if job.Args.StartedBy == "" {
 		// The schedule also fires at every start of the leading replica: a
-		// pass that finished within half a period is fresh enough.
+		// pass that started within half a period is recent enough. (From
+		// its start, not its end: a long pass must not skip the next tick.)
 		st, err := w.index.Stats(ctx)
 		if err != nil {
 			return err
 		}
-		if !st.LastFullSync.IsZero() && w.now().Sub(st.LastFullSync) < w.every/2 {
+		if !st.LastFullSync.IsZero() && w.now().Sub(st.LastFullSyncStarted) < w.every/2 {
 			return nil
 		}
 	}

@@ -289,6 +289,8 @@ func (ix *Index) markGone(ctx context.Context, cond string, arg any) (int, error
 type Stats struct {
 	Groups       int       // not gone
 	LastFullSync time.Time // when the last complete full pass finished; zero: never
+	// LastFullSyncStarted is when that pass began.
+	LastFullSyncStarted time.Time
 	// PassStarted is when the running full pass began (zero when none
 	// runs), and PassSeen how many groups it has read so far.
 	PassStarted time.Time
@@ -298,14 +300,14 @@ type Stats struct {
 // Stats reports the index's size and freshness.
 func (ix *Index) Stats(ctx context.Context) (Stats, error) {
 	var s Stats
-	var finished, passStarted int64
+	var started, finished, passStarted int64
 	err := ix.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM search_groups WHERE gone = 0),
-		full_sync_finished, pass_started, pass_seen FROM search_state WHERE id = 1`).
-		Scan(&s.Groups, &finished, &passStarted, &s.PassSeen)
+		full_sync_started, full_sync_finished, pass_started, pass_seen FROM search_state WHERE id = 1`).
+		Scan(&s.Groups, &started, &finished, &passStarted, &s.PassSeen)
 	if err != nil {
 		return Stats{}, fmt.Errorf("search index: stats: %w", err)
 	}
-	s.LastFullSync, s.PassStarted = fromMillis(finished), fromMillis(passStarted)
+	s.LastFullSyncStarted, s.LastFullSync, s.PassStarted = fromMillis(started), fromMillis(finished), fromMillis(passStarted)
 	return s, nil
 }
 
