@@ -134,7 +134,8 @@ type serveConfig struct {
 	metricsToken                    string
 	trustedProxies                  []*net.IPNet
 	pageTimeout                     time.Duration
-	agoraRateLimit                  float64 // calls/s the client allows itself; 0 = no client-side limit
+	indexSyncEvery                  time.Duration // negative: no scheduled sync
+	agoraRateLimit                  float64       // calls/s the client allows itself; 0 = no client-side limit
 	embedded                        bool
 }
 
@@ -156,6 +157,7 @@ func parseServeConfig(args []string) (serveConfig, error) {
 	metricsToken := envSecret("GROUPDESK_METRICS_TOKEN", fs, "metrics-token", "Bearer token that GET /metrics requires; empty leaves /metrics open; prefer the environment variable")
 	trustedProxies := fs.String("trusted-proxies", envString("GROUPDESK_TRUSTED_PROXIES", ""), "reverse proxies whose X-Forwarded-For names the client, as comma-separated CIDR ranges or addresses; empty trusts none (GROUPDESK_TRUSTED_PROXIES)")
 	pageTimeout := fs.String("page-timeout", envString("GROUPDESK_PAGE_TIMEOUT", "15s"), "how long a page waits for Agora, retries included, before it says Agora is slow (GROUPDESK_PAGE_TIMEOUT)")
+	indexSyncEvery := fs.String("index-sync-every", envString("GROUPDESK_INDEX_SYNC_EVERY", "15m"), "how often the group search index is synced with Agora in full, and at start unless a sync started within half of it; off syncs only when a moderator asks (GROUPDESK_INDEX_SYNC_EVERY)")
 	rateLimit := fs.String("agora-rate-limit", envString("AGORA_RATE_LIMIT", "100"), "Agora calls per second the dashboard allows itself (joined-groups lookups get half); 100 is Agora's default per-app limit, raise it if your plan allows more; 0 turns the client-side limit off (AGORA_RATE_LIMIT)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -170,6 +172,13 @@ func parseServeConfig(args []string) (serveConfig, error) {
 		return c, fmt.Errorf("GROUPDESK_PAGE_TIMEOUT %q is not a positive duration: use one such as 15s", *pageTimeout)
 	} else {
 		c.pageTimeout = d
+	}
+	if *indexSyncEvery == "off" {
+		c.indexSyncEvery = -1
+	} else if d, err := time.ParseDuration(*indexSyncEvery); err != nil || d < time.Minute {
+		return c, fmt.Errorf("GROUPDESK_INDEX_SYNC_EVERY %q is not a duration of a minute or more: use one such as 15m, or off", *indexSyncEvery)
+	} else {
+		c.indexSyncEvery = d
 	}
 	if c.dataDir == "" {
 		return c, errors.New("GROUPDESK_DATA must name a directory")
@@ -258,6 +267,7 @@ func runServe(ctx context.Context, args []string, logger *slog.Logger) error {
 		MetricsToken:   cfg.metricsToken,
 		TrustedProxies: cfg.trustedProxies,
 		PageTimeout:    cfg.pageTimeout,
+		IndexSyncEvery: cfg.indexSyncEvery,
 		Metrics:        metrics,
 	}, client)
 	if err != nil {

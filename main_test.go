@@ -129,6 +129,23 @@ func TestParseServeConfig(t *testing.T) {
 		{name: "bad page timeout names the setting", env: map[string]string{"GROUPDESK_PAGE_TIMEOUT": "soon"}, wantErr: "GROUPDESK_PAGE_TIMEOUT"},
 		{name: "zero page timeout refused", env: map[string]string{"GROUPDESK_PAGE_TIMEOUT": "0s"}, wantErr: "GROUPDESK_PAGE_TIMEOUT"},
 		{name: "bad rate limit names the setting", env: map[string]string{"AGORA_RATE_LIMIT": "-5"}, wantErr: "AGORA_RATE_LIMIT"},
+		{name: "index sync every 15 minutes by default", check: func(t *testing.T, c serveConfig) {
+			if c.indexSyncEvery != 15*time.Minute {
+				t.Errorf("indexSyncEvery = %v", c.indexSyncEvery)
+			}
+		}},
+		{name: "index sync period from the environment", env: map[string]string{"GROUPDESK_INDEX_SYNC_EVERY": "1h"}, check: func(t *testing.T, c serveConfig) {
+			if c.indexSyncEvery != time.Hour {
+				t.Errorf("indexSyncEvery = %v", c.indexSyncEvery)
+			}
+		}},
+		{name: "index sync off", env: map[string]string{"GROUPDESK_INDEX_SYNC_EVERY": "off"}, check: func(t *testing.T, c serveConfig) {
+			if c.indexSyncEvery >= 0 {
+				t.Errorf("indexSyncEvery = %v, want negative (no schedule)", c.indexSyncEvery)
+			}
+		}},
+		{name: "index sync under a minute refused", env: map[string]string{"GROUPDESK_INDEX_SYNC_EVERY": "5s"}, wantErr: "GROUPDESK_INDEX_SYNC_EVERY"},
+		{name: "bad index sync period names the setting", env: map[string]string{"GROUPDESK_INDEX_SYNC_EVERY": "often"}, wantErr: "GROUPDESK_INDEX_SYNC_EVERY"},
 		{name: "SQLite unless a database URL is set", check: func(t *testing.T, c serveConfig) {
 			if c.databaseURL != "" {
 				t.Errorf("databaseURL = %q", c.databaseURL)
@@ -148,7 +165,7 @@ func TestParseServeConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			for _, k := range []string{"GROUPDESK_ADDR", "GROUPDESK_DATA", "AGORA_HOST", "AGORA_ORG", "AGORA_APP", "AGORA_APP_ID", "AGORA_APP_CERTIFICATE", "AGORA_APP_TOKEN", "AGORA_RATE_LIMIT", "GROUPDESK_DATABASE_URL", "GROUPDESK_PAGE_TIMEOUT"} {
+			for _, k := range []string{"GROUPDESK_ADDR", "GROUPDESK_DATA", "AGORA_HOST", "AGORA_ORG", "AGORA_APP", "AGORA_APP_ID", "AGORA_APP_CERTIFICATE", "AGORA_APP_TOKEN", "AGORA_RATE_LIMIT", "GROUPDESK_DATABASE_URL", "GROUPDESK_PAGE_TIMEOUT", "GROUPDESK_INDEX_SYNC_EVERY"} {
 				t.Setenv(k, tt.env[k])
 			}
 			c, err := parseServeConfig(tt.args)

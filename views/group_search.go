@@ -25,8 +25,16 @@ type GroupSearch struct {
 	// full sync finished. Empty with a pass running: the first sync.
 	IndexGroups  int
 	IndexUpdated time.Time
-	SyncRunning  bool
-	SyncSeen     int
+	// IndexAgeMinutes is how long ago IndexUpdated was, in whole minutes.
+	IndexAgeMinutes int
+	SyncRunning     bool
+	SyncSeen        int
+	// FirstSync: the index has never been synced and a sync is running,
+	// so the results refresh themselves.
+	FirstSync bool
+	// BackQuery is this search's query string, for the refresh form to
+	// come back to.
+	BackQuery string
 }
 
 // SearchForm is the search as typed, to fill the form again.

@@ -384,6 +384,10 @@ type ReportResult struct {
 	TopOwners      []ReportOwner
 	ListCap        int // at most this many groups are named per list
 	CSVURL         templ.SafeURL
+	// FromIndex: made from the search index (synced at IndexUpdated)
+	// rather than by reading every group, so it has no CSV.
+	FromIndex    bool
+	IndexUpdated time.Time
 }
 
 // ReportPage is the data of GET /reports/membership.

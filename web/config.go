@@ -40,6 +40,21 @@ type Config struct {
 	// Agora, retries included, before it answers that Agora is slow. Zero
 	// means 15 s.
 	PageTimeout time.Duration
+	// IndexSyncEvery (GROUPDESK_INDEX_SYNC_EVERY) is how often the search
+	// index is synced with Agora in full, and at start unless a sync
+	// started within half of it. Zero means 15 minutes; negative, never
+	// on a schedule (only when a moderator asks).
+	IndexSyncEvery time.Duration
+}
+
+// defaultIndexSyncEvery is IndexSyncEvery's default.
+const defaultIndexSyncEvery = 15 * time.Minute
+
+func (c Config) indexSyncEvery() time.Duration {
+	if c.IndexSyncEvery == 0 {
+		return defaultIndexSyncEvery
+	}
+	return c.IndexSyncEvery
 }
 
 // ParseTrustedProxies reads GROUPDESK_TRUSTED_PROXIES: comma-separated

@@ -70,7 +70,7 @@ func (s *Server) groupUpdate(c echo.Context) error {
 	// overwritten: show both instead, on a form based on the current
 	// values, so saving it again is the informed "apply anyway".
 	lockCtx, cancel := untilPageDeadline(c.Request().Context())
-	unlock, err := s.saving.lock(lockCtx, id)
+	unlock, err := s.lockGroupSave(lockCtx, id)
 	cancel()
 	if err != nil {
 		return err

@@ -5,11 +5,26 @@ import (
 	"sync"
 )
 
-// groupLocks serializes the saves of one group in this process: a save
-// reads the group, compares, then writes, and two saves interleaving
-// between the read and the write would both pass the comparison. Agora
-// offers no conditional update, so moderators on different replicas can
-// still race in that window (milliseconds wide).
+// lockGroupSave serializes the saves of group id: a save reads the
+// group, compares, then writes, and two saves interleaving between the
+// read and the write would both pass the comparison (Agora offers no
+// conditional update). Saves in this process take turns on groupLocks
+// first, so only one per group waits on (and holds a connection for) the
+// database's lock, which serializes them across replicas.
+func (s *Server) lockGroupSave(ctx context.Context, id string) (func(), error) {
+	unlock, err := s.saving.lock(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	unlockDB, err := s.st.LockGroup(ctx, id)
+	if err != nil {
+		unlock()
+		return nil, err
+	}
+	return func() { unlockDB(); unlock() }, nil
+}
+
+// groupLocks serializes the saves of one group in this process.
 type groupLocks struct {
 	mu    sync.Mutex
 	locks map[string]*groupLock

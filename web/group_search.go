@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
@@ -80,6 +81,24 @@ func (s *Server) groupSearch(c echo.Context) error {
 		return err
 	}
 	d.IndexGroups, d.IndexUpdated, d.SyncRunning, d.SyncSeen = st.Groups, st.LastFullSync, !st.PassStarted.IsZero(), st.PassSeen
+	if !st.LastFullSync.IsZero() {
+		d.IndexAgeMinutes = max(int(s.now().Sub(st.LastFullSync)/time.Minute), 0)
+	}
+	if !d.SyncRunning && st.LastFullSync.IsZero() {
+		// The first sync may be queued, not yet started.
+		run, err := s.runningIndexSync(ctx)
+		if err != nil {
+			return err
+		}
+		d.SyncRunning = run != nil
+	}
+	d.BackQuery = c.Request().URL.RawQuery
+	p := s.page(c, views.NavGroups, "search.title")
+	if d.FirstSync = d.SyncRunning && st.LastFullSync.IsZero(); d.FirstSync {
+		// The results show the first sync's progress: htmx asks for them
+		// again, and without JavaScript the page reloads.
+		p.RefreshSeconds = reportRefreshSeconds
+	}
 	d.SortURLs = map[string]templ.SafeURL{}
 	for _, col := range []string{"name", "members", "created", "modified"} {
 		dir := "asc"
@@ -94,7 +113,7 @@ func (s *Server) groupSearch(c echo.Context) error {
 	if d.Page < d.Pages {
 		d.NextURL = searchURL(f, f.Sort, f.Dir, d.Page+1)
 	}
-	return render(c, status, views.GroupSearchPage(s.page(c, views.NavGroups, "search.title"), d))
+	return render(c, status, views.GroupSearchPage(p, d))
 }
 
 // searchURL is the address of a page of results, keeping the filters.

@@ -194,6 +194,9 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 		AdminPassword: testAdminPass,
 		Mode:          ModeSandbox,
 		Logger:        slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		// No scheduled index sync: its calls would land among those the
+		// tests count. Tests of the sync turn it on.
+		IndexSyncEvery: -1,
 	}
 	if ec.db != nil {
 		cfg.DatabaseURL = ec.db.url

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"groupdesk/web/jobs"
+	"groupdesk/web/search"
 )
 
 // jobsStopTimeout bounds how long Close waits for running jobs to stop;
@@ -14,14 +15,20 @@ const jobsStopTimeout = 5 * time.Second
 // startJobs starts the durable job queue on the dashboard's database and
 // registers the job kinds. It is the one place that knows where the
 // queue's database comes from (today the store's handle).
-func (s *Server) startJobs(groups groupReader) error {
+func (s *Server) startJobs(groups groupService) error {
 	ctx := context.Background()
 	q, err := jobs.New(ctx, jobs.Config{DB: s.st.DB(), DatabaseURL: s.st.DatabaseURL(), Logger: s.log})
 	if err != nil {
 		return err
 	}
-	s.reports = &membershipWorker{q: q, log: s.log, groups: groups, rate: reportCallsPerSecond}
+	s.reports = &membershipWorker{q: q, log: s.log, index: s.index, now: s.now, groups: groups, rate: reportCallsPerSecond}
 	jobs.Register(q, s.reports)
+	every := s.cfg.indexSyncEvery()
+	s.indexSync = &indexSyncWorker{index: s.index, log: s.log, every: every, now: s.now, src: groups, rate: search.SyncCallsPerSecond}
+	jobs.Register(q, s.indexSync)
+	if every > 0 {
+		q.AddPeriodic(every, indexSyncArgs{}, jobs.Opts{Unique: true, MaxAttempts: indexSyncAttempts})
+	}
 	if s.mod != nil {
 		s.registerUnblockSweep(q)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"groupdesk/agora"
 	"groupdesk/web/jobs"
+	"groupdesk/web/search"
 )
 
 // The membership report walks every group of the app in the background and
@@ -69,6 +70,10 @@ type membershipSummary struct {
 	OwnerOnlyCount int           `json:"owner_only_count"`
 	Largest        []reportGroup `json:"largest"`
 	TopOwners      []ownerCount  `json:"top_owners"`
+	// FromIndex: made from the search index, synced at IndexUpdated,
+	// without reading the groups from Agora (and so without a CSV).
+	FromIndex    bool      `json:"from_index,omitempty"`
+	IndexUpdated time.Time `json:"index_updated,omitzero"`
 }
 
 type reportGroup struct {
@@ -117,7 +122,10 @@ func sizeLess(a, b reportGroup) bool {
 }
 
 func (t *membershipTally) add(g *agora.Group) {
-	rg := reportGroup{ID: g.ID, Name: g.Name, Owner: g.Owner, Members: memberCount(g), MaxUsers: g.MaxUsers}
+	t.addGroup(reportGroup{ID: g.ID, Name: g.Name, Owner: g.Owner, Members: memberCount(g), MaxUsers: g.MaxUsers})
+}
+
+func (t *membershipTally) addGroup(rg reportGroup) {
 	t.sum.Groups++
 	t.largest.add(rg)
 	if rg.MaxUsers > 0 && rg.Members*100 >= rg.MaxUsers*nearFullPercent {
@@ -280,11 +288,39 @@ func (t *topN[T]) sorted() []T {
 	return out
 }
 
+// tallyIndex makes the report's summary from the search index: no Agora
+// call, and no membership rows but their count (each group's members).
+func tallyIndex(ctx context.Context, ix *search.Index, progress func(groups int)) (*membershipSummary, error) {
+	tally := newMembershipTally()
+	err := ix.Walk(ctx, func(g search.Group) error {
+		tally.addGroup(reportGroup{ID: g.ID, Name: g.Name, Owner: g.Owner, Members: g.Members, MaxUsers: g.MaxUsers})
+		tally.sum.Rows += int64(g.Members)
+		if tally.sum.Groups%reportIndexProgressEvery == 0 {
+			progress(tally.sum.Groups)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return tally.summary(), nil
+}
+
+// The report reads the search index instead of every group when a full
+// sync finished within reportIndexFresh; it tells its progress every
+// reportIndexProgressEvery groups.
+const (
+	reportIndexFresh         = 15 * time.Minute
+	reportIndexProgressEvery = 5000
+)
+
 // membershipReportArgs is the membership report as a job kind. One runs
 // at a time per app (a unique job, across replicas); who started it is
-// kept with it.
+// kept with it. Full reads every group from Agora even when the search
+// index is fresh: only that makes the CSV of every membership.
 type membershipReportArgs struct {
 	StartedBy string `json:"started_by"`
+	Full      bool   `json:"full,omitempty"`
 }
 
 const membershipReportKind = "membership_report"
@@ -298,8 +334,10 @@ func (membershipReportArgs) Kind() string { return membershipReportKind }
 // rewrites the output whole.
 type membershipWorker struct {
 	river.WorkerDefaults[membershipReportArgs]
-	q   *jobs.Queue
-	log *slog.Logger
+	q     *jobs.Queue
+	log   *slog.Logger
+	index *search.Index
+	now   func() time.Time
 
 	mu     sync.Mutex
 	groups groupReader
@@ -320,6 +358,15 @@ func (w *membershipWorker) Work(ctx context.Context, job *river.Job[membershipRe
 	w.mu.Lock()
 	groups, pace := w.groups, w.rate
 	w.mu.Unlock()
+	if !job.Args.Full {
+		st, err := w.index.Stats(ctx)
+		if err != nil {
+			return err
+		}
+		if !st.LastFullSync.IsZero() && w.now().Sub(st.LastFullSync) < reportIndexFresh {
+			return w.fromIndex(ctx, job, st.LastFullSync)
+		}
+	}
 	out, err := jobs.NewOutput(ctx)
 	if err != nil {
 		return err
@@ -361,5 +408,31 @@ func (w *membershipWorker) Work(ctx context.Context, job *river.Job[membershipRe
 		w.log.Warn("membership report: delete older CSVs", "err", err)
 	}
 	w.log.Info("membership report finished", "by", sum.StartedBy, "groups", sum.Groups, "rows", sum.Rows, "calls", sum.Calls, "took", sum.Finished.Sub(sum.Started))
+	return nil
+}
+
+// fromIndex makes the report from the search index, synced at updated.
+func (w *membershipWorker) fromIndex(ctx context.Context, job *river.Job[membershipReportArgs], updated time.Time) error {
+	sum, err := tallyIndex(ctx, w.index, func(groups int) {
+		if err := jobs.SetProgress(ctx, jobs.Progress{Done: int64(groups)}); err != nil && ctx.Err() == nil {
+			w.log.Warn("membership report: record progress", "err", err)
+		}
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return err
+		}
+		w.log.Warn("membership report from the index failed", "err", err)
+		return river.JobCancel(err)
+	}
+	sum.FromIndex, sum.IndexUpdated = true, updated
+	sum.StartedBy, sum.Finished = job.Args.StartedBy, time.Now()
+	if job.AttemptedAt != nil {
+		sum.Started = *job.AttemptedAt
+	}
+	if err := river.RecordOutput(ctx, sum); err != nil {
+		return err
+	}
+	w.log.Info("membership report finished from the search index", "by", sum.StartedBy, "groups", sum.Groups, "index_updated", updated)
 	return nil
 }

@@ -83,7 +83,8 @@ func reportResultView(sum *membershipSummary) *views.ReportResult {
 		NearFull: groups(sum.NearFull), NearFullCount: sum.NearFullCount, FullCount: sum.FullCount,
 		OwnerOnly: groups(sum.OwnerOnly), OwnerOnlyCount: sum.OwnerOnlyCount,
 		Largest: groups(sum.Largest), ListCap: reportListCap,
-		CSVURL: "/reports/membership.csv",
+		CSVURL:    "/reports/membership.csv",
+		FromIndex: sum.FromIndex, IndexUpdated: sum.IndexUpdated,
 	}
 	for _, o := range sum.TopOwners {
 		r.TopOwners = append(r.TopOwners, views.ReportOwner{Username: o.Username, Groups: o.Groups, URL: userGroupsURL(o.Username)})
@@ -107,7 +108,8 @@ func (s *Server) membershipReportStart(c echo.Context) error {
 			return err
 		}
 		var started bool
-		run, started, err = s.jobs.Enqueue(ctx, membershipReportArgs{StartedBy: entry.Actor}, jobs.Opts{By: entry.Actor, Unique: true})
+		args := membershipReportArgs{StartedBy: entry.Actor, Full: c.FormValue("full") == "1"}
+		run, started, err = s.jobs.Enqueue(ctx, args, jobs.Opts{By: entry.Actor, Unique: true})
 		if err != nil {
 			return err
 		}

@@ -64,6 +64,7 @@ type matrixRoute struct {
 func TestRoleMatrix(t *testing.T) {
 	e := newEnv(t)
 	e.srv.reports.configure(nil, 0)
+	e.srv.indexSync.configure(nil, 0)
 	e.addAccount(roleUsers[store.RoleViewer], store.RoleViewer)
 	e.addAccount(roleUsers[store.RoleModerator], store.RoleModerator)
 	e.addAccount("target.account", store.RoleViewer)
@@ -86,6 +87,7 @@ func TestRoleMatrix(t *testing.T) {
 		{method: "GET", path: "/groups/jump", min: store.RoleViewer, target: "/groups/jump?id=" + id, ok: 303},
 		{method: "GET", path: "/groups/new", min: store.RoleModerator, target: "/groups/new", ok: 200},
 		{method: "POST", path: "/groups", min: store.RoleModerator, target: "/groups", form: invalidGroup, ok: 422},
+		{method: "POST", path: "/groups/index/refresh", min: store.RoleModerator, target: "/groups/index/refresh", ok: 303},
 		{method: "GET", path: "/groups/:id", min: store.RoleViewer, target: "/groups/" + id, ok: 200},
 		{method: "GET", path: "/groups/:id/members.csv", min: store.RoleViewer, target: "/groups/" + id + "/members.csv", ok: 200},
 		{method: "GET", path: "/groups/:id/members", min: store.RoleViewer, target: "/groups/" + id + "/members", ok: 200},

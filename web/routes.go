@@ -41,6 +41,7 @@ func (s *Server) routes(e *echo.Echo) {
 	viewer.GET("/groups/jump", s.groupJump, agoraCall)
 	moderator.GET("/groups/new", s.groupNew)
 	moderator.POST("/groups", s.groupCreate, agoraCall)
+	moderator.POST("/groups/index/refresh", s.indexRefresh)
 	viewer.GET("/groups/:id", s.groupDetail, agoraCall)
 	viewer.GET("/groups/:id/members.csv", s.groupMembersCSV, agoraCall)
 	viewer.GET("/groups/:id/members", s.groupMembers, agoraCall)

@@ -36,22 +36,23 @@ type groupService interface {
 
 // Server is the dashboard: its database, sessions and HTTP handlers.
 type Server struct {
-	cfg      Config
-	log      *slog.Logger
-	st       *store.Store // accounts, sessions, login throttle, audit log
-	sessions *sessionStore
-	groups   groupService
-	mod      moderationService // members, admins, mutes, blocks, allow list, incident switches
-	index    *search.Index     // Groupdesk's own index of the groups, for search
-	echo     *echo.Echo
-	assets   views.Assets
-	static   http.Handler
-	hashes   map[string]string // static file path → content hash
-	now      func() time.Time
-	jobs     *jobs.Queue       // durable background work (web/jobs)
-	reports  *membershipWorker // the membership report's job kind
-	tokens   formTokens        // the create form's one-time tokens
-	saving   groupLocks        // one save per group at a time (groupUpdate)
+	cfg       Config
+	log       *slog.Logger
+	st        *store.Store // accounts, sessions, login throttle, audit log
+	sessions  *sessionStore
+	groups    groupService
+	mod       moderationService // members, admins, mutes, blocks, allow list, incident switches
+	index     *search.Index     // Groupdesk's own index of the groups, for search
+	echo      *echo.Echo
+	assets    views.Assets
+	static    http.Handler
+	hashes    map[string]string // static file path → content hash
+	now       func() time.Time
+	jobs      *jobs.Queue       // durable background work (web/jobs)
+	reports   *membershipWorker // the membership report's job kind
+	indexSync *indexSyncWorker  // the search index's full sync job kind
+	tokens    formTokens        // the create form's one-time tokens
+	saving    groupLocks        // one save per group at a time (groupUpdate)
 
 	firstRunPassword string // the first account's generated password, when this start created it
 

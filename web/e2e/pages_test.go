@@ -45,6 +45,7 @@ func demoPages(t *testing.T) []pageUnderTest {
 	return []pageUnderTest{
 		{name: "login", path: "/login", signedOut: true},
 		{name: "groups", path: "/groups"},
+		{name: "search", path: "/groups?q=book&sort=members&dir=desc"},
 		{name: "group-detail", path: group},
 		{name: "group-members", path: group + "/members"},
 		{name: "group-create", path: "/groups/new"},
@@ -81,7 +82,7 @@ func TestPagesFitPhonesAndPassAxe(t *testing.T) {
 					}
 					tb.open(pg.path)
 					tb.setLanguage(lang)
-					if got := tb.url().Path; got != pg.path {
+					if got := tb.url().RequestURI(); got != pg.path {
 						t.Fatalf("opened %s, landed on %s", pg.path, got)
 					}
 					shot := fmt.Sprintf("page-%s-%s", lang, pg.name)

@@ -33,7 +33,7 @@ func newPageBench(b *testing.B) *pageBench {
 		b.Fatal(err)
 	}
 	srv, err := web.New(web.Config{DataDir: b.TempDir(), AdminPassword: adminPassword, Mode: web.ModeAgora,
-		Logger: slog.New(slog.DiscardHandler)}, client)
+		Logger: slog.New(slog.DiscardHandler), IndexSyncEvery: -1}, client)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -149,8 +149,8 @@ func BenchmarkSearch100k(b *testing.B) {
 }
 
 // BenchmarkSync100k makes full passes over 100,000 groups in the sandbox:
-// into SQLite unpaced and paced at 50 calls/s (burst 10, one list page's
-// detail calls), and into PostgreSQL unpaced, reporting the Agora calls (budget: 2,000)
+// into SQLite unpaced and paced at the sync's share, SyncCallsPerSecond
+// (burst 10, one list page's detail calls), and into PostgreSQL unpaced, reporting the Agora calls (budget: 2,000)
 // and the paced time over calls/rate (budget: within 10%).
 //
 //	go test ./web/search/ -run '^$' -bench Sync100k -benchtime 1x
@@ -166,7 +166,7 @@ func BenchmarkSync100k(b *testing.B) {
 	for _, run := range []struct {
 		d         Dialect
 		perSecond float64
-	}{{SQLite, 0}, {SQLite, 50}, {Postgres, 0}} {
+	}{{SQLite, 0}, {SQLite, SyncCallsPerSecond}, {Postgres, 0}} {
 		perSecond := run.perSecond
 		b.Run(fmt.Sprintf("%s/rate=%v", run.d, perSecond), func(b *testing.B) {
 			for b.Loop() {

@@ -289,6 +289,8 @@ func (ix *Index) markGone(ctx context.Context, cond string, arg any) (int, error
 type Stats struct {
 	Groups       int       // not gone
 	LastFullSync time.Time // when the last complete full pass finished; zero: never
+	// LastFullSyncStarted is when that pass began.
+	LastFullSyncStarted time.Time
 	// PassStarted is when the running full pass began (zero when none
 	// runs), and PassSeen how many groups it has read so far.
 	PassStarted time.Time
@@ -298,14 +300,14 @@ type Stats struct {
 // Stats reports the index's size and freshness.
 func (ix *Index) Stats(ctx context.Context) (Stats, error) {
 	var s Stats
-	var finished, passStarted int64
+	var started, finished, passStarted int64
 	err := ix.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM search_groups WHERE gone = 0),
-		full_sync_finished, pass_started, pass_seen FROM search_state WHERE id = 1`).
-		Scan(&s.Groups, &finished, &passStarted, &s.PassSeen)
+		full_sync_started, full_sync_finished, pass_started, pass_seen FROM search_state WHERE id = 1`).
+		Scan(&s.Groups, &started, &finished, &passStarted, &s.PassSeen)
 	if err != nil {
 		return Stats{}, fmt.Errorf("search index: stats: %w", err)
 	}
-	s.LastFullSync, s.PassStarted = fromMillis(finished), fromMillis(passStarted)
+	s.LastFullSyncStarted, s.LastFullSync, s.PassStarted = fromMillis(started), fromMillis(finished), fromMillis(passStarted)
 	return s, nil
 }
 
@@ -354,4 +356,44 @@ func (ix *Index) Get(ctx context.Context, id string) (g Group, ok bool, err erro
 		return Group{}, false, fmt.Errorf("search index: get: %w", err)
 	}
 	return g, true, nil
+}
+
+// walkBatch is how many groups Walk reads per query: a page at a time,
+// so no read stays open while the caller writes to the same database.
+const walkBatch = 1000
+
+// Walk calls fn for every group that is not gone, in id order.
+func (ix *Index) Walk(ctx context.Context, fn func(Group) error) error {
+	after := ""
+	for {
+		rows, err := ix.db.QueryContext(ctx, ix.rebind(`SELECT `+groupColumns+` FROM search_groups g
+			WHERE g.gone = 0 AND g.id > ? ORDER BY g.id LIMIT ?`), after, walkBatch)
+		if err != nil {
+			return fmt.Errorf("search index: walk: %w", err)
+		}
+		batch := make([]Group, 0, walkBatch)
+		for rows.Next() {
+			g, err := scanGroup(rows)
+			if err != nil {
+				rows.Close()
+				return fmt.Errorf("search index: walk: %w", err)
+			}
+			batch = append(batch, g)
+		}
+		if err := rows.Close(); err != nil {
+			return fmt.Errorf("search index: walk: %w", err)
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("search index: walk: %w", err)
+		}
+		for _, g := range batch {
+			if err := fn(g); err != nil {
+				return err
+			}
+		}
+		if len(batch) < walkBatch {
+			return nil
+		}
+		after = batch[len(batch)-1].ID
+	}
 }

@@ -362,3 +362,48 @@ func TestCleanText(t *testing.T) {
 		}
 	}
 }
+
+// TestWalk visits every group not gone exactly once, across the pages it
+// reads them in.
+func TestWalk(t *testing.T) {
+	eachDialect(t, func(t *testing.T, ix *Index) {
+		ctx := context.Background()
+		const n = 2*walkBatch + 17
+		groups := make([]Group, n)
+		for i := range groups {
+			groups[i] = Group{ID: fmt.Sprintf("%d", 300000+i), Name: fmt.Sprintf("group %d", i), Owner: "owner", Members: i % 7}
+		}
+		if err := ix.Upsert(ctx, groups...); err != nil {
+			t.Fatal(err)
+		}
+		gone := []string{"300000", fmt.Sprint(300000 + walkBatch), fmt.Sprint(300000 + n - 1)}
+		if err := ix.MarkGone(ctx, gone...); err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]int{}
+		if err := ix.Walk(ctx, func(g Group) error {
+			seen[g.ID]++
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if len(seen) != n-len(gone) {
+			t.Errorf("walked %d groups, want %d", len(seen), n-len(gone))
+		}
+		for id, times := range seen {
+			if times != 1 {
+				t.Errorf("group %s walked %d times", id, times)
+			}
+		}
+		for _, id := range gone {
+			if seen[id] > 0 {
+				t.Errorf("walked gone group %s", id)
+			}
+		}
+		stop := errors.New("stop")
+		calls := 0
+		if err := ix.Walk(ctx, func(Group) error { calls++; return stop }); !errors.Is(err, stop) || calls != 1 {
+			t.Errorf("an error from fn: walk returned %v after %d calls", err, calls)
+		}
+	})
+}

@@ -122,9 +122,18 @@ func TestSyncAgainstSandbox(t *testing.T) {
 
 		// 253 groups, 100 a page: 3 list calls and 3 detail calls.
 		lim := rate.NewLimiter(rate.Every(time.Hour), 6) // exactly the calls expected; a 7th would wait an hour
-		rep, err := Sync(ctx, client.Groups, ix, SyncOptions{Limiter: lim, PageSize: 100})
+		var told []SyncReport
+		rep, err := Sync(ctx, client.Groups, ix, SyncOptions{Limiter: lim, PageSize: 100, Progress: func(r SyncReport) { told = append(told, r) }})
 		if err != nil {
 			t.Fatal(err)
+		}
+		// Told after each page: groups and calls so far.
+		var progress [][2]int
+		for _, r := range told {
+			progress = append(progress, [2]int{r.Groups, r.Calls})
+		}
+		if want := [][2]int{{100, 2}, {200, 4}, {253, 6}}; !slices.Equal(progress, want) {
+			t.Errorf("progress (groups, calls) told %v, want %v", progress, want)
 		}
 		if rep.Calls != 6 || counter.lists != 3 || len(counter.details) != 3 || rep.Groups != 253 || rep.Gone != 0 {
 			t.Errorf("first pass: %+v, %d list and %v detail calls; want 6 calls (3 list, 3 detail), 253 groups, 0 gone",

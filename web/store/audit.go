@@ -50,6 +50,7 @@ const (
 	ActionLogout                = "sign_out"
 	ActionReportStart           = "start_report"
 	ActionReportCancel          = "cancel_report"
+	ActionIndexRefresh          = "refresh_search_index"
 	// Moderation: one record per affected user (AuditSummary.User), or
 	// one per group for the group-wide switches and the announcement.
 	ActionBlock           = "block"
@@ -76,7 +77,7 @@ const (
 var AuditActions = []string{
 	ActionGroupCreate, ActionGroupUpdate, ActionGroupDelete,
 	ActionAccountCreate, ActionAccountRole, ActionAccountPassword, ActionAccountPasswordChange, ActionAccountDisable, ActionAccountEnable,
-	ActionLogin, ActionLogout, ActionReportStart, ActionReportCancel,
+	ActionLogin, ActionLogout, ActionReportStart, ActionReportCancel, ActionIndexRefresh,
 	ActionBlock, ActionUnblock, ActionAllow, ActionDisallow,
 	ActionMuteAll, ActionUnmuteAll, ActionGroupDisable, ActionGroupEnable, ActionSetAnnouncement,
 	ActionMemberAdd, ActionMemberRemove, ActionAdminAdd, ActionAdminRemove, ActionOwnerTransfer, ActionMute, ActionUnmute,
@@ -87,6 +88,7 @@ const (
 	TargetGroup   = "group"
 	TargetAccount = "account"
 	TargetReport  = "report"
+	TargetIndex   = "search_index"
 )
 
 // Outcomes. A record without an outcome row is "unknown": the action was

@@ -217,6 +217,7 @@ func openPostgres(databaseURL string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("store: prepare the database at %s: %w", where, redact(err, secrets))
 	}
+	st.locks = openLocks(stdlib.OpenDB(*cfg))
 	return st, nil
 }
 

@@ -34,7 +34,8 @@ const sqliteBusyRetry = 5 * time.Second
 type Store struct {
 	db          *sql.DB
 	dialect     Dialect
-	databaseURL string // "" for SQLite
+	databaseURL string  // "" for SQLite
+	locks       *sql.DB // PostgreSQL: LockGroup's own pool; nil on SQLite
 }
 
 // sqliteMigrations are applied in order; PRAGMA user_version records how
@@ -223,7 +224,12 @@ func (st *Store) migrateSQLite(ctx context.Context) error {
 }
 
 // Close closes the database.
-func (st *Store) Close() error { return st.db.Close() }
+func (st *Store) Close() error {
+	if st.locks != nil {
+		st.locks.Close()
+	}
+	return st.db.Close()
+}
 
 // DB is the database handle, for what shares the dashboard database (the
 // job queue): on SQLite a second handle would compete for the one writer.
