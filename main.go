@@ -134,6 +134,7 @@ type serveConfig struct {
 	trustedProxies                  []*net.IPNet
 	pageTimeout                     time.Duration
 	agoraRateLimit                  float64 // calls/s the client allows itself; 0 = no client-side limit
+	jobRateShare                    float64 // part of agoraRateLimit bulk jobs may use
 	embedded                        bool
 }
 
@@ -156,6 +157,7 @@ func parseServeConfig(args []string) (serveConfig, error) {
 	trustedProxies := fs.String("trusted-proxies", envString("GROUPDESK_TRUSTED_PROXIES", ""), "reverse proxies whose X-Forwarded-For names the client, as comma-separated CIDR ranges or addresses; empty trusts none (GROUPDESK_TRUSTED_PROXIES)")
 	pageTimeout := fs.String("page-timeout", envString("GROUPDESK_PAGE_TIMEOUT", "15s"), "how long a page waits for Agora, retries included, before it says Agora is slow (GROUPDESK_PAGE_TIMEOUT)")
 	rateLimit := fs.String("agora-rate-limit", envString("AGORA_RATE_LIMIT", "100"), "Agora calls per second the dashboard allows itself (joined-groups lookups get half); 100 is Agora's default per-app limit, raise it if your plan allows more; 0 turns the client-side limit off (AGORA_RATE_LIMIT)")
+	jobShare := fs.String("job-rate-share", envString("GROUPDESK_JOB_RATE_SHARE", "0.5"), "share of AGORA_RATE_LIMIT that bulk jobs may use, between 0 and 1; moderators' pages keep the rest (GROUPDESK_JOB_RATE_SHARE)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -189,6 +191,11 @@ func parseServeConfig(args []string) (serveConfig, error) {
 		return c, fmt.Errorf("AGORA_RATE_LIMIT %q is not a number of calls per second: use e.g. 100, or 0 for no client-side limit", *rateLimit)
 	}
 	c.agoraRateLimit = rate
+	if share, err := strconv.ParseFloat(*jobShare, 64); err != nil || !(share > 0 && share <= 1) {
+		return c, fmt.Errorf("GROUPDESK_JOB_RATE_SHARE %q is not a share of the rate limit: use a number above 0 and at most 1, e.g. 0.5", *jobShare)
+	} else {
+		c.jobRateShare = share
+	}
 	c.embedded = c.agoraHost == ""
 	if c.embedded {
 		for name, v := range map[string]string{"AGORA_APP_ID": c.appID, "AGORA_APP_CERTIFICATE": c.appCertificate, "AGORA_APP_TOKEN": c.appToken} {
@@ -256,6 +263,8 @@ func runServe(ctx context.Context, args []string, logger *slog.Logger) error {
 		TrustedProxies: cfg.trustedProxies,
 		PageTimeout:    cfg.pageTimeout,
 		Metrics:        metrics,
+		AgoraRateLimit: cfg.agoraRateLimit,
+		JobRateShare:   cfg.jobRateShare,
 	}, client)
 	if err != nil {
 		return err

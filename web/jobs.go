@@ -22,6 +22,8 @@ func (s *Server) startJobs(groups groupReader) error {
 	}
 	s.reports = &membershipWorker{q: q, log: s.log, groups: groups, rate: reportCallsPerSecond}
 	jobs.Register(q, s.reports)
+	s.bulk = newBulkWorker(s)
+	jobs.Register(q, s.bulk)
 	if err := q.Start(ctx); err != nil {
 		q.Stop(ctx)
 		return err

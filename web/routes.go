@@ -48,6 +48,9 @@ func (s *Server) routes(e *echo.Echo) {
 	moderator.GET("/groups/:id/delete", s.groupDeleteConfirm, agoraCall)
 	moderator.POST("/groups/:id/delete", s.groupDelete, agoraCall)
 	viewer.GET("/users", s.userSearch, agoraCall)
+	viewer.GET("/users/:username", s.userPage, agoraCall)
+	moderator.POST("/users/:username/actions", s.userActions, agoraCall)
+	moderator.POST("/groups/bulk-delete", s.groupsBulkDelete, agoraCall)
 	viewer.GET("/users/:username/groups", s.userGroups, agoraCall)
 	viewer.GET("/users/:username/groups.csv", s.userGroupsCSV, agoraCall)
 
@@ -58,6 +61,13 @@ func (s *Server) routes(e *echo.Echo) {
 	viewer.GET("/reports/membership.csv", s.membershipReportCSV)
 	moderator.POST("/reports/membership", s.membershipReportStart)
 	moderator.POST("/reports/membership/cancel", s.membershipReportCancel)
+
+	// Bulk jobs: pages from the database; the work is the queue's.
+	viewer.GET("/jobs", s.jobList)
+	viewer.GET("/jobs/:id", s.jobPage)
+	viewer.GET("/jobs/:id/results.csv", s.jobResultsCSV)
+	moderator.POST("/jobs/:id/cancel", s.jobCancel)
+	moderator.POST("/jobs/:id/retry-failed", s.jobRetryFailed)
 
 	admin.GET("/accounts", s.accountList)
 	admin.POST("/accounts", s.accountCreate)

@@ -50,6 +50,7 @@ type Server struct {
 	now      func() time.Time
 	jobs     *jobs.Queue       // durable background work (web/jobs)
 	reports  *membershipWorker // the membership report's job kind
+	bulk     *bulkWorker       // bulk actions over many groups
 	tokens   formTokens        // the create form's one-time tokens
 	saving   groupLocks        // one save per group at a time (groupUpdate)
 

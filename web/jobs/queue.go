@@ -85,6 +85,8 @@ type Job struct {
 
 	// Output is what the worker recorded with river.RecordOutput.
 	Output json.RawMessage
+	// Args are the job's arguments as enqueued (JSON of its args struct).
+	Args json.RawMessage
 }
 
 // Opts are the options of Enqueue.
@@ -389,7 +391,7 @@ func (q *Queue) withProgress(ctx context.Context, rows []*rivertype.JobRow) ([]*
 		j := &Job{
 			ID: r.ID, Kind: r.Kind, StartedBy: meta.By, EndedBy: p.endedBy, Err: p.err, Attempt: r.Attempt,
 			Done: p.done, Failed: p.failed, Total: p.total, Calls: p.calls,
-			Created: r.CreatedAt, Output: r.Output(),
+			Created: r.CreatedAt, Output: r.Output(), Args: r.EncodedArgs,
 		}
 		if p.heartbeat > 0 {
 			j.Heartbeat = time.UnixMilli(p.heartbeat)

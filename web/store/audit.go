@@ -47,6 +47,14 @@ const (
 	ActionLogout          = "sign_out"
 	ActionReportStart     = "start_report"
 	ActionReportCancel    = "cancel_report"
+	// Bulk jobs: starting and canceling one, and one record per group a
+	// job acts on (group deletions use ActionGroupDelete), each with
+	// Summary.Job.
+	ActionJobStart   = "start_job"
+	ActionJobCancel  = "cancel_job"
+	ActionBulkRemove = "bulk_remove_member"
+	ActionBulkBlock  = "bulk_block_member"
+	ActionBulkMute   = "bulk_mute_member"
 )
 
 // AuditActions lists every action, in the order the filter offers them.
@@ -54,6 +62,7 @@ var AuditActions = []string{
 	ActionGroupCreate, ActionGroupUpdate, ActionGroupDelete,
 	ActionAccountCreate, ActionAccountRole, ActionAccountPassword, ActionAccountDisable, ActionAccountEnable,
 	ActionLogin, ActionLogout, ActionReportStart, ActionReportCancel,
+	ActionJobStart, ActionJobCancel, ActionBulkRemove, ActionBulkBlock, ActionBulkMute,
 }
 
 // Target types.
@@ -61,6 +70,8 @@ const (
 	TargetGroup   = "group"
 	TargetAccount = "account"
 	TargetReport  = "report"
+	TargetUser    = "user"
+	TargetJob     = "job"
 )
 
 // Outcomes. A record without an outcome row is "unknown": the action was
@@ -123,8 +134,13 @@ type AuditSummary struct {
 	// Account changes.
 	Role    Role `json:"role,omitempty"`
 	OldRole Role `json:"old_role,omitempty"`
-	// Reports: how far a canceled run got.
+	// Reports: how far a canceled run got. Jobs: how many groups.
 	Groups int `json:"groups,omitempty"`
+	// Bulk jobs: the job a record belongs to, the user acted on, and the
+	// block reason or mute duration the moderator gave.
+	Job    int64  `json:"job,omitempty"`
+	Member string `json:"member,omitempty"`
+	Reason string `json:"reason,omitempty"`
 }
 
 // AuditChange is one changed field of a group edit.
