@@ -29,7 +29,7 @@ func (s *Server) userPage(c echo.Context) error {
 	if err != nil || !validUsername(username) {
 		return newPageError(http.StatusNotFound, "error.user_not_found", c.Param("username"))
 	}
-	size := pageSize(c.QueryParam("pagesize"), joinedPageSizes, joinedCSVPageSize)
+	size := pageSize(c.QueryParam("pagesize"), joinedPageSizes, defaultJoinedPageSize)
 	num, err := strconv.Atoi(c.QueryParam("pagenum"))
 	if err != nil || num < 1 {
 		num = 1
