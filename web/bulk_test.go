@@ -594,3 +594,121 @@ func TestBulkJobResumesAfterRestart(t *testing.T) {
 		}
 	})
 }
+
+// TestJobPageWhileRunningAndCancel: a running job's page polls itself
+// (htmx every second, a meta refresh without JavaScript) and shows the
+// rate and the time left; Cancel stops it and the groups not reached stay
+// as they were.
+func TestJobPageWhileRunningAndCancel(t *testing.T) {
+	w := newBulkWorld(t, 30, 0, nil)
+	e := newEnv(t, withAPI(w.url)).login()
+	e.srv.bulk.configure(10, time.Millisecond, time.Minute) // 3 s for the job
+	id := e.startBulk(bulkArgs{Action: bulkMute, Username: bulkTarget, Groups: w.groups, MuteMs: 600_000, By: "admin"})
+	waitJob(t, e, id, "under way", func(j *jobs.Job) bool { return j.State == jobs.StateRunning && j.Done >= 2 })
+
+	p := e.get(jobPath(id))
+	wantStatus(t, p, http.StatusOK)
+	body := p.find("job-body")
+	if trigger, _ := body.Attr("hx-trigger"); trigger != "every 1s" {
+		t.Errorf("running job: hx-trigger %q, want every 1s", trigger)
+	}
+	if !strings.Contains(p.body, `<noscript><meta http-equiv="refresh"`) {
+		t.Error("running job: no meta refresh for browsers without JavaScript")
+	}
+	if p.text("job-rate") == "" || p.text("job-left") == "" {
+		t.Errorf("running job: rate %q, time left %q", p.text("job-rate"), p.text("job-left"))
+	}
+	if p.find("job-cancel").Length() != 1 {
+		t.Error("running job: no Cancel button")
+	}
+	if got := p.text("job-title"); got != "Mute spam.user in 30 groups" {
+		t.Errorf("title %q", got)
+	}
+	frag := e.get(jobPath(id), "HX-Request", "true")
+	if strings.Contains(frag.body, "<html") || frag.find("job-body").Length() != 1 {
+		t.Error("the htmx poll does not answer the fragment alone")
+	}
+
+	c := e.post(jobPath(id)+"/cancel", nil)
+	wantStatus(t, c, http.StatusSeeOther)
+	j := waitJobEnd(t, e, id)
+	if j.State != jobs.StateCanceled || j.EndedBy != "admin" || j.Done >= 30 {
+		t.Fatalf("after Cancel: %+v", j)
+	}
+	page := e.get(jobPath(id))
+	if !strings.Contains(page.text("job-canceled"), "admin") || page.find("job-cancel").Length() != 0 {
+		t.Errorf("canceled job page: %q, cancel buttons %d", page.text("job-canceled"), page.find("job-cancel").Length())
+	}
+	if _, ok := page.find("job-body").Attr("hx-trigger"); ok || strings.Contains(page.body, `http-equiv="refresh"`) {
+		t.Error("an ended job's page still polls")
+	}
+	rows := jobCSV(t, e, id)
+	if len(rows) >= 30 || len(rows) < 2 {
+		t.Errorf("%d groups recorded for a job canceled part way", len(rows))
+	}
+	// Every group recorded is muted; at most one more (its call was cut
+	// off by the cancel after Agora acted) is muted without a record.
+	unrecorded := 0
+	for _, g := range w.groups {
+		list, _, err := w.client.Members.ListMuted(context.Background(), g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, recorded := rows[g]
+		switch {
+		case len(list) > 0 && !recorded:
+			unrecorded++
+		case len(list) == 0 && recorded:
+			t.Errorf("group %s recorded but not muted", g)
+		}
+	}
+	if unrecorded > 1 {
+		t.Errorf("%d groups muted without a record, want at most the one in flight", unrecorded)
+	}
+	entries, err := e.srv.st.AuditPage(context.Background(), store.AuditFilter{Action: store.ActionJobCancel})
+	if err != nil || len(entries) != 1 || entries[0].Summary.Job != id {
+		t.Errorf("cancel audit: %+v, %v", entries, err)
+	}
+	// Canceling an ended job says so.
+	again := e.follow(e.post(jobPath(id)+"/cancel", nil))
+	if !strings.Contains(again.text("flash"), "already ended") {
+		t.Errorf("second cancel: flash %q", again.text("flash"))
+	}
+}
+
+func TestJobPagesNotFound(t *testing.T) {
+	e := newEnv(t).login()
+	e.srv.reports.configure(nil, 0)
+	report, _, err := e.srv.jobs.Enqueue(context.Background(), membershipReportArgs{StartedBy: "admin"}, jobs.Opts{By: "admin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/jobs/999999", "/jobs/abc", jobPath(report.ID), jobPath(report.ID) + "/results.csv"} {
+		if p := e.get(path); p.StatusCode != http.StatusNotFound {
+			t.Errorf("GET %s: %d, want 404", path, p.StatusCode)
+		}
+	}
+}
+
+func TestJobPace(t *testing.T) {
+	for _, tc := range []struct {
+		limit, share, want float64
+	}{
+		{100, 0, 50}, // the default share: half
+		{100, 0.25, 25},
+		{300, 1, 300},
+		{0, 0.5, 0}, // no client-side limit: jobs unpaced too
+	} {
+		cfg := Config{AgoraRateLimit: tc.limit, JobRateShare: tc.share}
+		if got := cfg.jobCallsPerSecond(); got != tc.want {
+			t.Errorf("limit %g share %g: %g calls/s, want %g", tc.limit, tc.share, got, tc.want)
+		}
+	}
+	e := newEnv(t, withConfig(func(c *Config) { c.AgoraRateLimit, c.JobRateShare = 80, 0.5 }))
+	if e.srv.bulk.limiter == nil || float64(e.srv.bulk.limiter.Limit()) != 40 || e.srv.bulk.limiter.Burst() != 1 {
+		t.Errorf("the jobs' limiter: %+v, want 40 calls/s without burst", e.srv.bulk.limiter)
+	}
+	if err := (Config{DataDir: "x", Mode: ModeSandbox, JobRateShare: 2}).Validate(); err == nil || !strings.Contains(err.Error(), "GROUPDESK_JOB_RATE_SHARE") {
+		t.Errorf("share 2: %v", err)
+	}
+}

@@ -219,10 +219,12 @@ func (r *bulkRun) chunk(ctx context.Context, ids []string) error {
 		} else {
 			r.progress.Done++
 		}
-		if err := jobs.RecordItem(ctx, id, outcome, note.encode()); err != nil {
+		// A group done just as the job is canceled is still recorded.
+		rctx := context.WithoutCancel(ctx)
+		if err := jobs.RecordItem(rctx, id, outcome, note.encode()); err != nil {
 			return err
 		}
-		if err := jobs.SetProgress(ctx, r.progress); err != nil {
+		if err := jobs.SetProgress(rctx, r.progress); err != nil {
 			return err
 		}
 	}
@@ -287,7 +289,7 @@ func (r *bulkRun) item(ctx context.Context, groupID string, details map[string]*
 		}
 		return err
 	})
-	if ctx.Err() != nil {
+	if ctx.Err() != nil && callErr != nil {
 		// The record stays without an outcome ("unknown"): the call may
 		// or may not have been made. A resumed job does the group again.
 		return itemNote{}, ctx.Err()
