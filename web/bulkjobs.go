@@ -10,9 +10,11 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/riverqueue/river"
+	"golang.org/x/sync/errgroup"
 	"golang.org/x/time/rate"
 
 	"groupdesk/agora"
@@ -111,6 +113,7 @@ const (
 // limiter, so together they stay under their share of the rate limit.
 type bulkWorker struct {
 	river.WorkerDefaults[bulkArgs]
+	q      *jobs.Queue
 	st     *store.Store
 	groups groupService
 	mod    moderationService
@@ -123,8 +126,8 @@ type bulkWorker struct {
 	retryFor  time.Duration
 }
 
-func newBulkWorker(s *Server) *bulkWorker {
-	w := &bulkWorker{st: s.st, groups: s.groups, mod: s.mod, log: s.log, now: s.now,
+func newBulkWorker(s *Server, q *jobs.Queue) *bulkWorker {
+	w := &bulkWorker{q: q, st: s.st, groups: s.groups, mod: s.mod, log: s.log, now: s.now,
 		retryBase: bulkRetryBase, retryFor: bulkRetryFor}
 	if perSecond := s.cfg.jobCallsPerSecond(); perSecond > 0 {
 		w.limiter = rate.NewLimiter(rate.Limit(perSecond), 1)
@@ -152,18 +155,44 @@ type bulkRun struct {
 	limiter  *rate.Limiter
 	base     time.Duration
 	retryFor time.Duration
+	calls    atomic.Int64
+
+	mu       sync.Mutex
 	progress jobs.Progress
+	told     time.Time // when the progress row was last written
 }
+
+// bulkParallel is how many groups a job has in flight at once: the
+// limiter sets the pace, and a few in flight keep the database writes of
+// one group (audit record and outcome, item) from slowing it below that.
+const bulkParallel = 4
+
+// bulkProgressEvery is how often the progress row is written while the
+// job runs (the pages poll it every second).
+const bulkProgressEvery = 250 * time.Millisecond
 
 func (w *bulkWorker) Work(ctx context.Context, job *river.Job[bulkArgs]) error {
 	w.mu.Lock()
 	r := &bulkRun{w: w, args: job.Args, jobID: job.ID, limiter: w.limiter, base: w.retryBase, retryFor: w.retryFor}
 	w.mu.Unlock()
-	r.progress.Total = int64(len(r.args.Groups))
-	if err := jobs.SetProgress(ctx, r.progress); err != nil {
+	// Groups an earlier attempt finished (before a restart) are skipped.
+	done, err := w.doneItems(ctx, job.ID)
+	if err != nil {
 		return err
 	}
-	for chunk := range slices.Chunk(r.args.Groups, agora.MaxIDsPerDetail) {
+	var todo []string
+	for _, id := range r.args.Groups {
+		if done[id] {
+			r.progress.Done++
+		} else {
+			todo = append(todo, id)
+		}
+	}
+	r.progress.Total = int64(len(r.args.Groups))
+	if err := r.tell(ctx, true); err != nil {
+		return err
+	}
+	for chunk := range slices.Chunk(todo, agora.MaxIDsPerDetail) {
 		if err := r.chunk(ctx, chunk); err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err() // canceled (River records it) or stopping (River resumes it)
@@ -171,30 +200,37 @@ func (w *bulkWorker) Work(ctx context.Context, job *river.Job[bulkArgs]) error {
 			return err
 		}
 	}
-	return nil
+	return r.tell(context.WithoutCancel(ctx), true)
 }
 
-// chunk does up to 100 groups: those an earlier attempt finished are
-// counted and skipped; for deletions one detail read covers the rest.
-func (r *bulkRun) chunk(ctx context.Context, ids []string) error {
-	var todo []string
-	for _, id := range ids {
-		done, err := jobs.ItemDone(ctx, id)
+// doneItems is the set of groups the job finished in earlier attempts.
+func (w *bulkWorker) doneItems(ctx context.Context, id int64) (map[string]bool, error) {
+	done := map[string]bool{}
+	after := ""
+	for {
+		items, err := w.q.ItemsAfter(ctx, id, jobs.ItemOK, after, jobCSVChunk)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if done {
-			r.progress.Done++
-			continue
+		for _, it := range items {
+			done[it.Key] = true
 		}
-		todo = append(todo, id)
+		if len(items) < jobCSVChunk {
+			return done, nil
+		}
+		after = items[len(items)-1].Key
 	}
+}
+
+// chunk does up to 100 groups, bulkParallel at a time; for deletions one
+// detail read covers them.
+func (r *bulkRun) chunk(ctx context.Context, ids []string) error {
 	var details map[string]*agora.Group
-	if r.args.deletes() && len(todo) > 0 {
+	if r.args.deletes() {
 		var groups []*agora.Group
 		err := r.call(ctx, func(ctx context.Context) (err error) {
-			groups, _, err = r.w.groups.GetWithoutMembers(ctx, todo...)
-			if missing(err) && len(todo) == 1 {
+			groups, _, err = r.w.groups.GetWithoutMembers(ctx, ids...)
+			if missing(err) && len(ids) == 1 {
 				return nil // the one group is gone
 			}
 			return err
@@ -207,28 +243,53 @@ func (r *bulkRun) chunk(ctx context.Context, ids []string) error {
 			details[g.ID] = g
 		}
 	}
-	for _, id := range todo {
-		note, err := r.item(ctx, id, details)
-		if err != nil {
-			return err
-		}
-		outcome := jobs.ItemOK
-		if note.Status == itemFailed {
-			outcome = jobs.ItemFailed
-			r.progress.Failed++
-		} else {
-			r.progress.Done++
-		}
-		// A group done just as the job is canceled is still recorded.
-		rctx := context.WithoutCancel(ctx)
-		if err := jobs.RecordItem(rctx, id, outcome, note.encode()); err != nil {
-			return err
-		}
-		if err := jobs.SetProgress(rctx, r.progress); err != nil {
-			return err
-		}
+	eg, ectx := errgroup.WithContext(ctx)
+	eg.SetLimit(bulkParallel)
+	for _, id := range ids {
+		eg.Go(func() error {
+			note, err := r.item(ectx, id, details)
+			if err != nil {
+				return err
+			}
+			return r.record(ectx, id, note)
+		})
 	}
-	return nil
+	return eg.Wait()
+}
+
+// record keeps a group's outcome and counts it.
+func (r *bulkRun) record(ctx context.Context, id string, note itemNote) error {
+	outcome := jobs.ItemOK
+	if note.Status == itemFailed {
+		outcome = jobs.ItemFailed
+	}
+	// A group done just as the job is canceled is still recorded.
+	rctx := context.WithoutCancel(ctx)
+	if err := jobs.RecordItem(rctx, id, outcome, note.encode()); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	if outcome == jobs.ItemOK {
+		r.progress.Done++
+	} else {
+		r.progress.Failed++
+	}
+	r.mu.Unlock()
+	return r.tell(rctx, false)
+}
+
+// tell writes the progress row, at most every bulkProgressEvery unless
+// now.
+func (r *bulkRun) tell(ctx context.Context, now bool) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !now && time.Since(r.told) < bulkProgressEvery {
+		return nil
+	}
+	r.told = time.Now()
+	p := r.progress
+	p.Calls = r.calls.Load()
+	return jobs.SetProgress(ctx, p)
 }
 
 // item does the action to one group and records it in the audit log.
@@ -358,7 +419,7 @@ func (r *bulkRun) call(ctx context.Context, fn func(context.Context) error) erro
 				return err
 			}
 		}
-		r.progress.Calls++
+		r.calls.Add(1)
 		err := fn(ctx)
 		if err == nil || !transient(err) || ctx.Err() != nil || time.Since(start) >= r.retryFor {
 			return err

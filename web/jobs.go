@@ -22,7 +22,7 @@ func (s *Server) startJobs(groups groupReader) error {
 	}
 	s.reports = &membershipWorker{q: q, log: s.log, groups: groups, rate: reportCallsPerSecond}
 	jobs.Register(q, s.reports)
-	s.bulk = newBulkWorker(s)
+	s.bulk = newBulkWorker(s, q)
 	jobs.Register(q, s.bulk)
 	if err := q.Start(ctx); err != nil {
 		q.Stop(ctx)
