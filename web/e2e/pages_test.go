@@ -50,6 +50,8 @@ func demoPages(t *testing.T) []pageUnderTest {
 		{name: "group-edit", path: group + "/edit"},
 		{name: "group-delete", path: group + "/delete"},
 		{name: "user-groups", path: "/users/" + g.Owner + "/groups"},
+		{name: "user", path: "/users/spammer"},
+		{name: "jobs", path: "/jobs"},
 		{name: "audit", path: "/audit"},
 		{name: "accounts", path: "/accounts"},
 		{name: "report", path: "/reports/membership"},
