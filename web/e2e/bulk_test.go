@@ -4,11 +4,14 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"groupdesk/agora"
 )
 
 // 12. Clean up after a spammer: open a user in 30 groups, select all of
@@ -87,6 +90,64 @@ func TestBulkBlockFromUserPage(t *testing.T) {
 			if a.Username == user {
 				t.Errorf("group %s: %s is still a member after the block", id, user)
 			}
+		}
+	}
+}
+
+// 12b. The same without JavaScript: the confirmation is a page, the job's
+// page reloads itself (a meta refresh) until the job ends.
+func TestBulkRemoveWithoutJavaScript(t *testing.T) {
+	tb := newTab(t, withoutJavaScript())
+	user := strings.ReplaceAll(strings.ToLower(unique("e2e.nojs")), " ", ".")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := stack.sb.CreateUsers(ctx, user); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for i := range 3 {
+		ids = append(ids, newGroup(t, fmt.Sprintf("E2E nojs %d", i), "carol", 50, user))
+	}
+	tb.login()
+	tb.open("/users/" + user)
+	tb.do(
+		chromedp.Click(chromedp.CSS(`[data-testid="select-group"][value="`+ids[0]+`"]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid="select-group"][value="`+ids[2]+`"]`)),
+	)
+	resp := tb.follow(tid("bulk-review")) // "remove" is the first action
+	if resp.Status != 200 || tb.count(`[data-testid="bulk-page"]`) != 1 {
+		t.Fatalf("review without JavaScript: status %d at %s, want the confirmation page", resp.Status, tb.url())
+	}
+	if got := tb.text(tid("bulk-description")); !strings.Contains(got, "removed from 2 groups") {
+		t.Errorf("confirmation says %q", got)
+	}
+	tb.screenshot("12b-bulk-page-nojs")
+	resp = tb.follow(tid("bulk-confirm"))
+	if resp.Status != 200 || !strings.HasPrefix(tb.url().Path, "/jobs/") {
+		t.Fatalf("confirm led to %s (status %d)", tb.url(), resp.Status)
+	}
+	// The meta refresh reloads the page until the job has ended.
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		if s := tb.attrs(`[data-testid="job-body"]`, "data-state"); len(s) == 1 && s[0] == "done" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the job page did not reach done without JavaScript (%v)", tb.attrs(`[data-testid="job-body"]`, "data-state"))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if got := tb.text(tid("job-done")); got != "2" {
+		t.Errorf("done %q, want 2", got)
+	}
+	for i, id := range ids {
+		g, err := getGroup(t, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := slices.ContainsFunc(g.Affiliations, func(a agora.Affiliation) bool { return a.Username == user })
+		if in != (i == 1) {
+			t.Errorf("group %d: member %v", i, in)
 		}
 	}
 }
