@@ -219,7 +219,7 @@ func auditSummaryLines(l views.Localizer, e *store.AuditEntry) []string {
 	case store.ActionReportCancel:
 		out = append(out, l.T("audit.summary.report", l.N("count.groups", sum.Groups)))
 	case store.ActionJobStart:
-		out = append(out, l.T("audit.summary.job_start", l.T("bulk.action."+sum.Reason), l.N("count.groups", sum.Groups)))
+		out = append(out, l.T("audit.summary.job_start", l.T("bulk.action."+sum.Bulk), l.N("count.groups", sum.Groups)))
 	case store.ActionBulkRemove:
 		out = append(out, l.T("audit.summary.bulk_member", sum.Member))
 	case store.ActionBulkBlock, store.ActionBulkMute:

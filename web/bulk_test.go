@@ -359,6 +359,15 @@ func TestBulkRemoveAll(t *testing.T) {
 		}
 	}
 
+	audit := e.get("/audit?action=" + store.ActionBulkRemove)
+	if rows := audit.find("audit-row"); rows.Length() != 15 || !strings.Contains(audit.text("audit-summary"), fmt.Sprintf("User spam.user Part of job %d", id)) {
+		t.Errorf("audit page: %d rows, summary %q", rows.Length(), audit.text("audit-summary"))
+	}
+	start := e.get("/audit?action=" + store.ActionJobStart)
+	if !strings.Contains(start.text("audit-summary"), "Remove from the groups: 15 groups") {
+		t.Errorf("job start record: %q", start.text("audit-summary"))
+	}
+
 	// Retry the failed: a new job over exactly the two owned groups.
 	e.rec.reset()
 	r := e.post(jobPath(id)+"/retry-failed", nil)

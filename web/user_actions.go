@@ -194,7 +194,8 @@ func (s *Server) startBulkJob(c echo.Context, args bulkArgs, groups []views.Bulk
 		target, targetType = "groups", store.TargetGroup
 	}
 	entry := s.newAuditEntry(c, store.ActionJobStart, targetType, target)
-	entry.Summary.Groups, entry.Summary.Reason = len(groups), args.Action
+	entry.Summary.Groups, entry.Summary.Bulk, entry.Summary.Member = len(groups), args.Action, args.Username
+	entry.Summary.Reason = args.Reason
 	if err := s.auditLocal(c, entry, nil); err != nil {
 		return err
 	}

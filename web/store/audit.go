@@ -136,9 +136,11 @@ type AuditSummary struct {
 	OldRole Role `json:"old_role,omitempty"`
 	// Reports: how far a canceled run got. Jobs: how many groups.
 	Groups int `json:"groups,omitempty"`
-	// Bulk jobs: the job a record belongs to, the user acted on, and the
-	// block reason or mute duration the moderator gave.
+	// Bulk jobs: the job a record belongs to, its action (on the start's
+	// record), the user acted on, and the block reason or mute duration
+	// the moderator gave.
 	Job    int64  `json:"job,omitempty"`
+	Bulk   string `json:"bulk,omitempty"`
 	Member string `json:"member,omitempty"`
 	Reason string `json:"reason,omitempty"`
 }
