@@ -432,11 +432,26 @@ func TestBulkFaults(t *testing.T) {
 				t.Errorf("%s: deleted group %v, left group %v: want already", action, rows[w.groups[1]], rows[w.groups[2]])
 			}
 		}
-		// The bulk delete skips the deleted group without a call.
+		// The bulk delete skips the deleted group without a call, and
+		// records that it did.
+		e.rec.reset()
 		id := e.startBulk(bulkArgs{Action: bulkDelete, Groups: w.groups, By: "admin"})
 		j := waitJobEnd(t, e, id)
 		if j.State != jobs.StateDone || j.Failed != 0 || j.Done != 4 {
 			t.Errorf("delete: job %+v", j)
+		}
+		if n := countCalls(e.upstreamCalls(), http.MethodDelete, "/chatgroups/"); n != 3 {
+			t.Errorf("delete: %d delete calls, want 3 (one group was gone)", n)
+		}
+		entries, err := e.srv.st.AuditPage(ctx, store.AuditFilter{Action: store.ActionGroupDelete})
+		if err != nil || len(entries) != 4 {
+			t.Fatalf("delete: %d audit records (%v), want 4", len(entries), err)
+		}
+		for _, en := range entries {
+			gone := en.Target == w.groups[1]
+			if en.Summary.Job != id || gone != (en.Outcome == store.OutcomeFailure) {
+				t.Errorf("delete audit %+v", en)
+			}
 		}
 	})
 	t.Run("429 for a while", func(t *testing.T) {

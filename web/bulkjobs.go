@@ -27,7 +27,8 @@ import (
 // report, or a user's owned groups). Its items are the groups, recorded
 // in job_items as they finish, so a job resumed after a restart (or on
 // another replica) skips the groups it already did; each group writes one
-// audit record carrying the job's id.
+// audit record carrying the job's id (a failure, with why, for a group the
+// job did not call Agora for).
 //
 // Calls: one per group (Agora has no call that acts on one user across
 // groups), plus for deletions one batched detail read per 100 groups for
@@ -304,13 +305,15 @@ func (r *bulkRun) item(ctx context.Context, groupID string, details map[string]*
 		entry.Summary.Member = ""
 		g := details[groupID]
 		if g == nil {
-			return itemNote{Status: itemAlready, Reason: agora.ReasonGroupNotFound}, nil
+			note := itemNote{Status: itemAlready, Reason: agora.ReasonGroupNotFound, Text: "the group no longer exists"}
+			return note, r.auditNoCall(ctx, entry, note)
 		}
 		members := memberCount(g)
 		entry.Summary.Name, entry.Summary.Owner, entry.Summary.Members, entry.Summary.MaxUsers = g.Name, g.Owner, &members, g.MaxUsers
 		if a.Action == bulkDeleteOwned && !strings.EqualFold(g.Owner, a.Username) {
 			// Ownership passed on since the moderator confirmed: not theirs to delete now.
-			return itemNote{Status: itemSkipped, Reason: agora.ReasonForbidden, Text: "owner is now " + g.Owner}, nil
+			note := itemNote{Status: itemSkipped, Reason: agora.ReasonForbidden, Text: "not deleted: the owner is now " + g.Owner}
+			return note, r.auditNoCall(ctx, entry, note)
 		}
 	}
 	switch a.Action {
@@ -373,6 +376,16 @@ func (r *bulkRun) item(ctx context.Context, groupID string, details map[string]*
 		return itemNote{}, fmt.Errorf("audit record %d: outcome not written: %w", recID, err)
 	}
 	return note, nil
+}
+
+// auditNoCall records a group the job did not call Agora for (it was
+// gone, or no longer the user's), so every group has its record.
+func (r *bulkRun) auditNoCall(ctx context.Context, entry store.AuditEntry, note itemNote) error {
+	entry.At = r.w.now()
+	if err := r.w.st.AppendAudit(context.WithoutCancel(ctx), entry, errors.New(note.Text)); err != nil {
+		return fmt.Errorf("%w: %w", store.ErrAuditUnavailable, err)
+	}
+	return nil
 }
 
 // bulkNote reads a call's answer: done, already so (the group or the
