@@ -57,6 +57,7 @@ assets-check:
 ## harness's short smoke version.
 bench:
 	GROUPDESK_BENCH=full $(GO) test ./web/perf/ -run TestBenchHarness -count=1 -timeout 10m -v
+	GROUPDESK_BENCH=full $(GO) test ./web/perf/ -run TestBulkJobBench -count=1 -timeout 10m -v
 	@$(GO) test ./agora/ ./views/ ./web/perf/ -run '^$$' -bench . -benchmem -count 1 -timeout 5m > bench-results/micro.txt; \
 	status=$$?; cat bench-results/micro.txt; exit $$status
 	@{ $(GO) test ./web/search/ -run '^$$' -bench Search100k -benchtime 200x -count 1 -timeout 15m && \

@@ -136,6 +136,7 @@ type serveConfig struct {
 	pageTimeout                     time.Duration
 	indexSyncEvery                  time.Duration // negative: no scheduled sync
 	agoraRateLimit                  float64       // calls/s the client allows itself; 0 = no client-side limit
+	jobRateShare                    float64       // part of agoraRateLimit bulk jobs may use
 	embedded                        bool
 }
 
@@ -159,6 +160,7 @@ func parseServeConfig(args []string) (serveConfig, error) {
 	pageTimeout := fs.String("page-timeout", envString("GROUPDESK_PAGE_TIMEOUT", "15s"), "how long a page waits for Agora, retries included, before it says Agora is slow (GROUPDESK_PAGE_TIMEOUT)")
 	indexSyncEvery := fs.String("index-sync-every", envString("GROUPDESK_INDEX_SYNC_EVERY", "15m"), "how often the group search index is synced with Agora in full, and at start unless a sync started within half of it; off syncs only when a moderator asks (GROUPDESK_INDEX_SYNC_EVERY)")
 	rateLimit := fs.String("agora-rate-limit", envString("AGORA_RATE_LIMIT", "100"), "Agora calls per second the dashboard allows itself (joined-groups lookups get half); 100 is Agora's default per-app limit, raise it if your plan allows more; 0 turns the client-side limit off (AGORA_RATE_LIMIT)")
+	jobShare := fs.String("job-rate-share", envString("GROUPDESK_JOB_RATE_SHARE", "0.5"), "share of AGORA_RATE_LIMIT that bulk jobs may use, between 0 and 1; moderators' pages keep the rest (GROUPDESK_JOB_RATE_SHARE)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -199,6 +201,11 @@ func parseServeConfig(args []string) (serveConfig, error) {
 		return c, fmt.Errorf("AGORA_RATE_LIMIT %q is not a number of calls per second: use e.g. 100, or 0 for no client-side limit", *rateLimit)
 	}
 	c.agoraRateLimit = rate
+	if share, err := strconv.ParseFloat(*jobShare, 64); err != nil || !(share > 0 && share <= 1) {
+		return c, fmt.Errorf("GROUPDESK_JOB_RATE_SHARE %q is not a share of the rate limit: use a number above 0 and at most 1, e.g. 0.5", *jobShare)
+	} else {
+		c.jobRateShare = share
+	}
 	c.embedded = c.agoraHost == ""
 	if c.embedded {
 		for name, v := range map[string]string{"AGORA_APP_ID": c.appID, "AGORA_APP_CERTIFICATE": c.appCertificate, "AGORA_APP_TOKEN": c.appToken} {
@@ -269,6 +276,8 @@ func runServe(ctx context.Context, args []string, logger *slog.Logger) error {
 		PageTimeout:    cfg.pageTimeout,
 		IndexSyncEvery: cfg.indexSyncEvery,
 		Metrics:        metrics,
+		AgoraRateLimit: cfg.agoraRateLimit,
+		JobRateShare:   cfg.jobRateShare,
 	}, client)
 	if err != nil {
 		return err

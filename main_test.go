@@ -146,6 +146,18 @@ func TestParseServeConfig(t *testing.T) {
 		}},
 		{name: "index sync under a minute refused", env: map[string]string{"GROUPDESK_INDEX_SYNC_EVERY": "5s"}, wantErr: "GROUPDESK_INDEX_SYNC_EVERY"},
 		{name: "bad index sync period names the setting", env: map[string]string{"GROUPDESK_INDEX_SYNC_EVERY": "often"}, wantErr: "GROUPDESK_INDEX_SYNC_EVERY"},
+		{name: "jobs take half the rate limit", check: func(t *testing.T, c serveConfig) {
+			if c.jobRateShare != 0.5 {
+				t.Errorf("jobRateShare = %v, want 0.5", c.jobRateShare)
+			}
+		}},
+		{name: "job share from the environment", env: map[string]string{"GROUPDESK_JOB_RATE_SHARE": "0.25"}, check: func(t *testing.T, c serveConfig) {
+			if c.jobRateShare != 0.25 {
+				t.Errorf("jobRateShare = %v, want 0.25", c.jobRateShare)
+			}
+		}},
+		{name: "job share above 1 refused", env: map[string]string{"GROUPDESK_JOB_RATE_SHARE": "1.5"}, wantErr: "GROUPDESK_JOB_RATE_SHARE"},
+		{name: "job share 0 refused", env: map[string]string{"GROUPDESK_JOB_RATE_SHARE": "0"}, wantErr: "GROUPDESK_JOB_RATE_SHARE"},
 		{name: "SQLite unless a database URL is set", check: func(t *testing.T, c serveConfig) {
 			if c.databaseURL != "" {
 				t.Errorf("databaseURL = %q", c.databaseURL)
@@ -165,7 +177,7 @@ func TestParseServeConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			for _, k := range []string{"GROUPDESK_ADDR", "GROUPDESK_DATA", "AGORA_HOST", "AGORA_ORG", "AGORA_APP", "AGORA_APP_ID", "AGORA_APP_CERTIFICATE", "AGORA_APP_TOKEN", "AGORA_RATE_LIMIT", "GROUPDESK_DATABASE_URL", "GROUPDESK_PAGE_TIMEOUT", "GROUPDESK_INDEX_SYNC_EVERY"} {
+			for _, k := range []string{"GROUPDESK_ADDR", "GROUPDESK_DATA", "AGORA_HOST", "AGORA_ORG", "AGORA_APP", "AGORA_APP_ID", "AGORA_APP_CERTIFICATE", "AGORA_APP_TOKEN", "AGORA_RATE_LIMIT", "GROUPDESK_DATABASE_URL", "GROUPDESK_PAGE_TIMEOUT", "GROUPDESK_INDEX_SYNC_EVERY", "GROUPDESK_JOB_RATE_SHARE"} {
 				t.Setenv(k, tt.env[k])
 			}
 			c, err := parseServeConfig(tt.args)

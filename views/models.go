@@ -227,6 +227,7 @@ type JoinedGroupRow struct {
 // UserGroups is the data of GET /users/{username}/groups.
 type UserGroups struct {
 	Username  string
+	PageURL   templ.SafeURL // the user's page, with the cross-group actions
 	Rows      []JoinedGroupRow
 	PageNum   int
 	PageSize  int

@@ -259,19 +259,29 @@ func auditSummaryLines(l views.Localizer, e *store.AuditEntry) []string {
 		out = append(out, l.T("audit.summary.owner", cmp.Or(sum.Owner, "?"), sum.User))
 	case store.ActionMemberAdd, store.ActionMemberRemove, store.ActionAdminAdd, store.ActionAdminRemove, store.ActionUnmute:
 		out = append(out, l.T("audit.summary.user", sum.User))
+	case store.ActionJobStart:
+		out = append(out, l.T("audit.summary.job_start", l.T("bulk.action."+sum.Bulk), l.N("count.groups", sum.Groups)))
+	case store.ActionBulkRemove:
+		out = append(out, l.T("audit.summary.bulk_member", sum.Member))
+	case store.ActionBulkBlock, store.ActionBulkMute:
+		out = append(out, l.T("audit.summary.bulk_member_why", sum.Member, sum.Reason))
 	}
-	// Moderation of a user (unless a case above said it): who, and for a block why and until when.
-	if sum.User != "" && len(out) == 0 {
+	// Moderation of a user, unless a case above said it: who, and for a
+	// block why and until when.
+	if len(out) == 0 && sum.User != "" {
 		out = append(out, l.T("audit.summary.user", sum.User))
+		if sum.Reason != "" {
+			out = append(out, l.T("audit.summary.block_reason", sum.Reason))
+		}
+		if !sum.Until.IsZero() {
+			out = append(out, l.T("audit.summary.block_until", sum.Until.UTC().Format(time.DateOnly)))
+		}
+		if sum.Expired {
+			out = append(out, l.T("audit.summary.block_expired"))
+		}
 	}
-	if sum.Reason != "" {
-		out = append(out, l.T("audit.summary.block_reason", sum.Reason))
-	}
-	if !sum.Until.IsZero() {
-		out = append(out, l.T("audit.summary.block_until", sum.Until.UTC().Format(time.DateOnly)))
-	}
-	if sum.Expired {
-		out = append(out, l.T("audit.summary.block_expired"))
+	if sum.Job > 0 {
+		out = append(out, l.T("audit.summary.job", sum.Job))
 	}
 	return out
 }

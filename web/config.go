@@ -45,6 +45,12 @@ type Config struct {
 	// started within half of it. Zero means 15 minutes; negative, never
 	// on a schedule (only when a moderator asks).
 	IndexSyncEvery time.Duration
+	// AgoraRateLimit is the Agora client's own limit in calls per second
+	// (AGORA_RATE_LIMIT; 0: none). JobRateShare (GROUPDESK_JOB_RATE_SHARE,
+	// in (0, 1]; 0 means 0.5) is the part of it bulk jobs may use, through
+	// a limiter of their own, so moderators' pages keep the rest.
+	AgoraRateLimit float64
+	JobRateShare   float64
 }
 
 // defaultIndexSyncEvery is IndexSyncEvery's default.
@@ -55,6 +61,16 @@ func (c Config) indexSyncEvery() time.Duration {
 		return defaultIndexSyncEvery
 	}
 	return c.IndexSyncEvery
+}
+
+// jobCallsPerSecond is the pace of bulk jobs; 0 when the client has no
+// limit either.
+func (c Config) jobCallsPerSecond() float64 {
+	share := c.JobRateShare
+	if share == 0 {
+		share = defaultJobRateShare
+	}
+	return c.AgoraRateLimit * share
 }
 
 // ParseTrustedProxies reads GROUPDESK_TRUSTED_PROXIES: comma-separated
@@ -118,6 +134,12 @@ func (c Config) Validate() error {
 	}
 	if c.PageTimeout < 0 {
 		return fmt.Errorf("web: PageTimeout is %s; use a positive duration such as 15s, or 0 for the default", c.PageTimeout)
+	}
+	if c.AgoraRateLimit < 0 {
+		return fmt.Errorf("web: AgoraRateLimit is %g; use calls per second, or 0 for no limit", c.AgoraRateLimit)
+	}
+	if c.JobRateShare < 0 || c.JobRateShare > 1 {
+		return fmt.Errorf("web: GROUPDESK_JOB_RATE_SHARE is %g; use a share of the rate limit between 0 and 1, such as 0.5", c.JobRateShare)
 	}
 	if c.MaxConcurrentPages < 0 {
 		return fmt.Errorf("web: MaxConcurrentPages is %d; use a positive number, or 0 for 4 × GOMAXPROCS", c.MaxConcurrentPages)

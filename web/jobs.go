@@ -32,6 +32,8 @@ func (s *Server) startJobs(groups groupService) error {
 	if s.mod != nil {
 		s.registerUnblockSweep(q)
 	}
+	s.bulk = newBulkWorker(s, q)
+	jobs.Register(q, s.bulk)
 	if err := q.Start(ctx); err != nil {
 		q.Stop(ctx)
 		return err

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -70,6 +71,7 @@ func TestRoleMatrix(t *testing.T) {
 	e.addAccount("target.account", store.RoleViewer)
 	e.login()
 	id, _ := newTestGroup(t, e)
+	job := strconv.FormatInt(e.startBulk(bulkArgs{Action: bulkRemove, Username: "nobody", By: "admin"}), 10)
 
 	invalidGroup := url.Values{"groupname": {""}, "owner": {""}, "maxusers": {"0"}}
 	routes := []matrixRoute{
@@ -116,6 +118,14 @@ func TestRoleMatrix(t *testing.T) {
 		{method: "POST", path: "/groups/:id/allow", min: store.RoleModerator, target: "/groups/" + id + "/allow", form: url.Values{"username": {"bob"}}, ok: 303},
 		{method: "POST", path: "/groups/:id/allow/remove", min: store.RoleModerator, target: "/groups/" + id + "/allow/remove", form: url.Values{"username": {"bob"}}, ok: 303},
 		{method: "GET", path: "/users", min: store.RoleViewer, target: "/users?username=alice", ok: 303},
+		{method: "GET", path: "/users/:username", min: store.RoleViewer, target: "/users/alice", ok: 200},
+		{method: "POST", path: "/users/:username/actions", min: store.RoleModerator, target: "/users/alice/actions", ok: 422},
+		{method: "POST", path: "/groups/bulk-delete", min: store.RoleModerator, target: "/groups/bulk-delete", ok: 422},
+		{method: "GET", path: "/jobs", min: store.RoleViewer, target: "/jobs", ok: 200},
+		{method: "GET", path: "/jobs/:id", min: store.RoleViewer, target: "/jobs/" + job, ok: 200},
+		{method: "GET", path: "/jobs/:id/results.csv", min: store.RoleViewer, target: "/jobs/" + job + "/results.csv", ok: 200},
+		{method: "POST", path: "/jobs/:id/cancel", min: store.RoleModerator, target: "/jobs/" + job + "/cancel", ok: 303},
+		{method: "POST", path: "/jobs/:id/retry-failed", min: store.RoleModerator, target: "/jobs/" + job + "/retry-failed", ok: 303},
 		{method: "GET", path: "/users/:username/groups", min: store.RoleViewer, target: "/users/alice/groups", ok: 200},
 		{method: "GET", path: "/users/:username/groups.csv", min: store.RoleViewer, target: "/users/alice/groups.csv", ok: 200},
 		{method: "GET", path: "/account", min: store.RoleViewer, target: "/account", ok: 200},

@@ -69,6 +69,9 @@ func (s *Server) routes(e *echo.Echo) {
 	moderator.POST("/groups/:id/allow", s.groupAllow, agoraCall)
 	moderator.POST("/groups/:id/allow/remove", s.groupDisallow, agoraCall)
 	viewer.GET("/users", s.userSearch, agoraCall)
+	viewer.GET("/users/:username", s.userPage, agoraCall)
+	moderator.POST("/users/:username/actions", s.userActions, agoraCall)
+	moderator.POST("/groups/bulk-delete", s.groupsBulkDelete, agoraCall)
 	viewer.GET("/users/:username/groups", s.userGroups, agoraCall)
 	viewer.GET("/users/:username/groups.csv", s.userGroupsCSV, agoraCall)
 
@@ -84,6 +87,13 @@ func (s *Server) routes(e *echo.Echo) {
 	viewer.GET("/reports/membership.csv", s.membershipReportCSV)
 	moderator.POST("/reports/membership", s.membershipReportStart)
 	moderator.POST("/reports/membership/cancel", s.membershipReportCancel)
+
+	// Bulk jobs: pages from the database; the work is the queue's.
+	viewer.GET("/jobs", s.jobList)
+	viewer.GET("/jobs/:id", s.jobPage)
+	viewer.GET("/jobs/:id/results.csv", s.jobResultsCSV)
+	moderator.POST("/jobs/:id/cancel", s.jobCancel)
+	moderator.POST("/jobs/:id/retry-failed", s.jobRetryFailed)
 
 	admin.GET("/accounts", s.accountList)
 	admin.POST("/accounts", s.accountCreate)

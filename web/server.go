@@ -51,6 +51,7 @@ type Server struct {
 	jobs      *jobs.Queue       // durable background work (web/jobs)
 	reports   *membershipWorker // the membership report's job kind
 	indexSync *indexSyncWorker  // the search index's full sync job kind
+	bulk      *bulkWorker       // bulk actions over many groups
 	tokens    formTokens        // the create form's one-time tokens
 	saving    groupLocks        // one save per group at a time (groupUpdate)
 

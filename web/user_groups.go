@@ -31,7 +31,7 @@ func (s *Server) userSearch(c echo.Context) error {
 		setFlash(session(c), views.FlashError, msg)
 		return c.Redirect(http.StatusSeeOther, "/groups")
 	}
-	return c.Redirect(http.StatusSeeOther, userGroupsPath(username))
+	return c.Redirect(http.StatusSeeOther, userPath(username))
 }
 
 // userGroups is GET /users/{username}/groups: one page of the groups the
@@ -61,6 +61,7 @@ func (s *Server) userGroups(c echo.Context) error {
 		PageSize:  size,
 		PageSizes: joinedPageSizes,
 		Action:    userGroupsURL(username),
+		PageURL:   templ.SafeURL(userPath(username)),
 	}
 	for _, g := range groups {
 		d.Rows = append(d.Rows, views.JoinedGroupRow{ID: g.ID, Name: g.Name, URL: groupURL(g.ID)})

@@ -88,7 +88,7 @@ func TestUserSearchRedirects(t *testing.T) {
 	e := newEnv(t).login()
 	p := e.get("/users?username=+alice+")
 	wantStatus(t, p, http.StatusSeeOther)
-	if got := p.Header.Get("Location"); got != "/users/alice/groups" {
+	if got := p.Header.Get("Location"); got != "/users/alice" {
 		t.Fatalf("Location = %q", got)
 	}
 	if got := e.follow(e.get("/users?username=")).text("flash"); got != "Enter a username to find their groups." {

@@ -706,11 +706,11 @@ func TestUserGroupsLookup(t *testing.T) {
 
 	tb.do(chromedp.SendKeys(tid("user-lookup"), "alice"))
 	resp := tb.follow(tid("user-lookup-submit"))
-	if resp.Status != 200 || tb.url().Path != "/users/alice/groups" {
+	if resp.Status != 200 || tb.url().Path != "/users/alice" {
 		t.Fatalf("lookup of alice led to %s (status %d)", tb.url(), resp.Status)
 	}
-	if got := tb.text(tid("user-groups-title")); got != "Groups of alice" {
-		t.Errorf("title %q, want Groups of alice", got)
+	if got := tb.text(tid("user-title")); got != "User alice" {
+		t.Errorf("title %q, want User alice", got)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

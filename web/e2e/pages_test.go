@@ -55,6 +55,8 @@ func demoPages(t *testing.T) []pageUnderTest {
 		{name: "group-announcement", path: group + "/announcement"},
 		{name: "group-history", path: group + "/history"},
 		{name: "user-groups", path: "/users/" + g.Owner + "/groups"},
+		{name: "user", path: "/users/spammer"},
+		{name: "jobs", path: "/jobs"},
 		{name: "audit", path: "/audit"},
 		{name: "accounts", path: "/accounts"},
 		{name: "account-disable", path: "/accounts/admin/disable"},

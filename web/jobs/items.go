@@ -50,8 +50,13 @@ func ItemDone(ctx context.Context, key string) (bool, error) {
 // Items returns a job's item outcomes ("" for all), in key order, at most
 // limit.
 func (q *Queue) Items(ctx context.Context, id int64, outcome string, limit int) ([]Item, error) {
+	return q.ItemsAfter(ctx, id, outcome, "", limit)
+}
+
+// ItemsAfter is Items from the first key after after: the next page.
+func (q *Queue) ItemsAfter(ctx context.Context, id int64, outcome, after string, limit int) ([]Item, error) {
 	rows, err := q.db.QueryContext(ctx, q.rebind(`SELECT item, outcome, reason, at FROM job_items
-		WHERE job_id = ? AND (? = '' OR outcome = ?) ORDER BY item LIMIT ?`), id, outcome, outcome, limit)
+		WHERE job_id = ? AND (? = '' OR outcome = ?) AND item > ? ORDER BY item LIMIT ?`), id, outcome, outcome, after, limit)
 	if err != nil {
 		return nil, err
 	}

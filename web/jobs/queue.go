@@ -31,6 +31,9 @@ const (
 	rescueStuckJobsAfter = 24 * time.Hour
 	// A finished job (and the report it recorded) is kept this long.
 	finishedRetention = 30 * 24 * time.Hour
+	// fetchPollInterval is how soon a queued job starts without a
+	// notification (River's default is 1 s).
+	fetchPollInterval = 200 * time.Millisecond
 	// pgMaxConns is River's pool per replica, beside the store's 10.
 	pgMaxConns = 4
 )
@@ -85,6 +88,8 @@ type Job struct {
 
 	// Output is what the worker recorded with river.RecordOutput.
 	Output json.RawMessage
+	// Args are the job's arguments as enqueued (JSON of its args struct).
+	Args json.RawMessage
 }
 
 // Opts are the options of Enqueue.
@@ -194,12 +199,15 @@ func (q *Queue) AddPeriodic(every time.Duration, args river.JobArgs, opts Opts) 
 // interrupted jobs now and every StaleAfter/2.
 func (q *Queue) Start(ctx context.Context) error {
 	rc := &river.Config{
-		Logger:                      slog.New(quiet{q.log.Handler()}).With("component", "river"),
-		Queues:                      map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: q.cfg.Workers}},
-		Workers:                     q.workers,
-		Middleware:                  []rivertype.Middleware{&heartbeat{q: q}},
-		PeriodicJobs:                q.periodic,
-		JobTimeout:                  -1, // liveness is the heartbeat's; a report may run for hours
+		Logger:       slog.New(quiet{q.log.Handler()}).With("component", "river"),
+		Queues:       map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: q.cfg.Workers}},
+		Workers:      q.workers,
+		Middleware:   []rivertype.Middleware{&heartbeat{q: q}},
+		PeriodicJobs: q.periodic,
+		JobTimeout:   -1, // liveness is the heartbeat's; a report may run for hours
+		// SQLite has no LISTEN/NOTIFY: a job a moderator just started
+		// waits for the next poll, so poll often (one small query).
+		FetchPollInterval:           fetchPollInterval,
 		RescueStuckJobsAfter:        rescueStuckJobsAfter,
 		CompletedJobRetentionPeriod: finishedRetention,
 		CancelledJobRetentionPeriod: finishedRetention,
@@ -389,7 +397,7 @@ func (q *Queue) withProgress(ctx context.Context, rows []*rivertype.JobRow) ([]*
 		j := &Job{
 			ID: r.ID, Kind: r.Kind, StartedBy: meta.By, EndedBy: p.endedBy, Err: p.err, Attempt: r.Attempt,
 			Done: p.done, Failed: p.failed, Total: p.total, Calls: p.calls,
-			Created: r.CreatedAt, Output: r.Output(),
+			Created: r.CreatedAt, Output: r.Output(), Args: r.EncodedArgs,
 		}
 		if p.heartbeat > 0 {
 			j.Heartbeat = time.UnixMilli(p.heartbeat)

@@ -42,7 +42,10 @@ type loadCommand struct {
 	Paths       []string      `json:"paths,omitempty"`
 	Concurrency int           `json:"concurrency,omitempty"`
 	Warmup      time.Duration `json:"warmup,omitempty"`
-	Duration    time.Duration `json:"duration,omitempty"`
+	// Interval > 0 paces each worker: a request starts at most every
+	// Interval (an open loop of page views rather than a closed loop).
+	Interval time.Duration `json:"interval,omitempty"`
+	Duration time.Duration `json:"duration,omitempty"`
 }
 
 // loadStats is the answer to a run.
@@ -195,7 +198,12 @@ func (lg *loadGen) run(cmd loadCommand) loadStats {
 			if len(sessions) > 0 {
 				cookie = sessions[w%len(sessions)]
 			}
+			next := time.Now()
 			for i := w; ; i++ {
+				if cmd.Interval > 0 {
+					time.Sleep(time.Until(next))
+					next = next.Add(cmd.Interval)
+				}
 				start := time.Now()
 				if !start.Before(stop) {
 					return

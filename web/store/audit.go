@@ -71,6 +71,14 @@ const (
 	ActionOwnerTransfer = "transfer_owner"
 	ActionMute          = "mute"
 	ActionUnmute        = "unmute"
+	// Bulk jobs: starting and canceling one, and one record per group a
+	// job acts on (group deletions use ActionGroupDelete), each with
+	// Summary.Job.
+	ActionJobStart   = "start_job"
+	ActionJobCancel  = "cancel_job"
+	ActionBulkRemove = "bulk_remove_member"
+	ActionBulkBlock  = "bulk_block_member"
+	ActionBulkMute   = "bulk_mute_member"
 )
 
 // AuditActions lists every action, in the order the filter offers them.
@@ -81,6 +89,7 @@ var AuditActions = []string{
 	ActionBlock, ActionUnblock, ActionAllow, ActionDisallow,
 	ActionMuteAll, ActionUnmuteAll, ActionGroupDisable, ActionGroupEnable, ActionSetAnnouncement,
 	ActionMemberAdd, ActionMemberRemove, ActionAdminAdd, ActionAdminRemove, ActionOwnerTransfer, ActionMute, ActionUnmute,
+	ActionJobStart, ActionJobCancel, ActionBulkRemove, ActionBulkBlock, ActionBulkMute,
 }
 
 // Target types.
@@ -89,6 +98,8 @@ const (
 	TargetAccount = "account"
 	TargetReport  = "report"
 	TargetIndex   = "search_index"
+	TargetUser    = "user"
+	TargetJob     = "job"
 )
 
 // Outcomes. A record without an outcome row is "unknown": the action was
@@ -151,7 +162,7 @@ type AuditSummary struct {
 	// Account changes.
 	Role    Role `json:"role,omitempty"`
 	OldRole Role `json:"old_role,omitempty"`
-	// Reports: how far a canceled run got.
+	// Reports: how far a canceled run got. Jobs: how many groups.
 	Groups int `json:"groups,omitempty"`
 	// Moderation of one user in the group: who, and for a block why and
 	// until when (zero: no expiry). Expired marks an unblock made because
@@ -164,6 +175,12 @@ type AuditSummary struct {
 	// long ("10m", "1h", "1d", "7d" or "forever"); for an ownership
 	// transfer, Owner is the owner before it.
 	Duration string `json:"duration,omitempty"`
+	// Bulk jobs: the job a record belongs to, its action (on the start's
+	// record), the user acted on; Reason holds the block reason or mute
+	// duration the moderator gave.
+	Job    int64  `json:"job,omitempty"`
+	Bulk   string `json:"bulk,omitempty"`
+	Member string `json:"member,omitempty"`
 }
 
 // AuditChange is one changed field of a group edit.
