@@ -23,6 +23,16 @@ func (m Millis) Time() time.Time {
 
 // UnmarshalJSON accepts 1542356598609 and "1542356598609".
 func (m *Millis) UnmarshalJSON(b []byte) error {
+	// The forms Agora sends, without a second json.Unmarshal for the
+	// quoted one (list-all sends lastModified quoted, 50 a page).
+	plain := b
+	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' {
+		plain = b[1 : len(b)-1]
+	}
+	if v, ok := digits(plain); ok {
+		*m = Millis(v)
+		return nil
+	}
 	s := string(b)
 	if s == "null" || s == `""` {
 		*m = 0

@@ -1,0 +1,111 @@
+package agora
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+)
+
+// slowSummary decodes a row the way encoding/json alone would.
+func slowSummary(b []byte) (groupSummaryWire, error) {
+	type plain groupSummaryWire
+	var r plain
+	err := json.Unmarshal(b, &r)
+	return groupSummaryWire(r), err
+}
+
+var summaryRows = []string{
+	`{"owner":"org#app_u1","groupid":"1700000000000001","affiliations":3,"type":"group","lastModified":"1705312000000","groupname":"Group 1 群组 <1>"}`,
+	`{"owner":"u","groupid":"2","affiliations":1,"type":"group","lastModified":1705312000002,"groupname":"c"}`,
+	`{ "owner" : "u" , "last_modified" : "2" , "lastModified" : null }`,
+	`{"groupname":"tab\there","owner":"u"}`,                // an escape: encoding/json
+	`{"groupname":"\u00e9","owner":"u"}`,                   // an escape: encoding/json
+	`{"GroupName":"folded","owner":"u"}`,                   // a key in another case: encoding/json
+	`{"owner":"u","extra":{"nested":[1,2]},"groupid":"9"}`, // an object value: encoding/json
+	`{"owner":"u","unknown":true,"other":null,"n":-1.5e3}`, // unknown keys are skipped
+	`{"owner":"u","affiliations":"3"}`,                     // a quoted count: encoding/json's error
+	`{"owner":"u","lastModified":"007"}`,                   // leading zeros: encoding/json
+	`{"owner":"u","lastModified":"99999999999999999999"}`,  // too long: encoding/json's error
+	`{"owner":"u","groupid":"1","groupid":"2"}`,            // the last one wins
+	`{"owner":null}`, // null leaves a string alone
+	`{}`,
+}
+
+// The fast path gives what encoding/json gives, value or error.
+func TestGroupSummaryRowMatchesEncodingJSON(t *testing.T) {
+	for _, row := range summaryRows {
+		checkSummary(t, []byte(row))
+	}
+}
+
+func checkSummary(t *testing.T, b []byte) {
+	t.Helper()
+	want, wantErr := slowSummary(b)
+	var got groupSummaryWire
+	err := got.UnmarshalJSON(b)
+	if (err != nil) != (wantErr != nil) {
+		t.Fatalf("%s: error %v, encoding/json says %v", b, err, wantErr)
+	}
+	if err == nil && !reflect.DeepEqual(got, want) {
+		t.Fatalf("%s:\n got %+v\nwant %+v", b, got, want)
+	}
+}
+
+// A row as Agora sends it is read without encoding/json, in one allocation
+// (the row's string) besides the timestamp.
+func TestGroupSummaryRowAllocations(t *testing.T) {
+	b := []byte(summaryRows[0])
+	var r groupSummaryWire
+	allocs := testing.AllocsPerRun(100, func() {
+		if err := r.UnmarshalJSON(b); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs > 2 {
+		t.Errorf("a plain row took %.0f allocations, want at most 2", allocs)
+	}
+}
+
+func FuzzGroupSummaryRow(f *testing.F) {
+	for _, row := range summaryRows {
+		f.Add([]byte(row))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if !json.Valid(b) {
+			return // encoding/json validates the whole answer before any row
+		}
+		checkSummary(t, b)
+	})
+}
+
+func TestMillisMatchesParsing(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    Millis
+		wantErr bool
+	}{
+		{`1705312000000`, 1705312000000, false},
+		{`"1705312000000"`, 1705312000000, false},
+		{`0`, 0, false},
+		{`"007"`, 7, false},
+		{`null`, 0, false},
+		{`""`, 0, false},
+		{`-5`, -5, false},
+		{`"\u0031"`, 1, false},
+		{`"12a"`, 0, true},
+		{`1.5`, 0, true},
+		{`"99999999999999999999"`, 0, true},
+	}
+	for _, tt := range tests {
+		var m Millis = 42
+		err := m.UnmarshalJSON([]byte(tt.in))
+		if (err != nil) != tt.wantErr || (err == nil && m != tt.want) {
+			t.Errorf("%s: %d, %v; want %d, error %v", tt.in, m, err, tt.want, tt.wantErr)
+		}
+	}
+	var m Millis
+	quoted := []byte(`"1705312000000"`)
+	if n := testing.AllocsPerRun(100, func() { _ = m.UnmarshalJSON(quoted) }); n != 0 {
+		t.Errorf("a quoted timestamp took %.0f allocations, want 0", n)
+	}
+}
