@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"modernc.org/sqlite" // registers the "sqlite" driver
@@ -35,6 +36,9 @@ type Store struct {
 	db          *sql.DB
 	dialect     Dialect
 	databaseURL string // "" for SQLite
+	// accountsChanged is called after this process changed accounts or
+	// deleted sessions (OnAccountsChanged).
+	accountsChanged atomic.Pointer[func()]
 }
 
 // sqliteMigrations are applied in order; PRAGMA user_version records how
@@ -128,6 +132,13 @@ var sqliteMigrations = []string{
 		PRIMARY KEY (group_id, username)
 	);
 	CREATE INDEX block_records_until ON block_records(until) WHERE until IS NOT NULL;`,
+	// 6: a stamp every account change and session deletion moves, so each
+	// replica can keep sessions and accounts in memory (stamps.go).
+	`CREATE TABLE change_stamps (
+		name    TEXT PRIMARY KEY,
+		version INTEGER NOT NULL
+	);
+	INSERT INTO change_stamps (name, version) VALUES ('accounts', 0);`,
 }
 
 // sqliteMaxOpenConns bounds the connections to dashboard.db. Code holding
