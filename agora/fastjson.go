@@ -3,6 +3,7 @@ package agora
 import (
 	"bytes"
 	"encoding/json"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -12,11 +13,12 @@ import (
 // encoding/json, so the answer is always the one encoding/json would give;
 // FuzzGroupSummaryRow and FuzzMillis check that.
 
-// flatObject walks a JSON object whose values are plain strings (no
-// escapes, valid UTF-8), numbers, true, false or null, calling field with
-// each key and the value's bounds in b (for a string, inside the quotes).
-// It reports false for anything else, or when field does.
-func flatObject(b []byte, field func(key []byte, start, end int, quoted bool) bool) bool {
+// flatObject walks a JSON object whose values are strings (valid UTF-8),
+// numbers, true, false or null, calling field with each key and the
+// value's bounds in b (for a string, inside the quotes; escaped says
+// whether it holds escapes). It reports false for anything else, or when
+// field does.
+func flatObject(b []byte, field func(key []byte, start, end int, quoted, escaped bool) bool) bool {
 	i := skipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return false
@@ -26,9 +28,9 @@ func flatObject(b []byte, field func(key []byte, start, end int, quoted bool) bo
 		return skipSpace(b, i+1) == len(b)
 	}
 	for {
-		ks, ke, ok := plainString(b, i)
-		if !ok {
-			return false
+		ks, ke, esc, ok := scanString(b, i)
+		if !ok || esc {
+			return false // an escaped key: encoding/json
 		}
 		i = skipSpace(b, ke+1)
 		if i >= len(b) || b[i] != ':' {
@@ -39,9 +41,9 @@ func flatObject(b []byte, field func(key []byte, start, end int, quoted bool) bo
 			return false
 		}
 		var start, end int
-		quoted := b[i] == '"'
+		quoted, escaped := b[i] == '"', false
 		if quoted {
-			if start, end, ok = plainString(b, i); !ok {
+			if start, end, escaped, ok = scanString(b, i); !ok {
 				return false
 			}
 			i = end + 1
@@ -55,7 +57,7 @@ func flatObject(b []byte, field func(key []byte, start, end int, quoted bool) bo
 			}
 			i = end
 		}
-		if !field(b[ks:ke], start, end, quoted) {
+		if !field(b[ks:ke], start, end, quoted, escaped) {
 			return false
 		}
 		i = skipSpace(b, i)
@@ -73,28 +75,106 @@ func flatObject(b []byte, field func(key []byte, start, end int, quoted bool) bo
 	}
 }
 
-// plainString finds the string starting at b[i]: its content is b[start:end]
-// and its closing quote at b[end]. Escapes, control characters and invalid
-// UTF-8 (which encoding/json would replace) are not plain.
-func plainString(b []byte, i int) (start, end int, ok bool) {
+// scanString finds the string starting at b[i]: its content is
+// b[start:end] and its closing quote at b[end]; escaped says whether it
+// holds backslash escapes. Control characters and invalid UTF-8 (which
+// encoding/json would replace) are refused.
+func scanString(b []byte, i int) (start, end int, escaped, ok bool) {
 	if i >= len(b) || b[i] != '"' {
-		return 0, 0, false
+		return 0, 0, false, false
 	}
 	ascii := true
 	for j := i + 1; j < len(b); j++ {
 		switch c := b[j]; {
 		case c == '"':
 			if !ascii && !utf8.Valid(b[i+1:j]) {
-				return 0, 0, false
+				return 0, 0, false, false
 			}
-			return i + 1, j, true
-		case c == '\\' || c < 0x20:
-			return 0, 0, false
+			return i + 1, j, escaped, true
+		case c == '\\':
+			escaped = true
+			j++ // the escaped byte cannot end the string
+		case c < 0x20:
+			return 0, 0, false, false
 		case c >= utf8.RuneSelf:
 			ascii = false
 		}
 	}
-	return 0, 0, false
+	return 0, 0, false, false
+}
+
+// unescape decodes a JSON string's content as encoding/json does, lone
+// surrogates becoming U+FFFD.
+func unescape(b []byte) (string, bool) {
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if c != '\\' {
+			out = append(out, c)
+			continue
+		}
+		i++
+		if i >= len(b) {
+			return "", false
+		}
+		switch b[i] {
+		case '"', '\\', '/':
+			out = append(out, b[i])
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'u':
+			r, ok := hex4(b[i+1:])
+			if !ok {
+				return "", false
+			}
+			i += 4
+			if utf16.IsSurrogate(r) {
+				r2, ok := rune(0), false
+				if i+2 < len(b) && b[i+1] == '\\' && b[i+2] == 'u' {
+					r2, ok = hex4(b[i+3:])
+				}
+				if pair := utf16.DecodeRune(r, r2); ok && pair != utf8.RuneError {
+					r = pair
+					i += 6
+				} else {
+					r = utf8.RuneError
+				}
+			}
+			out = utf8.AppendRune(out, r)
+		default:
+			return "", false
+		}
+	}
+	return string(out), true
+}
+
+func hex4(b []byte) (rune, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[:4] {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c = c - 'a' + 10
+		case c >= 'A' && c <= 'F':
+			c = c - 'A' + 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
 }
 
 func skipSpace(b []byte, i int) int {
@@ -131,9 +211,14 @@ func digits(b []byte) (int64, bool) {
 func (r *groupSummaryWire) UnmarshalJSON(b []byte) error {
 	var out groupSummaryWire
 	row := string(b)
-	ok := flatObject(b, func(key []byte, start, end int, quoted bool) bool {
+	ok := flatObject(b, func(key []byte, start, end int, quoted, escaped bool) bool {
 		val := b[start:end]
 		str := func(dst *string) bool {
+			if escaped {
+				s, ok := unescape(val)
+				*dst = s
+				return ok && quoted
+			}
 			*dst = row[start:end]
 			return quoted
 		}
@@ -145,7 +230,7 @@ func (r *groupSummaryWire) UnmarshalJSON(b []byte) error {
 			n, ok := digits(val)
 			m := Millis(n)
 			*dst = &m
-			return ok
+			return ok && !escaped
 		}
 		switch string(key) {
 		case "owner":
@@ -159,7 +244,7 @@ func (r *groupSummaryWire) UnmarshalJSON(b []byte) error {
 		case "affiliations":
 			n, ok := digits(val)
 			out.Affiliations = int(n)
-			return ok && !quoted
+			return ok && !quoted && !escaped
 		case "lastModified":
 			return millis(&out.LastModified)
 		case "last_modified":
