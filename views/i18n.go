@@ -253,6 +253,9 @@ func Has(key string) bool {
 
 // Number formats n with thousands separators: 1,024.
 func (l Localizer) Number(n int) string {
+	if n > -1000 && n < 1000 {
+		return strconv.Itoa(n) // no separator; small numbers are not allocated
+	}
 	s := strconv.Itoa(n)
 	neg := n < 0
 	if neg {
