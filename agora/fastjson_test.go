@@ -2,6 +2,7 @@ package agora
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"testing"
 )
@@ -107,5 +108,68 @@ func TestMillisMatchesParsing(t *testing.T) {
 	quoted := []byte(`"1705312000000"`)
 	if n := testing.AllocsPerRun(100, func() { _ = m.UnmarshalJSON(quoted) }); n != 0 {
 		t.Errorf("a quoted timestamp took %.0f allocations, want 0", n)
+	}
+}
+
+var affiliationLists = []string{
+	`[{"member":"bulk.member00002"},{"member":"bulk.member00001"},{"owner":"owner00"}]`,
+	`[ {"member":"a"} , {"owner":"b"} ]`,
+	`[]`,
+	`null`,
+	`[{"member":"a}b"},{"owner":"o"}]`, // a brace in a name: the general decoder
+	`[{"admin":"a"},{"member":"m","joined_time":1}]`, // other forms: the general decoder
+	`[{"member":"\u00e9"}]`,
+	`[{"member":"a"},{"neither":"b"}]`, // an error either way
+	`[{"member":"a"}`,                  // truncated
+}
+
+// An affiliation list decodes as a slice of Affiliation would, element by
+// element.
+func TestAffiliationListMatchesElementDecoding(t *testing.T) {
+	for _, in := range affiliationLists {
+		checkAffiliations(t, []byte(in))
+	}
+}
+
+func checkAffiliations(t *testing.T, b []byte) {
+	t.Helper()
+	var want []Affiliation
+	wantErr := json.Unmarshal(b, &want)
+	var got AffiliationList
+	err := json.Unmarshal(b, &got)
+	if (err != nil) != (wantErr != nil) {
+		t.Fatalf("%s: error %v, element by element %v", b, err, wantErr)
+	}
+	if err == nil && !reflect.DeepEqual([]Affiliation(got), want) {
+		t.Fatalf("%s:\n got %#v\nwant %#v", b, got, want)
+	}
+}
+
+func FuzzAffiliationList(f *testing.F) {
+	for _, in := range affiliationLists {
+		f.Add([]byte(in))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) { checkAffiliations(t, b) })
+}
+
+// 2,000 members in Agora's form: one slice and one string.
+func TestAffiliationListAllocations(t *testing.T) {
+	var b []byte
+	b = append(b, '[')
+	for i := range 2000 {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = fmt.Appendf(b, `{"member":"bulk.member%05d"}`, i)
+	}
+	b = append(b, ']')
+	var l AffiliationList
+	allocs := testing.AllocsPerRun(20, func() {
+		if err := l.UnmarshalJSON(b); err != nil || len(l) != 2000 {
+			t.Fatal(len(l), err)
+		}
+	})
+	if allocs > 2 {
+		t.Errorf("2,000 members took %.0f allocations, want 2", allocs)
 	}
 }
