@@ -114,7 +114,7 @@ func BenchmarkDecodeList50(b *testing.B) {
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
-		var rows []*groupSummaryWire
+		var rows summaryList // as GroupsService.List decodes it
 		if err := decodeEnvelope(body, &envelope{}, &rows); err != nil || len(rows) != 50 {
 			b.Fatal(len(rows), err)
 		}

@@ -19,32 +19,38 @@ import (
 // whether it holds escapes). It reports false for anything else, or when
 // field does.
 func flatObject(b []byte, field func(key []byte, start, end int, quoted, escaped bool) bool) bool {
-	i := skipSpace(b, 0)
+	end, ok := flatObjectAt(b, skipSpace(b, 0), field)
+	return ok && skipSpace(b, end) == len(b)
+}
+
+// flatObjectAt is flatObject for the object starting at b[i]; it returns
+// the index just after the object.
+func flatObjectAt(b []byte, i int, field func(key []byte, start, end int, quoted, escaped bool) bool) (int, bool) {
 	if i >= len(b) || b[i] != '{' {
-		return false
+		return 0, false
 	}
 	i = skipSpace(b, i+1)
 	if i < len(b) && b[i] == '}' {
-		return skipSpace(b, i+1) == len(b)
+		return i + 1, true
 	}
 	for {
 		ks, ke, esc, ok := scanString(b, i)
 		if !ok || esc {
-			return false // an escaped key: encoding/json
+			return 0, false // an escaped key: encoding/json
 		}
 		i = skipSpace(b, ke+1)
 		if i >= len(b) || b[i] != ':' {
-			return false
+			return 0, false
 		}
 		i = skipSpace(b, i+1)
 		if i >= len(b) {
-			return false
+			return 0, false
 		}
 		var start, end int
 		quoted, escaped := b[i] == '"', false
 		if quoted {
 			if start, end, escaped, ok = scanString(b, i); !ok {
-				return false
+				return 0, false
 			}
 			i = end + 1
 		} else {
@@ -53,24 +59,24 @@ func flatObject(b []byte, field func(key []byte, start, end int, quoted, escaped
 				end++
 			}
 			if start == end {
-				return false // an object or array
+				return 0, false // an object or array
 			}
 			i = end
 		}
 		if !field(b[ks:ke], start, end, quoted, escaped) {
-			return false
+			return 0, false
 		}
 		i = skipSpace(b, i)
 		if i >= len(b) {
-			return false
+			return 0, false
 		}
 		switch b[i] {
 		case ',':
 			i = skipSpace(b, i+1)
 		case '}':
-			return skipSpace(b, i+1) == len(b)
+			return i + 1, true
 		default:
-			return false
+			return 0, false
 		}
 	}
 }
@@ -209,9 +215,21 @@ func digits(b []byte) (int64, bool) {
 // string (the fields are slices of it) instead of one per field plus
 // encoding/json's reflection on each.
 func (r *groupSummaryWire) UnmarshalJSON(b []byte) error {
+	if end, ok := r.decodeAt(b, string(b), skipSpace(b, 0)); ok && skipSpace(b, end) == len(b) {
+		return nil
+	}
+	type plain groupSummaryWire // without this method
+	*r = groupSummaryWire{}
+	return json.Unmarshal(b, (*plain)(r))
+}
+
+// decodeAt reads the row starting at b[i], its strings sliced from all
+// (string(b), made once by the caller), and returns the index after it.
+// It reports false, leaving r in any state, for anything but the plain
+// forms.
+func (r *groupSummaryWire) decodeAt(b []byte, all string, i int) (int, bool) {
 	var out groupSummaryWire
-	row := string(b)
-	ok := flatObject(b, func(key []byte, start, end int, quoted, escaped bool) bool {
+	end, ok := flatObjectAt(b, i, func(key []byte, start, end int, quoted, escaped bool) bool {
 		val := b[start:end]
 		str := func(dst *string) bool {
 			if escaped {
@@ -219,7 +237,7 @@ func (r *groupSummaryWire) UnmarshalJSON(b []byte) error {
 				*dst = s
 				return ok && quoted
 			}
-			*dst = row[start:end]
+			*dst = all[start:end]
 			return quoted
 		}
 		millis := func(dst **Millis) bool {
@@ -256,14 +274,248 @@ func (r *groupSummaryWire) UnmarshalJSON(b []byte) error {
 				return false
 			}
 		}
-		return true
+		return validLiteral(quoted, val)
 	})
 	if ok {
 		*r = out
-		return nil
 	}
-	type plain groupSummaryWire // without this method
-	return json.Unmarshal(b, (*plain)(r))
+	return end, ok
+}
+
+// summaryList is list-all's data: decodeEnvelope reads it in one pass with
+// one string for every row's fields (decodeFast); encoding/json reads any
+// other form.
+type summaryList []*groupSummaryWire
+
+func (l *summaryList) decodeFast(b []byte) bool {
+	if string(b) == "null" {
+		*l = nil
+		return true
+	}
+	if len(b) == 0 || b[0] != '[' {
+		return false
+	}
+	all := string(b)
+	rows := make([]groupSummaryWire, 0, bytes.Count(b, []byte("},"))+1)
+	i := skipSpace(b, 1)
+	if i < len(b) && b[i] == ']' {
+		*l = summaryList{}
+		return skipSpace(b, i+1) == len(b)
+	}
+	for {
+		var r groupSummaryWire
+		end, ok := r.decodeAt(b, all, i)
+		if !ok {
+			return false
+		}
+		rows = append(rows, r)
+		i = skipSpace(b, end)
+		if i >= len(b) {
+			return false
+		}
+		switch b[i] {
+		case ',':
+			i = skipSpace(b, i+1)
+			continue
+		case ']':
+			if skipSpace(b, i+1) != len(b) {
+				return false
+			}
+		default:
+			return false
+		}
+		break
+	}
+	out := make(summaryList, len(rows))
+	for k := range rows {
+		out[k] = &rows[k]
+	}
+	*l = out
+	return true
 }
 
 var summaryKeys = []string{"owner", "groupid", "type", "groupname", "affiliations", "lastModified", "last_modified"}
+
+// validLiteral reports whether a value flatObject passed is valid JSON: a
+// string is; a literal must be true, false, null or a number.
+func validLiteral(quoted bool, v []byte) bool {
+	if quoted {
+		return true
+	}
+	switch string(v) {
+	case "true", "false", "null":
+		return true
+	}
+	i := 0
+	if i < len(v) && v[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(v) && v[i] == '0':
+		i++
+	case i < len(v) && v[i] >= '1' && v[i] <= '9':
+		for i < len(v) && v[i] >= '0' && v[i] <= '9' {
+			i++
+		}
+	default:
+		return false
+	}
+	if i < len(v) && v[i] == '.' {
+		i++
+		if i >= len(v) || v[i] < '0' || v[i] > '9' {
+			return false
+		}
+		for i < len(v) && v[i] >= '0' && v[i] <= '9' {
+			i++
+		}
+	}
+	if i < len(v) && (v[i] == 'e' || v[i] == 'E') {
+		i++
+		if i < len(v) && (v[i] == '+' || v[i] == '-') {
+			i++
+		}
+		if i >= len(v) || v[i] < '0' || v[i] > '9' {
+			return false
+		}
+		for i < len(v) && v[i] >= '0' && v[i] <= '9' {
+			i++
+		}
+	}
+	return i == len(v)
+}
+
+// skipValue returns the index just after the JSON value starting at b[i]
+// (nested arrays and objects included), or false if it is not one.
+func skipValue(b []byte, i int) (int, bool) {
+	if i >= len(b) {
+		return 0, false
+	}
+	switch b[i] {
+	case '"':
+		_, end, _, ok := scanString(b, i)
+		return end + 1, ok
+	case '{', '[':
+		depth := 0
+		for j := i; j < len(b); j++ {
+			switch b[j] {
+			case '"':
+				_, end, _, ok := scanString(b, j)
+				if !ok {
+					return 0, false
+				}
+				j = end
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return j + 1, true
+				}
+			}
+		}
+		return 0, false
+	}
+	end := i
+	for end < len(b) && literalByte(b[end]) {
+		end++
+	}
+	return end, end > i && validLiteral(false, b[i:end])
+}
+
+// fastData is envelope data that can be read without encoding/json.
+type fastData interface{ decodeFast(b []byte) bool }
+
+// decodeEnvelopeFast reads an envelope whose data is d in one pass. It
+// reports false for anything unusual, and decodeEnvelope then uses
+// encoding/json. Nested values other than data are only checked for
+// balance, so it is meant for answers from Agora, not arbitrary input.
+func decodeEnvelopeFast(b []byte, env *envelope, d fastData) bool {
+	var out envelope
+	i := skipSpace(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return false
+	}
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		*env = out
+		return skipSpace(b, i+1) == len(b) && d.decodeFast([]byte("null"))
+	}
+	sawData := false
+	for {
+		ks, ke, esc, ok := scanString(b, i)
+		if !ok || esc {
+			return false
+		}
+		key := b[ks:ke]
+		i = skipSpace(b, ke+1)
+		if i >= len(b) || b[i] != ':' {
+			return false
+		}
+		vs := skipSpace(b, i+1)
+		ve, ok := skipValue(b, vs)
+		if !ok {
+			return false
+		}
+		val := b[vs:ve]
+		switch string(key) {
+		case "data":
+			if !d.decodeFast(val) {
+				return false
+			}
+			sawData = true
+		case "entities":
+			out.Entities = append(json.RawMessage(nil), val...)
+		case "count":
+			n, ok := digits(val)
+			if !ok {
+				return false
+			}
+			out.Count = int(n)
+		case "duration":
+			n, ok := digits(val)
+			if !ok {
+				return false
+			}
+			out.Duration = n
+		case "timestamp":
+			if out.Timestamp.UnmarshalJSON(val) != nil {
+				return false
+			}
+		case "cursor":
+			s, e, esc, ok := scanString(val, 0)
+			if !ok || esc || e+1 != len(val) {
+				return false
+			}
+			out.Cursor = string(val[s:e])
+		default:
+			for _, k := range envelopeKeys {
+				if bytes.EqualFold(key, []byte(k)) {
+					return false
+				}
+			}
+		}
+		i = skipSpace(b, ve)
+		if i >= len(b) {
+			return false
+		}
+		switch b[i] {
+		case ',':
+			i = skipSpace(b, i+1)
+			continue
+		case '}':
+			if skipSpace(b, i+1) != len(b) {
+				return false
+			}
+		default:
+			return false
+		}
+		break
+	}
+	if !sawData && !d.decodeFast([]byte("null")) {
+		return false
+	}
+	*env = out
+	return true
+}
+
+var envelopeKeys = []string{"data", "entities", "count", "duration", "timestamp", "cursor"}

@@ -368,7 +368,7 @@ func (s *GroupsService) List(ctx context.Context, opts *ListOptions) ([]*GroupSu
 			q.Set("cursor", opts.Cursor)
 		}
 	}
-	var rows []*groupSummaryWire
+	var rows summaryList
 	cl := s.client.get("/chatgroups", q)
 	cl.data = &rows
 	_, resp, err := s.client.do(ctx, cl)
