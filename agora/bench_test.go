@@ -42,7 +42,7 @@ func benchDecodeDetail(b *testing.B, groups, members int) {
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
-		var out []*Group
+		var out groupList // as GroupsService.Get decodes it
 		if err := decodeEnvelope(body, &envelope{}, &out); err != nil {
 			b.Fatal(err)
 		}

@@ -3,6 +3,7 @@ package agora
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -519,3 +520,171 @@ func decodeEnvelopeFast(b []byte, env *envelope, d fastData) bool {
 }
 
 var envelopeKeys = []string{"data", "entities", "count", "duration", "timestamp", "cursor"}
+
+// groupList is the detail call's data: decodeEnvelope reads it in one pass
+// (decodeFast), the members with affiliationsFrom and every string sliced
+// from one copy of the answer; encoding/json reads any other form.
+type groupList []*Group
+
+func (l *groupList) decodeFast(b []byte) bool {
+	if string(b) == "null" {
+		*l = nil
+		return true
+	}
+	if len(b) == 0 || b[0] != '[' {
+		return false
+	}
+	all := string(b)
+	var out groupList
+	i := skipSpace(b, 1)
+	if i < len(b) && b[i] == ']' {
+		*l = groupList{}
+		return skipSpace(b, i+1) == len(b)
+	}
+	for {
+		g := new(Group)
+		end, ok := g.decodeAt(b, all, i)
+		if !ok {
+			return false
+		}
+		out = append(out, g)
+		i = skipSpace(b, end)
+		if i >= len(b) {
+			return false
+		}
+		switch b[i] {
+		case ',':
+			i = skipSpace(b, i+1)
+			continue
+		case ']':
+			if skipSpace(b, i+1) != len(b) {
+				return false
+			}
+		default:
+			return false
+		}
+		break
+	}
+	*l = out
+	return true
+}
+
+// decodeAt reads the group object starting at b[i] into g and returns the
+// index after it; false for anything but the forms Agora sends.
+func (g *Group) decodeAt(b []byte, all string, i int) (int, bool) {
+	if i >= len(b) || b[i] != '{' {
+		return 0, false
+	}
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		return i + 1, true
+	}
+	for {
+		ks, ke, esc, ok := scanString(b, i)
+		if !ok || esc {
+			return 0, false
+		}
+		i = skipSpace(b, ke+1)
+		if i >= len(b) || b[i] != ':' {
+			return 0, false
+		}
+		vs := skipSpace(b, i+1)
+		ve, ok := skipValue(b, vs)
+		if !ok || !g.field(string(b[ks:ke]), b[vs:ve], all[vs:ve]) {
+			return 0, false
+		}
+		i = skipSpace(b, ve)
+		if i >= len(b) {
+			return 0, false
+		}
+		switch b[i] {
+		case ',':
+			i = skipSpace(b, i+1)
+		case '}':
+			return i + 1, true
+		default:
+			return 0, false
+		}
+	}
+}
+
+// field sets one field of g from its JSON value (val, and the same bytes
+// as a string); null leaves a field as it is, as encoding/json does.
+func (g *Group) field(key string, val []byte, sval string) bool {
+	if string(val) == "null" {
+		return true
+	}
+	str := func(dst *string) bool {
+		s, e, esc, ok := scanString(val, 0)
+		if !ok || e+1 != len(val) {
+			return false
+		}
+		if esc {
+			*dst, ok = unescape(val[s:e])
+			return ok
+		}
+		*dst = sval[s:e]
+		return true
+	}
+	boolean := func(dst *bool) bool {
+		switch string(val) {
+		case "true":
+			*dst = true
+		case "false":
+			*dst = false
+		default:
+			return false
+		}
+		return true
+	}
+	number := func(dst *int) bool {
+		n, ok := digits(val)
+		*dst = int(n)
+		return ok
+	}
+	switch key {
+	case "id":
+		return str(&g.ID)
+	case "name":
+		return str(&g.Name)
+	case "description":
+		return str(&g.Description)
+	case "owner":
+		return str(&g.Owner)
+	case "custom":
+		return str(&g.Custom)
+	case "avatar":
+		return str(&g.Avatar)
+	case "public":
+		return boolean(&g.Public)
+	case "membersonly":
+		return boolean(&g.MembersOnly)
+	case "allowinvites":
+		return boolean(&g.AllowInvites)
+	case "invite_need_confirm":
+		return boolean(&g.InviteNeedConfirm)
+	case "mute":
+		return boolean(&g.Mute)
+	case "disabled":
+		return boolean(&g.Disabled)
+	case "maxusers":
+		return number(&g.MaxUsers)
+	case "affiliations_count":
+		return number(&g.AffiliationsCount)
+	case "created":
+		return g.Created.UnmarshalJSON(val) == nil
+	case "affiliations":
+		aff, ok := affiliationsFrom(val, sval)
+		g.Affiliations = aff
+		return ok
+	}
+	for _, k := range groupKeys {
+		if strings.EqualFold(key, k) {
+			return false // encoding/json matches keys ignoring case
+		}
+	}
+	return true
+}
+
+var groupKeys = []string{"id", "name", "description", "owner", "custom", "avatar", "public", "membersonly", "allowinvites",
+	"invite_need_confirm", "mute", "disabled", "maxusers", "affiliations_count", "created", "affiliations"}

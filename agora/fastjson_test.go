@@ -225,3 +225,55 @@ func FuzzListEnvelope(f *testing.F) {
 		checkListEnvelope(t, b)
 	})
 }
+
+var detailEnvelopes = []string{
+	string(detailBody(1, 5)),
+	string(detailBody(3, 2)),
+	`{"data":[{"id":"1","name":"a\u003cb","affiliations":[{"owner":"o"},{"member":"m"}],"created":"17","maxusers":200,"public":true,"custom":null,"extra":{"x":[1]}}]}`,
+	`{"data":[{"id":"1","affiliations":[{"admin":"a"},{"owner":"o"}]}]}`,    // an admin: the general decoder
+	`{"data":[{"id":"1","affiliations":[{"member":"m","joined_time":1}]}]}`, // another key: the general decoder
+	`{"data":[{"ID":"1"}]}`,                 // a key in another case
+	`{"data":[{"id":"1","public":"true"}]}`, // a quoted bool: encoding/json's error
+	`{"data":[{"id":"1","maxusers":-1}]}`,   // a negative number: encoding/json
+	`{"data":[{"id":"1","created":1.5}]}`,   // an error either way
+	`{"data":[]}`,
+	`{"data":[{}]}`,
+}
+
+// The one-pass reader of the detail answer gives what encoding/json gives.
+func TestDetailEnvelopeMatchesEncodingJSON(t *testing.T) {
+	for _, in := range detailEnvelopes {
+		checkDetailEnvelope(t, []byte(in))
+	}
+}
+
+func checkDetailEnvelope(t *testing.T, b []byte) {
+	t.Helper()
+	var wantEnv envelope
+	var want []*Group
+	wantErr := json.Unmarshal(b, &envelopeWithData{envelope: &wantEnv, Data: &want})
+	var gotEnv envelope
+	var got groupList
+	err := decodeEnvelope(b, &gotEnv, &got)
+	if (err != nil) != (wantErr != nil) {
+		t.Fatalf("%s: error %v, encoding/json says %v", b, err, wantErr)
+	}
+	if err != nil {
+		return
+	}
+	if !reflect.DeepEqual(gotEnv, wantEnv) || !reflect.DeepEqual([]*Group(got), want) {
+		t.Fatalf("%s:\n got %+v %+v\nwant %+v %+v", b, gotEnv, got, wantEnv, want)
+	}
+}
+
+func FuzzDetailEnvelope(f *testing.F) {
+	for _, in := range detailEnvelopes {
+		f.Add([]byte(in))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if !json.Valid(b) {
+			return // Agora answers JSON; the fast path checks nested values only for balance
+		}
+		checkDetailEnvelope(t, b)
+	})
+}

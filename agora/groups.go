@@ -133,7 +133,7 @@ func (s *GroupsService) getBatch(ctx context.Context, ids []string, missingOK, w
 		escaped[i] = url.PathEscape(id)
 	}
 	cl := s.client.get("/chatgroups/"+strings.Join(escaped, ","), nil)
-	var full []*Group
+	var full groupList
 	var lean []*groupWithoutMembers
 	if withMembers {
 		cl.data = &full

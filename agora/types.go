@@ -164,11 +164,16 @@ func (l *AffiliationList) UnmarshalJSON(b []byte) error {
 
 // plainAffiliations reads an array of plain affiliations, or reports false.
 func plainAffiliations(b []byte) (AffiliationList, bool) {
+	return affiliationsFrom(b, string(b))
+}
+
+// affiliationsFrom is plainAffiliations with the names sliced from names,
+// which is b as a string.
+func affiliationsFrom(b []byte, names string) (AffiliationList, bool) {
 	i := skipSpace(b, 0)
 	if i >= len(b) || b[i] != '[' {
 		return nil, false
 	}
-	names := string(b)
 	out := make(AffiliationList, 0, bytes.Count(b, []byte("},"))+1)
 	i = skipSpace(b, i+1)
 	if i < len(b) && b[i] == ']' {
