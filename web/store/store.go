@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -39,6 +40,9 @@ type Store struct {
 	// accountsChanged is called after this process changed accounts or
 	// deleted sessions (OnAccountsChanged).
 	accountsChanged atomic.Pointer[func()]
+
+	stmtMu sync.RWMutex
+	stmts  map[string]*sql.Stmt // prepared (dialect.go)
 }
 
 // sqliteMigrations are applied in order; PRAGMA user_version records how
@@ -234,7 +238,15 @@ func (st *Store) migrateSQLite(ctx context.Context) error {
 }
 
 // Close closes the database.
-func (st *Store) Close() error { return st.db.Close() }
+func (st *Store) Close() error {
+	st.stmtMu.Lock()
+	for _, stmt := range st.stmts {
+		stmt.Close()
+	}
+	st.stmts = nil
+	st.stmtMu.Unlock()
+	return st.db.Close()
+}
 
 // DB is the database handle, for what shares the dashboard database (the
 // job queue): on SQLite a second handle would compete for the one writer.
