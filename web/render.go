@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
@@ -15,6 +16,10 @@ import (
 // renderBufferLimit is how much of a page render holds back before sending.
 const renderBufferLimit = 64 << 10
 
+// renderBuffers are made at full size: grown from templ's pool's small
+// buffers, every page copied itself several times over.
+var renderBuffers = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0, renderBufferLimit)) }}
+
 // render writes a component with status. It renders into a buffer first, so
 // a template failure becomes the error page instead of half a page. A page
 // larger than renderBufferLimit (a group of thousands of members) streams
@@ -24,8 +29,11 @@ const renderBufferLimit = 64 << 10
 // the response it went out in net/http's 4 KiB, a hundred write syscalls
 // for a 2,000-member page.
 func render(c echo.Context, status int, component templ.Component) error {
-	w := &spillWriter{res: c.Response(), status: status, buf: templ.GetBuffer()}
-	defer templ.ReleaseBuffer(w.buf)
+	w := &spillWriter{res: c.Response(), status: status, buf: renderBuffers.Get().(*bytes.Buffer)}
+	defer func() {
+		w.buf.Reset()
+		renderBuffers.Put(w.buf)
+	}()
 	err := component.Render(c.Request().Context(), w)
 	if w.spilled {
 		// Past the point of an error page: send what there is.

@@ -48,7 +48,7 @@ type sessionStore struct {
 	cache    *authCache
 	codec    *securecookie.SecureCookie // JSON inside the signature
 	gobCodec *securecookie.SecureCookie // cookies of builds before JSON, still read
-	secure   bool // Config.SecureCookies; TLS requests get Secure anyway
+	secure   bool                       // Config.SecureCookies; TLS requests get Secure anyway
 	idle     time.Duration
 	absolute time.Duration
 	now      func() time.Time
