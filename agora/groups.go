@@ -377,17 +377,19 @@ func (s *GroupsService) List(ctx context.Context, opts *ListOptions) ([]*GroupSu
 	}
 	prefix := s.client.org + "#" + s.client.app + "_"
 	out := make([]*GroupSummary, 0, len(rows))
+	backing := make([]GroupSummary, 0, len(rows)) // one allocation for every row
 	for _, r := range rows {
 		if r == nil {
 			continue
 		}
-		g := &GroupSummary{
+		backing = append(backing, GroupSummary{
 			ID:          r.GroupID,
 			Name:        r.GroupName,
 			Owner:       stripAppKeyPrefix(r.Owner, prefix),
 			MemberCount: r.Affiliations,
 			Type:        r.Type,
-		}
+		})
+		g := &backing[len(backing)-1]
 		switch {
 		case r.LastModified != nil:
 			g.LastModified = *r.LastModified

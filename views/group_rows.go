@@ -5,6 +5,7 @@ import (
 	"html"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/a-h/templ"
 )
@@ -55,9 +56,9 @@ func groupRow(p Page, r GroupRow) templ.Component {
 			b = append(b, `<span class="muted" data-testid="group-modified-time">—</span>`...)
 		} else {
 			b = append(b, `<time datetime="`...)
-			b = appendEscaped(b, isoTime(r.LastModified))
+			b = escapeFrom(r.LastModified.UTC().AppendFormat(b, time.RFC3339), len(b))
 			b = append(b, `" data-local data-testid="group-modified-time">`...)
-			b = appendEscaped(b, p.L.DateTime(r.LastModified))
+			b = escapeFrom(p.L.AppendDateTime(b, r.LastModified), len(b))
 			b = append(b, `</time>`...)
 		}
 		b = append(b, `</td><td class="actions">`...)
@@ -88,3 +89,14 @@ func groupRow(p Page, r GroupRow) templ.Component {
 // rowBuffers hold a row while it is escaped, so that a row costs no
 // allocation of its own.
 var rowBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// escapeFrom escapes what was appended to b after start (a formatted time,
+// which rarely holds anything to escape).
+func escapeFrom(b []byte, start int) []byte {
+	for _, c := range b[start:] {
+		if c == '&' || c == '\'' || c == '<' || c == '>' || c == '"' {
+			return appendEscaped(b[:start], string(b[start:]))
+		}
+	}
+	return b
+}

@@ -280,3 +280,8 @@ func (l Localizer) Number(n int) string {
 func (l Localizer) DateTime(t time.Time) string {
 	return t.UTC().Format(l.T("lang.datetime_layout"))
 }
+
+// AppendDateTime appends DateTime(t) to b, without a string of its own.
+func (l Localizer) AppendDateTime(b []byte, t time.Time) []byte {
+	return t.UTC().AppendFormat(b, l.T("lang.datetime_layout"))
+}
