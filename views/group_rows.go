@@ -2,7 +2,6 @@ package views
 
 import (
 	"context"
-	"html"
 	"io"
 	"sync"
 	"time"
@@ -63,13 +62,13 @@ func groupRow(p Page, r GroupRow) templ.Component {
 		}
 		b = append(b, `</td><td class="actions">`...)
 		if p.CanEdit {
-			name := html.EscapeString(VisibleText(r.Name))
+			name := VisibleText(r.Name)
 			b = append(b, `<a href="`...)
 			b = appendEscaped(b, string(r.EditURL))
 			b = append(b, `" class="btn btn-small" data-testid="group-edit">`...)
 			b = appendEscaped(b, p.L.T("common.edit"))
 			b = append(b, `<span class="visually-hidden">`...)
-			b = append(b, name...)
+			b = appendEscaped(b, name)
 			b = append(b, `</span></a> <a href="`...)
 			b = appendEscaped(b, string(r.DeleteURL))
 			b = append(b, `" class="btn btn-small btn-danger" hx-get="`...)
@@ -77,7 +76,7 @@ func groupRow(p Page, r GroupRow) templ.Component {
 			b = append(b, `" hx-target="#dialog-slot" hx-swap="innerHTML" data-testid="group-delete">`...)
 			b = appendEscaped(b, p.L.T("common.delete"))
 			b = append(b, `<span class="visually-hidden">`...)
-			b = append(b, name...)
+			b = appendEscaped(b, name)
 			b = append(b, `</span></a>`...)
 		}
 		b = append(b, `</td></tr>`...)
