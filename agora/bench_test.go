@@ -42,7 +42,7 @@ func benchDecodeDetail(b *testing.B, groups, members int) {
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
-		var out []*Group
+		var out groupList // as GroupsService.Get decodes it
 		if err := decodeEnvelope(body, &envelope{}, &out); err != nil {
 			b.Fatal(err)
 		}
@@ -84,6 +84,39 @@ func BenchmarkBuildAppToken(b *testing.B) {
 	for b.Loop() {
 		if _, err := BuildAppToken(id, cert, time.Hour); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// listBody is a list-all answer of n rows as Agora sends it: lastModified
+// quoted, owners with the app key.
+func listBody(n int) []byte {
+	rows := make([]map[string]any, 0, n)
+	for i := range n {
+		rows = append(rows, map[string]any{
+			"owner": fmt.Sprintf("org#app_owner%02d", i%17), "groupid": fmt.Sprint(1700000000000000 + i), "affiliations": 3 + i%40,
+			"type": "group", "groupname": fmt.Sprintf("Group %d 群组", i), "lastModified": fmt.Sprint(1700000000000 + i*60000),
+		})
+	}
+	b, err := json.Marshal(map[string]any{
+		"action": "get", "uri": "https://a41.chat.agora.io/org/app/chatgroups", "entities": []any{},
+		"data": rows, "timestamp": 1700000000000, "duration": 0, "count": n, "cursor": "Y2hhdGdyb3VwOmVhc2Vtb2ItZGVtby90ZXN0YXBwOjEw",
+	})
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// BenchmarkDecodeList50 is the list page's one call: list-all, 50 rows.
+func BenchmarkDecodeList50(b *testing.B) {
+	body := listBody(50)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		var rows summaryList // as GroupsService.List decodes it
+		if err := decodeEnvelope(body, &envelope{}, &rows); err != nil || len(rows) != 50 {
+			b.Fatal(len(rows), err)
 		}
 	}
 }

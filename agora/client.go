@@ -681,6 +681,9 @@ type envelopeWithData struct {
 // decodeEnvelope reads body into env and, when data is set, the envelope's
 // data into data.
 func decodeEnvelope(body []byte, env *envelope, data any) error {
+	if d, ok := data.(fastData); ok && decodeEnvelopeFast(body, env, d) {
+		return nil
+	}
 	var err error
 	if data == nil {
 		err = json.Unmarshal(body, env)

@@ -133,7 +133,7 @@ func (s *GroupsService) getBatch(ctx context.Context, ids []string, missingOK, w
 		escaped[i] = url.PathEscape(id)
 	}
 	cl := s.client.get("/chatgroups/"+strings.Join(escaped, ","), nil)
-	var full []*Group
+	var full groupList
 	var lean []*groupWithoutMembers
 	if withMembers {
 		cl.data = &full
@@ -368,7 +368,7 @@ func (s *GroupsService) List(ctx context.Context, opts *ListOptions) ([]*GroupSu
 			q.Set("cursor", opts.Cursor)
 		}
 	}
-	var rows []*groupSummaryWire
+	var rows summaryList
 	cl := s.client.get("/chatgroups", q)
 	cl.data = &rows
 	_, resp, err := s.client.do(ctx, cl)
@@ -377,17 +377,19 @@ func (s *GroupsService) List(ctx context.Context, opts *ListOptions) ([]*GroupSu
 	}
 	prefix := s.client.org + "#" + s.client.app + "_"
 	out := make([]*GroupSummary, 0, len(rows))
+	backing := make([]GroupSummary, 0, len(rows)) // one allocation for every row
 	for _, r := range rows {
 		if r == nil {
 			continue
 		}
-		g := &GroupSummary{
+		backing = append(backing, GroupSummary{
 			ID:          r.GroupID,
 			Name:        r.GroupName,
 			Owner:       stripAppKeyPrefix(r.Owner, prefix),
 			MemberCount: r.Affiliations,
 			Type:        r.Type,
-		}
+		})
+		g := &backing[len(backing)-1]
 		switch {
 		case r.LastModified != nil:
 			g.LastModified = *r.LastModified

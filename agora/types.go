@@ -23,6 +23,16 @@ func (m Millis) Time() time.Time {
 
 // UnmarshalJSON accepts 1542356598609 and "1542356598609".
 func (m *Millis) UnmarshalJSON(b []byte) error {
+	// The forms Agora sends, without a second json.Unmarshal for the
+	// quoted one (list-all sends lastModified quoted, 50 a page).
+	plain := b
+	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' {
+		plain = b[1 : len(b)-1]
+	}
+	if v, ok := digits(plain); ok {
+		*m = Millis(v)
+		return nil
+	}
 	s := string(b)
 	if s == "null" || s == `""` {
 		*m = 0
@@ -99,46 +109,119 @@ func (a *Affiliation) UnmarshalJSON(b []byte) error {
 // {"owner":"u"} with no spaces and a name of printable ASCII without
 // escapes. Anything else is left to the general decoder.
 func plainAffiliation(b []byte) (Role, string, bool) {
-	var role Role
-	var rest []byte
-	switch {
-	case bytes.HasPrefix(b, []byte(`{"member":"`)):
-		role, rest = RoleMember, b[len(`{"member":"`):]
-	case bytes.HasPrefix(b, []byte(`{"owner":"`)):
-		role, rest = RoleOwner, b[len(`{"owner":"`):]
-	default:
-		return "", "", false
-	}
-	name, ok := bytes.CutSuffix(rest, []byte(`"}`))
+	role, start, end, ok := plainAffiliationAt(b)
 	if !ok {
 		return "", "", false
 	}
-	for _, c := range name {
+	return role, string(b[start:end]), true
+}
+
+// plainAffiliationAt is plainAffiliation giving the name's bounds in b.
+func plainAffiliationAt(b []byte) (role Role, start, end int, ok bool) {
+	switch {
+	case bytes.HasPrefix(b, []byte(`{"member":"`)):
+		role, start = RoleMember, len(`{"member":"`)
+	case bytes.HasPrefix(b, []byte(`{"owner":"`)):
+		role, start = RoleOwner, len(`{"owner":"`)
+	default:
+		return "", 0, 0, false
+	}
+	if !bytes.HasSuffix(b[start:], []byte(`"}`)) {
+		return "", 0, 0, false
+	}
+	end = len(b) - len(`"}`)
+	for _, c := range b[start:end] {
 		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
-			return "", "", false
+			return "", 0, 0, false
 		}
 	}
-	return role, string(name), true
+	return role, start, end, true
+}
+
+// AffiliationList is a group's members as the detail call sends them, up
+// to 10,000. In the form Agora sends, the whole list decodes into one
+// slice and one string that every name is a slice of, instead of a string
+// and an UnmarshalJSON call per member; any other form goes through
+// Affiliation.UnmarshalJSON.
+type AffiliationList []Affiliation
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (l *AffiliationList) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil // as encoding/json leaves a slice
+	}
+	if out, ok := plainAffiliations(b); ok {
+		*l = out
+		return nil
+	}
+	var slow []Affiliation
+	if err := json.Unmarshal(b, &slow); err != nil {
+		return err
+	}
+	*l = slow
+	return nil
+}
+
+// plainAffiliations reads an array of plain affiliations, or reports false.
+func plainAffiliations(b []byte) (AffiliationList, bool) {
+	return affiliationsFrom(b, string(b))
+}
+
+// affiliationsFrom is plainAffiliations with the names sliced from names,
+// which is b as a string.
+func affiliationsFrom(b []byte, names string) (AffiliationList, bool) {
+	i := skipSpace(b, 0)
+	if i >= len(b) || b[i] != '[' {
+		return nil, false
+	}
+	out := make(AffiliationList, 0, bytes.Count(b, []byte("},"))+1)
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == ']' {
+		return out, skipSpace(b, i+1) == len(b)
+	}
+	for {
+		n := bytes.IndexByte(b[i:], '}')
+		if n < 0 {
+			return nil, false
+		}
+		role, start, end, ok := plainAffiliationAt(b[i : i+n+1])
+		if !ok {
+			return nil, false
+		}
+		out = append(out, Affiliation{Username: names[i+start : i+end], Role: role})
+		i = skipSpace(b, i+n+1)
+		if i >= len(b) {
+			return nil, false
+		}
+		switch b[i] {
+		case ',':
+			i = skipSpace(b, i+1)
+		case ']':
+			return out, skipSpace(b, i+1) == len(b)
+		default:
+			return nil, false
+		}
+	}
 }
 
 // Group is a group's full detail, as returned by GET /chatgroups/{ids}.
 type Group struct {
-	ID                string        `json:"id"`
-	Name              string        `json:"name"`
-	Description       string        `json:"description"`
-	Public            bool          `json:"public"`
-	MembersOnly       bool          `json:"membersonly"`
-	AllowInvites      bool          `json:"allowinvites"`
-	InviteNeedConfirm bool          `json:"invite_need_confirm"`
-	MaxUsers          int           `json:"maxusers"`
-	Owner             string        `json:"owner"`
-	Created           Millis        `json:"created"`
-	Custom            string        `json:"custom"`
-	Mute              bool          `json:"mute"`
-	Disabled          bool          `json:"disabled"`
-	Avatar            string        `json:"avatar,omitempty"`
-	AffiliationsCount int           `json:"affiliations_count"`
-	Affiliations      []Affiliation `json:"affiliations"`
+	ID                string          `json:"id"`
+	Name              string          `json:"name"`
+	Description       string          `json:"description"`
+	Public            bool            `json:"public"`
+	MembersOnly       bool            `json:"membersonly"`
+	AllowInvites      bool            `json:"allowinvites"`
+	InviteNeedConfirm bool            `json:"invite_need_confirm"`
+	MaxUsers          int             `json:"maxusers"`
+	Owner             string          `json:"owner"`
+	Created           Millis          `json:"created"`
+	Custom            string          `json:"custom"`
+	Mute              bool            `json:"mute"`
+	Disabled          bool            `json:"disabled"`
+	Avatar            string          `json:"avatar,omitempty"`
+	AffiliationsCount int             `json:"affiliations_count"`
+	Affiliations      AffiliationList `json:"affiliations"`
 }
 
 // GroupSummary is one row of the list of all groups (GET /chatgroups).

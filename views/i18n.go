@@ -256,6 +256,9 @@ func Has(key string) bool {
 
 // Number formats n with thousands separators: 1,024.
 func (l Localizer) Number(n int) string {
+	if n > -1000 && n < 1000 {
+		return strconv.Itoa(n) // no separator; small numbers are not allocated
+	}
 	s := strconv.Itoa(n)
 	neg := n < 0
 	if neg {
@@ -325,4 +328,9 @@ func (l Localizer) Ago(t time.Time) string {
 		return l.N("time.hours_ago", int(d/time.Hour))
 	}
 	return l.N("time.days_ago", int(d/(24*time.Hour)))
+}
+
+// AppendDateTime appends DateTime(t) to b, without a string of its own.
+func (l Localizer) AppendDateTime(b []byte, t time.Time) []byte {
+	return t.UTC().AppendFormat(b, l.T("lang.datetime_layout"))
 }

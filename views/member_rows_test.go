@@ -2,6 +2,8 @@ package views
 
 import (
 	"context"
+	"fmt"
+	"html"
 	"strings"
 	"testing"
 
@@ -32,5 +34,32 @@ func TestMemberRowsMarkup(t *testing.T) {
 	}
 	if !strings.Contains(b.String(), `data-testid="badge-owner">群主</span>`) {
 		t.Errorf("Chinese rows do not use the catalogue: %s", b.String())
+	}
+}
+
+// appendEscaped escapes as html.EscapeString, which templ uses.
+func TestAppendEscapedMatchesHTMLEscape(t *testing.T) {
+	for _, s := range []string{"", "plain", `<a href="x">&'</a>`, "名字&名字", "&&", `'"'`, "trailing<"} {
+		if got, want := string(appendEscaped([]byte("pre:"), s)), "pre:"+html.EscapeString(s); got != want {
+			t.Errorf("%q: %q, want %q", s, got, want)
+		}
+	}
+}
+
+// Many rows still arrive whole, in order, across batches.
+func TestMemberRowsManyRows(t *testing.T) {
+	d := GroupDetail{MemberURL: func(u string) templ.SafeURL { return templ.SafeURL("/users/" + u + "/groups") }}
+	for i := range 2000 {
+		d.Members = append(d.Members, Member{Username: fmt.Sprintf("m%05d", i)})
+	}
+	var b strings.Builder
+	if err := memberRows(Page{L: NewLocalizer(English)}, d).Render(context.Background(), &b); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(b.String(), `<tr data-testid="member-row"`); n != 2000 {
+		t.Fatalf("%d rows", n)
+	}
+	if i, j := strings.Index(b.String(), `"m00000"`), strings.Index(b.String(), `"m01999"`); i < 0 || j < i {
+		t.Errorf("rows out of order")
 	}
 }

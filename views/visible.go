@@ -51,6 +51,11 @@ func hasHiddenChars(s string, multiline bool) bool {
 // another. multiline keeps line breaks and tabs as they are (descriptions).
 func Visible(s string, multiline bool) templ.Component {
 	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
+		if !hasHiddenChars(s, multiline) {
+			// Nearly every name: one escape, no builder.
+			_, err := io.WriteString(w, html.EscapeString(s))
+			return err
+		}
 		var b strings.Builder
 		start := 0
 		for i, r := range s {
@@ -69,6 +74,9 @@ func Visible(s string, multiline bool) templ.Component {
 
 // VisibleText is Visible for plain-text places (titles, flashes).
 func VisibleText(s string) string {
+	if !hasHiddenChars(s, false) {
+		return s
+	}
 	var b strings.Builder
 	for _, r := range s {
 		if HiddenChar(r) {

@@ -298,26 +298,37 @@ func TestLoginParallelGuessesAreCounted(t *testing.T) {
 	})
 }
 
-// TestSessionCookieOfEarlierFormat: a cookie that carries the session id
-// alone, as before anonymous sessions moved into the cookie, still signs
-// its holder in, so a deploy signs nobody out.
+// TestSessionCookieOfEarlierFormat: cookies of earlier builds (the id alone,
+// then the gob payload) still sign their holder in, so a deploy signs
+// nobody out, and the answer carries a cookie of today's format.
 func TestSessionCookieOfEarlierFormat(t *testing.T) {
 	e := newEnv(t).login()
 	var payload cookiePayload
-	if err := e.srv.sessions.codec.Decode(sessionCookie, sessionCookieOf(t, e).Value, &payload); err != nil || payload.ID == "" {
+	if err := e.srv.sessions.codec.Decode(sessionCookie, sessionCookieOf(t, e).Value, &payload); err != nil || payload.ID == "" || payload.Sum == "" {
 		t.Fatalf("session cookie: %+v, %v", payload, err)
 	}
-	old, err := e.srv.sessions.codec.Encode(sessionCookie, payload.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := e.newBrowser()
-	u, _ := url.Parse(e.web.URL)
-	b.Jar.SetCookies(u, []*http.Cookie{{Name: sessionCookie, Value: old}})
-	p := e.getWith(b, "/groups/new")
-	wantStatus(t, p, http.StatusOK)
-	if got := p.text("current-user"); !strings.Contains(got, "admin") {
-		t.Errorf("current-user %q", got)
+	for name, value := range map[string]any{
+		"id alone":    payload.ID,
+		"gob payload": cookiePayload{ID: payload.ID},
+	} {
+		t.Run(name, func(t *testing.T) {
+			old, err := e.srv.sessions.gobCodec.Encode(sessionCookie, value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := e.newBrowser()
+			u, _ := url.Parse(e.web.URL)
+			b.Jar.SetCookies(u, []*http.Cookie{{Name: sessionCookie, Value: old}})
+			p := e.getWith(b, "/groups/new")
+			wantStatus(t, p, http.StatusOK)
+			if got := p.text("current-user"); !strings.Contains(got, "admin") {
+				t.Errorf("current-user %q", got)
+			}
+			var now cookiePayload
+			if err := e.srv.sessions.codec.Decode(sessionCookie, sessionCookieOf(t, &env{t: t, web: e.web, http: b}).Value, &now); err != nil || now.ID != payload.ID || now.Sum != payload.Sum {
+				t.Errorf("the cookie now carries %+v (%v), want %+v", now, err, payload)
+			}
+		})
 	}
 }
 

@@ -66,3 +66,32 @@ func TestRenderBuffersSmallPagesAndStreamsLargeOnes(t *testing.T) {
 		})
 	}
 }
+
+// countingWriter counts the writes that reach the response.
+type countingWriter struct {
+	http.ResponseWriter
+	writes int
+}
+
+func (w *countingWriter) Write(p []byte) (int, error) {
+	w.writes++
+	return w.ResponseWriter.Write(p)
+}
+
+// A streamed page leaves a full buffer at a time, not in the pieces the
+// template writes: each write to the response is a write syscall on a
+// connection once net/http's own 4 KiB buffer is full.
+func TestRenderStreamsInBufferSizedWrites(t *testing.T) {
+	rec := httptest.NewRecorder()
+	cw := &countingWriter{ResponseWriter: rec}
+	c := echo.New().NewContext(httptest.NewRequest(http.MethodGet, "/", nil), cw)
+	if err := render(c, http.StatusOK, chunks(5*renderBufferLimit+100, nil)); err != nil {
+		t.Fatal(err)
+	}
+	if rec.Body.Len() != 5*renderBufferLimit+100 {
+		t.Fatalf("sent %d bytes", rec.Body.Len())
+	}
+	if cw.writes > 6 {
+		t.Errorf("the page left in %d writes, want at most 6 (one a buffer)", cw.writes)
+	}
+}

@@ -81,8 +81,12 @@ func TestReplicasShareSessionsAndAuditLog(t *testing.T) {
 			}
 		}
 
-		// Signing out on B ends the session on A too.
+		// Signing out on B ends the session on A too, at A's next look at
+		// the accounts stamp (every authPollInterval; made here at once).
 		wantStatus(t, b.postWith(onB, "/logout", nil), http.StatusSeeOther)
+		if err := a.srv.auth.sync(context.Background(), a.srv.st); err != nil {
+			t.Fatal(err)
+		}
 		if p := a.get("/groups"); p.StatusCode != http.StatusSeeOther {
 			t.Errorf("A still serves the session signed out on B: %d", p.StatusCode)
 		}

@@ -21,8 +21,9 @@ const ctxAccount = "groupdesk.account"
 type accountLookup struct{ acc *store.Account }
 
 // currentAccount is the one accessor for who is signed in: the account of
-// the session's user, read from the database once per request (so a role
-// change or a disabled account takes effect on the next click). It returns
+// the session's user, read once per request through the auth cache (so a
+// role change or a disabled account takes effect on the next click: at
+// once on the replica that made it, within authPollInterval on the others). It returns
 // nil for anonymous visitors and for sessions whose account is gone or
 // disabled.
 func (s *Server) currentAccount(c echo.Context) (*store.Account, error) {
@@ -34,7 +35,7 @@ func (s *Server) currentAccount(c echo.Context) (*store.Account, error) {
 		c.Set(ctxAccount, accountLookup{})
 		return nil, nil
 	}
-	acc, err := s.st.Account(c.Request().Context(), username)
+	acc, err := s.lookupAccount(c.Request().Context(), username)
 	if err != nil {
 		return nil, err
 	}

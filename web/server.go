@@ -40,6 +40,7 @@ type Server struct {
 	log       *slog.Logger
 	st        *store.Store // accounts, sessions, login throttle, audit log
 	sessions  *sessionStore
+	auth      *authCache // sessions and accounts in memory (auth_cache.go)
 	groups    groupService
 	mod       moderationService // members, admins, mutes, blocks, allow list, incident switches
 	index     *search.Index     // Groupdesk's own index of the groups, for search
@@ -128,7 +129,13 @@ func newServer(cfg Config, groups groupService, mod moderationService) (*Server,
 		st.Close()
 		return nil, err
 	}
-	s.sessions = newSessionStore(st, key, cfg.SecureCookies)
+	s.auth = newAuthCache()
+	if err := s.auth.sync(context.Background(), st); err != nil {
+		st.Close()
+		return nil, err
+	}
+	st.OnAccountsChanged(s.auth.clear)
+	s.sessions = newSessionStore(st, s.auth, key, cfg.SecureCookies)
 	if err := s.ensureFirstAccount(context.Background()); err != nil {
 		st.Close()
 		return nil, err
@@ -143,8 +150,12 @@ func newServer(cfg Config, groups groupService, mod moderationService) (*Server,
 	}
 	s.echo = s.newEcho()
 	s.deleteExpired()
-	s.cleanupDone.Add(1)
+	s.cleanupDone.Add(2)
 	go s.cleanupLoop()
+	go func() {
+		defer s.cleanupDone.Done()
+		s.pollAccounts()
+	}()
 	return s, nil
 }
 

@@ -45,8 +45,10 @@ const (
 // sessionStore is a gorilla sessions.Store backed by the sessions table.
 type sessionStore struct {
 	st       *store.Store
-	codec    *securecookie.SecureCookie
-	secure   bool // Config.SecureCookies; TLS requests get Secure anyway
+	cache    *authCache
+	codec    *securecookie.SecureCookie // JSON inside the signature
+	gobCodec *securecookie.SecureCookie // cookies of builds before JSON, still read
+	secure   bool                       // Config.SecureCookies; TLS requests get Secure anyway
 	idle     time.Duration
 	absolute time.Duration
 	now      func() time.Time
@@ -54,12 +56,19 @@ type sessionStore struct {
 
 var _ sessions.Store = (*sessionStore)(nil)
 
-func newSessionStore(st *store.Store, key []byte, secure bool) *sessionStore {
+func newSessionStore(st *store.Store, cache *authCache, key []byte, secure bool) *sessionStore {
+	// JSON, not securecookie's default gob: gob sends and compiles the
+	// type description with every cookie, a tenth of a list page's CPU.
 	codec := securecookie.New(key, nil)
 	codec.MaxAge(int(sessionAbsoluteTimeout / time.Second))
+	codec.SetSerializer(securecookie.JSONEncoder{})
+	gobCodec := securecookie.New(key, nil)
+	gobCodec.MaxAge(int(sessionAbsoluteTimeout / time.Second))
 	return &sessionStore{
 		st:       st,
+		cache:    cache,
 		codec:    codec,
+		gobCodec: gobCodec,
 		secure:   secure,
 		idle:     sessionIdleTimeout,
 		absolute: sessionAbsoluteTimeout,
@@ -93,18 +102,38 @@ func (ss *sessionStore) Get(r *http.Request, name string) (*sessions.Session, er
 // returns a fresh one when there is none, the signature is wrong, or it
 // has timed out.
 func (ss *sessionStore) New(r *http.Request, name string) (*sessions.Session, error) {
+	sess, _, err := ss.load(r, name)
+	return sess, err
+}
+
+// loaded is what load read: the session's values as stored (nil for a new
+// session), and whether the cookie should be signed anew because it does
+// not carry the sum of the stored values (a cookie of an older build).
+type loaded struct {
+	values  map[string]string
+	sum     string // of the stored values
+	reissue bool
+}
+
+// load is New, from this replica's memory when the cookie's sum says its
+// copy is current and the session needs no touch.
+func (ss *sessionStore) load(r *http.Request, name string) (*sessions.Session, loaded, error) {
 	sess := sessions.NewSession(ss, name)
 	sess.Options = ss.options(r)
 	sess.IsNew = true
 	c, err := r.Cookie(name)
 	if err != nil {
-		return sess, nil
+		return sess, loaded{}, nil
 	}
 	var payload cookiePayload
 	if err := ss.codec.Decode(name, c.Value, &payload); err != nil {
-		// A cookie of an older build carries the id alone.
-		if ss.codec.Decode(name, c.Value, &payload.ID) != nil || payload.ID == "" {
-			return sess, nil // forged, from an old key, or too old: start over
+		// A cookie of an older build is gob, and older still carries the
+		// id alone. Signed-in sessions get a JSON cookie on this response
+		// (its missing sum asks for that).
+		payload = cookiePayload{}
+		if ss.gobCodec.Decode(name, c.Value, &payload) != nil &&
+			(ss.gobCodec.Decode(name, c.Value, &payload.ID) != nil || payload.ID == "") {
+			return sess, loaded{}, nil // forged, from an old key, or too old: start over
 		}
 	}
 	if payload.ID == "" {
@@ -112,33 +141,52 @@ func (ss *sessionStore) New(r *http.Request, name string) (*sessions.Session, er
 			sess.Values[k] = v
 		}
 		sess.IsNew = false
-		return sess, nil
+		return sess, loaded{values: payload.Values}, nil
 	}
 	id := payload.ID
-	ctx := r.Context()
-	row, err := ss.st.Session(ctx, hashSessionID(id))
-	if err != nil || row == nil {
-		return sess, err
-	}
+	key := hashSessionID(id)
 	now := ss.now()
-	if now.Sub(row.LastSeen) > ss.idle || now.Sub(row.Created) > ss.absolute {
-		return sess, ss.st.DeleteSession(ctx, hashSessionID(id))
+	cs, ok := ss.cache.session(key)
+	if !ok || cs.sum != payload.Sum || now.Sub(cs.lastSeen) > sessionTouchInterval || now.Sub(cs.created) > ss.absolute {
+		// Not here, older than the cookie, due a touch or past its time:
+		// the database decides.
+		if cs, ok, err = ss.read(r.Context(), key, now); !ok {
+			return sess, loaded{}, err
+		}
 	}
-	values := map[string]string{}
-	if err := json.Unmarshal([]byte(row.Data), &values); err != nil {
-		return sess, nil // unreadable: treat as gone
-	}
-	for k, v := range values {
+	for k, v := range cs.values {
 		sess.Values[k] = v
 	}
 	sess.ID = id
 	sess.IsNew = false
-	if now.Sub(row.LastSeen) > sessionTouchInterval {
-		if err := ss.st.TouchSession(ctx, hashSessionID(id), now); err != nil {
-			return sess, err
-		}
+	return sess, loaded{values: cs.values, sum: cs.sum, reissue: cs.sum != payload.Sum}, nil
+}
+
+// read loads a session row, deletes it if it has timed out, touches it if
+// due, and keeps it in the cache.
+func (ss *sessionStore) read(ctx context.Context, key string, now time.Time) (cachedSession, bool, error) {
+	gen := ss.cache.generation()
+	row, err := ss.st.Session(ctx, key)
+	if err != nil || row == nil {
+		ss.cache.dropSession(key)
+		return cachedSession{}, false, err
 	}
-	return sess, nil
+	if now.Sub(row.LastSeen) > ss.idle || now.Sub(row.Created) > ss.absolute {
+		return cachedSession{}, false, ss.st.DeleteSession(ctx, key)
+	}
+	values := map[string]string{}
+	if err := json.Unmarshal([]byte(row.Data), &values); err != nil {
+		return cachedSession{}, false, nil // unreadable: treat as gone
+	}
+	if now.Sub(row.LastSeen) > sessionTouchInterval {
+		if err := ss.st.TouchSession(ctx, key, now); err != nil {
+			return cachedSession{}, false, err
+		}
+		row.LastSeen = now
+	}
+	cs := cachedSession{values: values, sum: sessionSum(row.Data), created: row.Created, lastSeen: row.LastSeen}
+	ss.cache.putSession(gen, key, cs)
+	return cs, true, nil
 }
 
 // Save implements sessions.Store. A negative MaxAge deletes the session.
@@ -176,10 +224,13 @@ func (ss *sessionStore) Save(r *http.Request, w http.ResponseWriter, sess *sessi
 	if sess.ID == "" {
 		sess.ID = newSessionID()
 	}
-	if err := ss.st.SaveSession(ctx, hashSessionID(sess.ID), user, data, ss.now()); err != nil {
+	key := hashSessionID(sess.ID)
+	if err := ss.st.SaveSession(ctx, key, user, data, ss.now()); err != nil {
 		return err
 	}
-	return ss.setCookie(w, sess, cookiePayload{ID: sess.ID})
+	// The next request reads the row back (its cookie's sum is new).
+	ss.cache.dropSession(key)
+	return ss.setCookie(w, sess, cookiePayload{ID: sess.ID, Sum: sessionSum(data)})
 }
 
 // cookiePayload is what the session cookie carries, signed: the id of a
@@ -188,6 +239,9 @@ func (ss *sessionStore) Save(r *http.Request, w http.ResponseWriter, sess *sessi
 type cookiePayload struct {
 	ID     string
 	Values map[string]string
+	// Sum is sessionSum of the signed-in session's stored values: a
+	// replica whose copy has another sum reads the database.
+	Sum string
 }
 
 func (ss *sessionStore) setCookie(w http.ResponseWriter, sess *sessions.Session, payload cookiePayload) error {
@@ -244,7 +298,7 @@ func encodeSessionValues(sess *sessions.Session) (string, error) {
 // whether it changed.
 type requestSession struct {
 	*sessions.Session
-	loaded string // encoded values as loaded; "" for a new session
+	loaded loaded // as loaded; values nil for a new session
 }
 
 func (rs *requestSession) get(key string) string {
@@ -256,19 +310,30 @@ func (rs *requestSession) set(key, value string) { rs.Values[key] = value }
 
 func (rs *requestSession) del(key string) { delete(rs.Values, key) }
 
-// changed reports whether the session must be written back.
+// changed reports whether the session must be written back: compared
+// value by value, as encoding it on every request cost more than the rest
+// of the check.
 func (rs *requestSession) changed() bool {
 	if rs.Options != nil && rs.Options.MaxAge < 0 {
 		return true
 	}
-	enc, err := encodeSessionValues(rs.Session)
-	if err != nil {
-		return true // Save reports the error
-	}
-	if rs.loaded == "" {
+	if rs.loaded.values == nil {
 		return len(rs.Values) > 0 // a new session
 	}
-	return enc != rs.loaded
+	if len(rs.Values) != len(rs.loaded.values) {
+		return true
+	}
+	for k, v := range rs.Values {
+		ks, ok1 := k.(string)
+		vs, ok2 := v.(string)
+		if !ok1 || !ok2 {
+			return true // Save reports the error
+		}
+		if old, ok := rs.loaded.values[ks]; !ok || old != vs {
+			return true
+		}
+	}
+	return false
 }
 
 const ctxSession = "groupdesk.session"
@@ -278,21 +343,25 @@ const ctxSession = "groupdesk.session"
 func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
-		sess, err := s.sessions.New(r, sessionCookie)
+		sess, ld, err := s.sessions.load(r, sessionCookie)
 		if err != nil {
 			// The database failed: serve the request as anonymous.
 			s.log.Error("session: load failed", "err", err)
 		}
-		rs := &requestSession{Session: sess}
-		if !sess.IsNew {
-			rs.loaded, _ = encodeSessionValues(sess)
-		}
+		rs := &requestSession{Session: sess, loaded: ld}
 		c.Set(ctxSession, rs)
 		c.Response().Before(func() {
-			if !rs.changed() {
-				return
+			w := c.Response().Writer
+			var err error
+			switch {
+			case rs.changed():
+				err = s.sessions.Save(r, w, rs.Session)
+			case rs.loaded.reissue:
+				// Only the cookie: writing the values back could undo a
+				// change another request made meanwhile.
+				err = s.sessions.setCookie(w, rs.Session, cookiePayload{ID: rs.ID, Sum: rs.loaded.sum})
 			}
-			if err := s.sessions.Save(r, c.Response().Writer, rs.Session); err != nil {
+			if err != nil {
 				s.log.Error("session: save failed", "err", err)
 			}
 		})

@@ -63,13 +63,26 @@ func configFor(mode string) benchConfig {
 	}
 }
 
-// The budget, as ratios and limits measured in the same run.
+// The budget, as ratios to the lean baseline (TestLeanBaselineProcess)
+// measured in the same rounds, and limits.
 const (
-	budgetListVsEcho   = 0.40 // list page on the in-memory upstream, throughput vs bare Echo
+	budgetListCPU      = 1.0  // list page CPU per request / the baseline's
+	budgetListRPS      = 1.0  // list page throughput / the baseline's, at least
+	budgetDetailCPU    = 0.8  // 2,000-member detail CPU per request / the baseline's
+	budgetDetailWrites = 40   // write syscalls per detail page
 	budgetDeepRatio    = 1.2  // sandbox list-all, deep page p50 / first page p50
 	budgetDetailP50ms  = 5.0  // sandbox detail of 2,000 members, p50
-	budgetRSSMiB       = 40.0 // dashboard RSS under 100 concurrent sessions
+	budgetRSSMiB       = 36.0 // dashboard RSS under 100 concurrent sessions
 	budgetStartReadyMs = 300.0
+)
+
+// The smoke run checks the ratios too, loosely enough that a short run on a
+// busy machine, or with the race detector, never fails a good build: only
+// a page that costs several times the baseline, or writes in small pieces
+// again, fails it.
+const (
+	smokeCPURatio = 5.0
+	smokeWrites   = 2 * budgetDetailWrites
 )
 
 // TestBenchHarness measures Groupdesk against its performance budget and
@@ -98,6 +111,8 @@ func TestBenchHarness(t *testing.T) {
 	fakeHost := "http://" + fake.waitListen(t)
 	bare := startChild(t, "bare-echo", helperCmd(roleBareEcho, "TestBareEchoProcess", upstreamEnv+"="+fakeHost), tmp)
 	bareBase := "http://" + bare.waitListen(t)
+	leanProc := startChild(t, "lean-baseline", helperCmd(roleLean, "TestLeanBaselineProcess", upstreamEnv+"="+fakeHost), tmp)
+	leanBase := "http://" + leanProc.waitListen(t)
 	lg := &loadGenClient{c: startChild(t, "loadgen", helperCmd(roleLoadGen, "TestLoadGeneratorProcess"), tmp)}
 
 	sandboxData := filepath.Join(tmp, "sandbox-mode")
@@ -118,39 +133,84 @@ func TestBenchHarness(t *testing.T) {
 		}
 		d.checkPages(t)
 	}
+	if _, err := lg.do(loadCommand{Op: "login", Target: "lean", Base: leanBase, Sessions: cfg.sessions, User: adminUser, Password: adminPassword}); err != nil {
+		t.Fatal(err)
+	}
+	leanDetail := "/groups/" + fakeBigGroupID
+	checkLeanPages(t, leanBase, leanDetail)
 	floorPath := fmt.Sprintf("/floor?bytes=%d", modes[0].listBytes)
 
-	// Throughput, in rounds: bare Echo, then the two pages of a mode, so
-	// each ratio compares measurements taken moments apart.
-	run := func(target, base string, paths []string, concurrency int, d time.Duration) loadStats {
+	// Throughput, in rounds: bare Echo, then each page of a mode and, on
+	// the in-memory upstream, the same page of the lean baseline, so each
+	// ratio compares measurements taken moments apart. Every other round
+	// the dashboard goes before the baseline.
+	run := func(target, base string, pid int, paths []string, concurrency int, d time.Duration) loadStats {
+		before, err := readProcCost(pid)
+		if err != nil {
+			t.Fatal(err)
+		}
 		r, err := lg.do(loadCommand{Op: "run", Target: target, Base: base, Paths: paths, Concurrency: concurrency, Warmup: cfg.warmup, Duration: d})
+		if err != nil {
+			t.Fatal(err)
+		}
+		after, err := readProcCost(pid)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if r.Stats.Errors > 0 {
 			t.Errorf("%s %v: %d of %d requests failed, e.g. %s", target, paths, r.Stats.Errors, r.Stats.Requests, r.Stats.FirstError)
 		}
-		return *r.Stats
+		st := *r.Stats
+		if st.Total > 0 {
+			st.CPUus = float64((after.cpu - before.cpu).Microseconds()) / float64(st.Total)
+			st.Writes = float64(after.writes-before.writes) / float64(st.Total)
+		}
+		return st
+	}
+	pair := func(round int, lean func() loadStats, dash func() loadStats) (l, d loadStats) {
+		if round%2 == 1 {
+			d = dash()
+			return lean(), d
+		}
+		l = lean()
+		return l, dash()
 	}
 	for round := range cfg.rounds {
 		for _, d := range modes {
-			bareStats := run("bare", bareBase, []string{"/"}, cfg.concurrency, cfg.duration)
-			list := run(d.name, d.base, []string{listPath}, cfg.concurrency, cfg.duration)
-			detail := run(d.name, d.base, []string{d.detailPath()}, cfg.concurrency, cfg.duration)
-			r := throughputRound{Round: round + 1, Mode: d.name, Bare: bareStats, List: list, Detail: detail,
-				ListRatio: list.RPS / bareStats.RPS, DetailRatio: detail.RPS / bareStats.RPS}
-			if d.name == "fake" {
-				floor := run("bare", bareBase, []string{floorPath}, cfg.concurrency, cfg.duration)
-				r.Floor, r.FloorRatio = &floor, floor.RPS/bareStats.RPS
+			pid := d.proc.pid()
+			bareStats := run("bare", bareBase, bare.pid(), []string{"/"}, cfg.concurrency, cfg.duration)
+			r := throughputRound{Round: round + 1, Mode: d.name, Bare: bareStats}
+			listRun := func() loadStats { return run(d.name, d.base, pid, []string{listPath}, cfg.concurrency, cfg.duration) }
+			detailRun := func() loadStats {
+				return run(d.name, d.base, pid, []string{d.detailPath()}, cfg.concurrency, cfg.duration)
 			}
+			if d.name == "fake" {
+				var ll, ld loadStats
+				ll, r.List = pair(round, func() loadStats {
+					return run("lean", leanBase, leanProc.pid(), []string{listPath}, cfg.concurrency, cfg.duration)
+				}, listRun)
+				ld, r.Detail = pair(round, func() loadStats {
+					return run("lean", leanBase, leanProc.pid(), []string{leanDetail}, cfg.concurrency, cfg.duration)
+				}, detailRun)
+				r.LeanList, r.LeanDetail = &ll, &ld
+				r.ListCPURatio, r.ListRPSRatio = r.List.CPUus/ll.CPUus, r.List.RPS/ll.RPS
+				r.DetailCPURatio, r.DetailRPSRatio = r.Detail.CPUus/ld.CPUus, r.Detail.RPS/ld.RPS
+				floor := run("bare", bareBase, bare.pid(), []string{floorPath}, cfg.concurrency, cfg.duration)
+				r.Floor, r.FloorRatio = &floor, floor.RPS/bareStats.RPS
+			} else {
+				r.List, r.Detail = listRun(), detailRun()
+			}
+			r.ListRatio, r.DetailRatio = r.List.RPS/bareStats.RPS, r.Detail.RPS/bareStats.RPS
 			rep.Rounds = append(rep.Rounds, r)
 		}
 	}
 	// One request at a time: the latency a moderator sees on an idle server.
 	for _, d := range modes {
-		d.listAlone = run(d.name, d.base, []string{listPath}, 1, cfg.duration)
-		d.detailAlone = run(d.name, d.base, []string{d.detailPath()}, 1, cfg.duration)
+		d.listAlone = run(d.name, d.base, d.proc.pid(), []string{listPath}, 1, cfg.duration)
+		d.detailAlone = run(d.name, d.base, d.proc.pid(), []string{d.detailPath()}, 1, cfg.duration)
 	}
+	rep.LeanListAlone = run("lean", leanBase, leanProc.pid(), []string{listPath}, 1, cfg.duration)
+	rep.LeanDetailAlone = run("lean", leanBase, leanProc.pid(), []string{leanDetail}, 1, cfg.duration)
 
 	// Memory: idle, then loadSessions sessions each with a request in flight,
 	// alternating the list and the 2,000-member detail.
@@ -165,7 +225,7 @@ func TestBenchHarness(t *testing.T) {
 		}
 		ctx, stop := context.WithCancel(context.Background())
 		peak := sampleMemory(ctx, d.proc.pid())
-		d.underLoad = run(d.name+"-load", d.base, []string{listPath, d.detailPath()}, cfg.loadSessions, cfg.loadDuration)
+		d.underLoad = run(d.name+"-load", d.base, d.proc.pid(), []string{listPath, d.detailPath()}, cfg.loadSessions, cfg.loadDuration)
 		stop()
 		d.peak = <-peak
 	}
@@ -186,6 +246,9 @@ func TestBenchHarness(t *testing.T) {
 	rep.Figures = figures(cfg, rep)
 	table := rep.table()
 	fmt.Print(table)
+	if !cfg.checkBudget {
+		smokeChecks(t, rep)
+	}
 	path, err := rep.write(resultsDir)
 	if err != nil {
 		t.Fatal(err)
@@ -265,6 +328,39 @@ func (d *dashboard) checkPages(t *testing.T) {
 	d.listBytes = len(list)
 	if n := strings.Count(b.get(d.detailPath(), http.StatusOK), `data-testid="member-row"`); n != bigGroupMembers {
 		t.Fatalf("%s: the detail page has %d member rows, want %d", d.name, n, bigGroupMembers)
+	}
+}
+
+// checkLeanPages makes sure the baseline serves the same rows.
+func checkLeanPages(t *testing.T, base, detail string) {
+	t.Helper()
+	cookie, err := login(base, adminUser, adminPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &browser{t: t, base: base, cookie: cookie}
+	if n := strings.Count(b.get(listPath, http.StatusOK), `data-testid="group-row"`); n != 50 {
+		t.Fatalf("lean baseline: the list page has %d rows, want 50", n)
+	}
+	if n := strings.Count(b.get(detail, http.StatusOK), `data-testid="member-row"`); n != bigGroupMembers {
+		t.Fatalf("lean baseline: the detail page has %d member rows, want %d", n, bigGroupMembers)
+	}
+}
+
+// smokeChecks applies the loose bounds of the smoke run.
+func smokeChecks(t *testing.T, rep *report) {
+	t.Helper()
+	for _, d := range rep.Dashboards {
+		if d.Mode != "fake" {
+			continue
+		}
+		if d.ListCPURatio > smokeCPURatio || d.DetailCPURatio > smokeCPURatio {
+			t.Errorf("CPU per request against the lean baseline: list %.2f×, detail %.2f×; even a smoke run should stay under %.0f×",
+				d.ListCPURatio, d.DetailCPURatio, smokeCPURatio)
+		}
+		if d.DetailWrites > smokeWrites {
+			t.Errorf("the detail page took %.0f write syscalls, want at most %d (is the response buffered?)", d.DetailWrites, smokeWrites)
+		}
 	}
 }
 

@@ -59,6 +59,13 @@ type loadStats struct {
 	P99ms    float64 `json:"p99_ms"`
 	// FirstError describes one failed request, to say why there were errors.
 	FirstError string `json:"first_error,omitempty"`
+	// Total counts every request of the run, warm-up included: the
+	// server's CPU and write syscalls over the whole run are divided by it.
+	Total int `json:"total"`
+	// Filled in by the harness from /proc of the server: its CPU time and
+	// write syscalls per request over the whole run.
+	CPUus  float64 `json:"cpu_us_per_request,omitempty"`
+	Writes float64 `json:"writes_per_request,omitempty"`
 }
 
 type loadReply struct {
@@ -186,6 +193,7 @@ func (lg *loadGen) run(cmd loadCommand) loadStats {
 
 	type workerStats struct {
 		lat      []time.Duration
+		total    int
 		errors   int
 		firstErr string
 	}
@@ -211,6 +219,7 @@ func (lg *loadGen) run(cmd loadCommand) loadStats {
 				path := cmd.Paths[i%len(cmd.Paths)]
 				err := fetch(ctx, hc, cmd.Base+path, cookie)
 				end := time.Now()
+				ws.total++
 				if end.Before(measureFrom) || end.After(stop) {
 					continue
 				}
@@ -231,6 +240,7 @@ func (lg *loadGen) run(cmd loadCommand) loadStats {
 	for _, ws := range results {
 		all = append(all, ws.lat...)
 		st.Errors += ws.errors
+		st.Total += ws.total
 		if st.FirstError == "" {
 			st.FirstError = ws.firstErr
 		}

@@ -71,3 +71,24 @@ func BenchmarkListPage(b *testing.B) {
 func BenchmarkDetailPage(b *testing.B) {
 	newPageBench(b).run(b, "/groups/"+fakeBigGroupID)
 }
+
+// newLeanBench is the lean baseline in-process, against its own fake
+// upstream, to profile it the same way.
+func newLeanBench(b *testing.B) *pageBench {
+	b.Helper()
+	upstream := httptest.NewServer(newFakeUpstream())
+	b.Cleanup(upstream.Close)
+	h := newLeanBaseline(upstream.URL + "/" + fakeOrg + "/" + fakeApp).echo()
+	h.Logger.SetOutput(io.Discard)
+	ts := httptest.NewServer(h)
+	b.Cleanup(ts.Close)
+	cookie, err := login(ts.URL, adminUser, adminPassword)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return &pageBench{h: h, cookie: cookie}
+}
+
+func BenchmarkLeanListPage(b *testing.B) { newLeanBench(b).run(b, listPath) }
+
+func BenchmarkLeanDetailPage(b *testing.B) { newLeanBench(b).run(b, "/groups/"+fakeBigGroupID) }

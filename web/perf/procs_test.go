@@ -31,6 +31,43 @@ const (
 	roleBareEcho     = "bare-echo"
 )
 
+// procCost is a process's CPU time and write syscalls so far, from
+// /proc/PID/stat and /proc/PID/io.
+type procCost struct {
+	cpu    time.Duration // user + system
+	writes int64         // syscw: write, writev, sendmsg… on sockets and files
+}
+
+// userHZ is the unit of the times in /proc/PID/stat, 100 on Linux whatever
+// the kernel's own tick.
+const userHZ = 100
+
+func readProcCost(pid int) (procCost, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return procCost{}, err
+	}
+	// The command name may hold spaces: the fields start after its ')'.
+	i := strings.LastIndexByte(string(b), ')')
+	f := strings.Fields(string(b[i+1:]))
+	if i < 0 || len(f) < 13 {
+		return procCost{}, fmt.Errorf("/proc/%d/stat: unexpected %q", pid, b)
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	c := procCost{cpu: time.Duration(utime+stime) * time.Second / userHZ}
+	io, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/io")
+	if err != nil {
+		return procCost{}, err
+	}
+	for line := range strings.Lines(string(io)) {
+		if v, ok := strings.CutPrefix(line, "syscw:"); ok {
+			c.writes, _ = strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		}
+	}
+	return c, nil
+}
+
 // listenLine is how a helper server announces its address on stdout.
 const listenLine = "LISTEN "
 

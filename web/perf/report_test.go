@@ -26,18 +26,29 @@ type report struct {
 	Dashboards   []dashboardResult `json:"dashboards"`
 	Calls        []pageCalls       `json:"upstream_calls"`
 	Sandbox      sandboxFigures    `json:"sandbox"`
+	// The lean baseline one request at a time.
+	LeanListAlone   loadStats `json:"lean_list_one_at_a_time"`
+	LeanDetailAlone loadStats `json:"lean_detail_one_at_a_time"`
 }
 
 // throughputRound is one round: bare Echo, then the list and the detail
-// page of one mode, with the same load generator settings.
+// page of one mode and, on the in-memory upstream, of the lean baseline,
+// with the same load generator settings.
 type throughputRound struct {
-	Round       int       `json:"round"`
-	Mode        string    `json:"mode"`
-	Bare        loadStats `json:"bare_echo"`
-	List        loadStats `json:"list"`
-	Detail      loadStats `json:"detail"`
-	ListRatio   float64   `json:"list_ratio"`
-	DetailRatio float64   `json:"detail_ratio"`
+	Round       int        `json:"round"`
+	Mode        string     `json:"mode"`
+	Bare        loadStats  `json:"bare_echo"`
+	List        loadStats  `json:"list"`
+	Detail      loadStats  `json:"detail"`
+	LeanList    *loadStats `json:"lean_list,omitempty"`
+	LeanDetail  *loadStats `json:"lean_detail,omitempty"`
+	ListRatio   float64    `json:"list_ratio"` // throughput / bare Echo's
+	DetailRatio float64    `json:"detail_ratio"`
+	// Against the lean baseline: CPU per request and throughput.
+	ListCPURatio   float64 `json:"list_cpu_ratio,omitempty"`
+	ListRPSRatio   float64 `json:"list_rps_ratio,omitempty"`
+	DetailCPURatio float64 `json:"detail_cpu_ratio,omitempty"`
+	DetailRPSRatio float64 `json:"detail_rps_ratio,omitempty"`
 	// Floor is the bare Echo process's /floor (fake mode only).
 	Floor      *loadStats `json:"floor,omitempty"`
 	FloorRatio float64    `json:"floor_ratio,omitempty"`
@@ -62,6 +73,14 @@ type dashboardResult struct {
 	DetailRatio       float64    `json:"detail_ratio_median"`
 	FloorRPS          float64    `json:"floor_rps_median,omitempty"`
 	FloorRatio        float64    `json:"floor_ratio_median,omitempty"`
+	// Medians of the rounds against the lean baseline (in-memory upstream).
+	ListCPUus, LeanListCPUus       float64
+	DetailCPUus, LeanDetailCPUus   float64
+	LeanListRPS, LeanDetailRPS     float64
+	ListCPURatio, ListRPSRatio     float64
+	DetailCPURatio, DetailRPSRatio float64
+	ListWrites, DetailWrites       float64
+	LeanDetailWrites               float64
 }
 
 func (d *dashboard) result(rounds []throughputRound) dashboardResult {
@@ -74,6 +93,7 @@ func (d *dashboard) result(rounds []throughputRound) dashboardResult {
 	}
 	r.WarmStartMedianMs = median(r.WarmStartsMs)
 	var bare, list, detail, lr, dr, floor, fr []float64
+	var lean leanSeries
 	for _, rd := range rounds {
 		if rd.Mode != d.name {
 			continue
@@ -83,10 +103,40 @@ func (d *dashboard) result(rounds []throughputRound) dashboardResult {
 		if rd.Floor != nil {
 			floor, fr = append(floor, rd.Floor.RPS), append(fr, rd.FloorRatio)
 		}
+		if rd.LeanList != nil {
+			lean.add(rd)
+		}
+	}
+	if len(lean.listCPU) > 0 {
+		r.ListCPUus, r.LeanListCPUus = median(lean.listCPU), median(lean.leanListCPU)
+		r.DetailCPUus, r.LeanDetailCPUus = median(lean.detailCPU), median(lean.leanDetailCPU)
+		r.LeanListRPS, r.LeanDetailRPS = median(lean.leanListRPS), median(lean.leanDetailRPS)
+		r.ListCPURatio, r.ListRPSRatio = median(lean.listCPURatio), median(lean.listRPSRatio)
+		r.DetailCPURatio, r.DetailRPSRatio = median(lean.detailCPURatio), median(lean.detailRPSRatio)
+		r.ListWrites, r.DetailWrites, r.LeanDetailWrites = median(lean.listWrites), median(lean.detailWrites), median(lean.leanDetailWrites)
 	}
 	r.BareRPS, r.ListRPS, r.DetailRPS, r.ListRatio, r.DetailRatio = median(bare), median(list), median(detail), median(lr), median(dr)
 	r.FloorRPS, r.FloorRatio = median(floor), median(fr)
 	return r
+}
+
+// leanSeries collects the rounds' figures against the lean baseline.
+type leanSeries struct {
+	listCPU, leanListCPU, detailCPU, leanDetailCPU []float64
+	leanListRPS, leanDetailRPS                     []float64
+	listCPURatio, listRPSRatio                     []float64
+	detailCPURatio, detailRPSRatio                 []float64
+	listWrites, detailWrites, leanDetailWrites     []float64
+}
+
+func (l *leanSeries) add(rd throughputRound) {
+	l.listCPU, l.leanListCPU = append(l.listCPU, rd.List.CPUus), append(l.leanListCPU, rd.LeanList.CPUus)
+	l.detailCPU, l.leanDetailCPU = append(l.detailCPU, rd.Detail.CPUus), append(l.leanDetailCPU, rd.LeanDetail.CPUus)
+	l.leanListRPS, l.leanDetailRPS = append(l.leanListRPS, rd.LeanList.RPS), append(l.leanDetailRPS, rd.LeanDetail.RPS)
+	l.listCPURatio, l.listRPSRatio = append(l.listCPURatio, rd.ListCPURatio), append(l.listRPSRatio, rd.ListRPSRatio)
+	l.detailCPURatio, l.detailRPSRatio = append(l.detailCPURatio, rd.DetailCPURatio), append(l.detailRPSRatio, rd.DetailRPSRatio)
+	l.listWrites, l.detailWrites = append(l.listWrites, rd.List.Writes), append(l.detailWrites, rd.Detail.Writes)
+	l.leanDetailWrites = append(l.leanDetailWrites, rd.LeanDetail.Writes)
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -117,15 +167,28 @@ func figures(cfg benchConfig, rep *report) []figure {
 	add := func(section, name, value string, n float64, budget, status string) {
 		out = append(out, figure{Section: section, Name: name, Value: value, Number: n, Budget: budget, Status: status})
 	}
-	const thr = "Dashboard throughput (median of rounds, ratio to bare Echo measured alongside)"
 	byMode := map[string]dashboardResult{}
 	for _, d := range rep.Dashboards {
 		byMode[d.Mode] = d
 	}
 	fake, sbx := byMode["fake"], byMode["sandbox"]
+
+	const lean = "Against the lean baseline on the in-memory upstream (median of interleaved rounds; CPU of the serving process per request)"
+	add(lean, "list ?limit=50, CPU per request", cpuRatio(fake.ListCPURatio, fake.ListCPUus, fake.LeanListCPUus), fake.ListCPURatio,
+		fmt.Sprintf("≤ %.1f×", budgetListCPU), verdict(cfg, fake.ListCPURatio <= budgetListCPU))
+	add(lean, "list ?limit=50, throughput", fmt.Sprintf("%.2f× (%s vs %s)", fake.ListRPSRatio, rps(fake.ListRPS), rps(fake.LeanListRPS)), fake.ListRPSRatio,
+		fmt.Sprintf("≥ %.1f×", budgetListRPS), verdict(cfg, fake.ListRPSRatio >= budgetListRPS))
+	add(lean, "detail 2,000 members, CPU per request", cpuRatio(fake.DetailCPURatio, fake.DetailCPUus, fake.LeanDetailCPUus), fake.DetailCPURatio,
+		fmt.Sprintf("≤ %.1f×", budgetDetailCPU), verdict(cfg, fake.DetailCPURatio <= budgetDetailCPU))
+	add(lean, "detail 2,000 members, throughput", fmt.Sprintf("%.2f× (%s vs %s)", fake.DetailRPSRatio, rps(fake.DetailRPS), rps(fake.LeanDetailRPS)), fake.DetailRPSRatio, "", "info")
+	add(lean, "detail 2,000 members, write syscalls per page", fmt.Sprintf("%.1f (baseline %.1f)", fake.DetailWrites, fake.LeanDetailWrites), fake.DetailWrites,
+		fmt.Sprintf("≤ %d", budgetDetailWrites), verdict(cfg, fake.DetailWrites <= budgetDetailWrites))
+	add(lean, "list p50, one at a time", p50Ratio(fake.ListAlone.P50ms, rep.LeanListAlone.P50ms), fake.ListAlone.P50ms, "", "info")
+	add(lean, "detail p50, one at a time", p50Ratio(fake.DetailAlone.P50ms, rep.LeanDetailAlone.P50ms), fake.DetailAlone.P50ms, "", "info")
+
+	const thr = "Throughput as a ratio to bare Echo measured alongside (information)"
 	add(thr, fmt.Sprintf("bare Echo \"hello\", %d in flight", cfg.concurrency), rps(fake.BareRPS), fake.BareRPS, "", "info")
-	add(thr, "list ?limit=50, in-memory upstream", ratio(fake.ListRatio, fake.ListRPS), fake.ListRatio,
-		fmt.Sprintf("≥ %.2f", budgetListVsEcho), verdict(cfg, fake.ListRatio >= budgetListVsEcho))
+	add(thr, "list ?limit=50, in-memory upstream", ratio(fake.ListRatio, fake.ListRPS), fake.ListRatio, "", "info")
 	add(thr, "reference: the list's 1 upstream call + page bytes, nothing else", ratio(fake.FloorRatio, fake.FloorRPS), fake.FloorRatio, "", "info")
 	add(thr, "detail 2,000 members, in-memory upstream", ratio(fake.DetailRatio, fake.DetailRPS), fake.DetailRatio, "", "info")
 	add(thr, "list ?limit=50, embedded sandbox", ratio(sbx.ListRatio, sbx.ListRPS), sbx.ListRatio, "", "info")
@@ -172,6 +235,14 @@ func figures(cfg benchConfig, rep *report) []figure {
 			fmt.Sprintf("< %.0f ms", budgetStartReadyMs), verdict(cfg, d.WarmStartMedianMs < budgetStartReadyMs))
 	}
 	return out
+}
+
+func cpuRatio(r, us, leanUs float64) string {
+	return fmt.Sprintf("%.2f× (%s µs vs %s µs)", r, thousands(int(us+0.5)), thousands(int(leanUs+0.5)))
+}
+
+func p50Ratio(v, lean float64) string {
+	return fmt.Sprintf("%.2f ms (baseline %.2f ms)", v, lean)
 }
 
 func rps(v float64) string { return thousands(int(v+0.5)) + " req/s" }

@@ -268,10 +268,17 @@ func (st *Store) changeAccount(ctx context.Context, by Actor, action, username s
 		}
 		return err
 	}
+	if err := bumpAccounts(ctx, tx); err != nil {
+		return err
+	}
 	if _, err := appendAuditTx(ctx, tx, e, nil); err != nil {
 		return fmt.Errorf("%w: %w", ErrAuditUnavailable, err)
 	}
-	return tx.commit()
+	if err := tx.commit(); err != nil {
+		return err
+	}
+	st.notifyAccountsChanged()
+	return nil
 }
 
 // accountTx reads one account inside a transaction.

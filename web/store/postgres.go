@@ -107,6 +107,12 @@ var postgresMigrations = []string{
 		PRIMARY KEY (group_id, username)
 	);
 	CREATE INDEX block_records_until ON block_records(until) WHERE until IS NOT NULL;`,
+	// 4: SQLite's migration 6, the change stamps.
+	`CREATE TABLE change_stamps (
+		name    TEXT PRIMARY KEY,
+		version BIGINT NOT NULL
+	);
+	INSERT INTO change_stamps (name, version) VALUES ('accounts', 0);`,
 }
 
 // Advisory lock keys (any 64-bit numbers no other program of the database

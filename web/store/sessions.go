@@ -55,11 +55,28 @@ func (st *Store) SaveSession(ctx context.Context, idHash, username, data string,
 	return nil
 }
 
-// DeleteSession deletes one session; deleting none is no error.
+// DeleteSession deletes one session; deleting none is no error. It moves
+// the accounts stamp, so that replicas holding the session in memory drop it.
 func (st *Store) DeleteSession(ctx context.Context, idHash string) error {
-	if _, err := st.exec(ctx, `DELETE FROM sessions WHERE id_hash = ?`, idHash); err != nil {
+	tx, err := st.begin(ctx)
+	if err != nil {
 		return fmt.Errorf("delete session: %w", err)
 	}
+	defer tx.rollback()
+	res, err := tx.exec(ctx, `DELETE FROM sessions WHERE id_hash = ?`, idHash)
+	if err != nil {
+		return fmt.Errorf("delete session: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil
+	}
+	if err := bumpAccounts(ctx, tx); err != nil {
+		return err
+	}
+	if err := tx.commit(); err != nil {
+		return fmt.Errorf("delete session: %w", err)
+	}
+	st.notifyAccountsChanged()
 	return nil
 }
 

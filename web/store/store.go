@@ -13,6 +13,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"modernc.org/sqlite" // registers the "sqlite" driver
@@ -36,6 +38,12 @@ type Store struct {
 	dialect     Dialect
 	databaseURL string  // "" for SQLite
 	locks       *sql.DB // PostgreSQL: LockGroup's own pool; nil on SQLite
+	// accountsChanged is called after this process changed accounts or
+	// deleted sessions (OnAccountsChanged).
+	accountsChanged atomic.Pointer[func()]
+
+	stmtMu sync.RWMutex
+	stmts  map[string]*sql.Stmt // prepared (dialect.go)
 }
 
 // sqliteMigrations are applied in order; PRAGMA user_version records how
@@ -129,6 +137,13 @@ var sqliteMigrations = []string{
 		PRIMARY KEY (group_id, username)
 	);
 	CREATE INDEX block_records_until ON block_records(until) WHERE until IS NOT NULL;`,
+	// 6: a stamp every account change and session deletion moves, so each
+	// replica can keep sessions and accounts in memory (stamps.go).
+	`CREATE TABLE change_stamps (
+		name    TEXT PRIMARY KEY,
+		version INTEGER NOT NULL
+	);
+	INSERT INTO change_stamps (name, version) VALUES ('accounts', 0);`,
 }
 
 // sqliteMaxOpenConns bounds the connections to dashboard.db. Code holding
@@ -228,6 +243,12 @@ func (st *Store) Close() error {
 	if st.locks != nil {
 		st.locks.Close()
 	}
+	st.stmtMu.Lock()
+	for _, stmt := range st.stmts {
+		stmt.Close()
+	}
+	st.stmts = nil
+	st.stmtMu.Unlock()
 	return st.db.Close()
 }
 
