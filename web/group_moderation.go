@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -296,60 +295,23 @@ func outcomeFlash(l views.Localizer, action string, outcomes []views.MemberOutco
 	return kind, l.T("flash.users_done", l.T("audit.action."+action), l.Number(done), l.Number(asked))
 }
 
-// auditedUsers records one entry per user (e with Summary.User set), makes
-// the one call, and records each user's outcome from the per-user results.
-// Users without a result when the call's answer may be lost stay
-// "unknown", which is the truth. A single-user call reports a refusal as
-// an error; it becomes that user's result.
+// auditedUsers is auditPerUser for a moderation call that answers per
+// user: e with Summary.User set for each user, and the call's results
+// (a single-user refusal turned into that user's result, see
+// userResults) returned for the page.
 func (s *Server) auditedUsers(reqCtx context.Context, e store.AuditEntry, users []string, call func(ctx context.Context) ([]agora.MemberResult, error)) ([]agora.MemberResult, error) {
-	// A moderator who closes the tab must not leave the records half done.
-	ctx := context.WithoutCancel(reqCtx)
-	e.At = s.now()
-	ids := make([]int64, len(users))
-	for i, u := range users {
-		ue := e
-		ue.Summary.User = u
-		id, err := s.st.InsertAuditRecord(ctx, ue)
-		if err != nil {
-			return nil, &auditWriteError{page: &pageError{status: http.StatusInternalServerError, key: "error.audit_refused", cause: fmt.Errorf("%w: %w", store.ErrAuditUnavailable, err)}}
-		}
-		ids[i] = id
+	var results []agora.MemberResult
+	summary := func(u string) store.AuditSummary {
+		sum := e.Summary
+		sum.User = u
+		return sum
 	}
-	results, callErr := call(reqCtx)
-	results, callErr = userResults(users, results, callErr)
-	byUser := make(map[string]agora.MemberResult, len(results))
-	for _, r := range results {
-		byUser[r.Username] = r
-	}
-	for i, u := range users {
-		var outcome error
-		r, ok := byUser[u]
-		switch {
-		case ok && r.OK:
-		case ok:
-			outcome = &store.AuditFailure{Code: refusalCode(r), Msg: r.Reason}
-		case callErr != nil && !answerMayBeLost(callErr):
-			outcome = auditOutcome(callErr)
-		case callErr != nil:
-			continue // unknown: Agora may have acted on it
-		default:
-			outcome = &store.AuditFailure{Code: "no_result", Msg: "Agora's answer named no result for this user"}
-		}
-		if err := s.st.InsertAuditOutcome(ctx, ids[i], s.now(), "", outcome); err != nil {
-			return results, &auditWriteError{
-				page:    &pageError{status: http.StatusInternalServerError, key: "error.audit_outcome_lost", cause: fmt.Errorf("audit record %d: outcome of %s not written: %w", ids[i], e.Action, err)},
-				callErr: callErr,
-			}
-		}
-	}
-	return results, callErr
-}
-
-func refusalCode(r agora.MemberResult) string {
-	if k := r.Kind(); k != agora.ReasonUnknown {
-		return string(k)
-	}
-	return "refused"
+	err := s.auditPerUser(reqCtx, e, users, summary, func(ctx context.Context) (resultsByUser, error) {
+		rs, err := call(ctx)
+		results, err = userResults(users, rs, err)
+		return byUser(results), err
+	})
+	return results, err
 }
 
 // userResults turns the refusal of a single-user call, which Agora answers

@@ -29,15 +29,23 @@ func refusal(kind agora.Reason, text string) error {
 
 // auditedMembers is auditedCall for an action on several users of a group:
 // one record per user (the group as target, the user in the summary),
-// all written before call, and each user's outcome after it. A user call
-// says nothing about counts as done when it returned no error; when its
-// error means Agora may have acted (answerMayBeLost), the user's outcome
-// stays "unknown". The call's own error is returned, or an
-// *auditWriteError.
+// all written before call, and each user's outcome after it (see
+// auditPerUser).
 func (s *Server) auditedMembers(c echo.Context, action, groupID string, users []string,
 	summary func(user string) store.AuditSummary, call func(ctx context.Context) (resultsByUser, error)) error {
-	ctx := context.WithoutCancel(c.Request().Context())
-	base := s.newAuditEntry(c, action, store.TargetGroup, groupID)
+	return s.auditPerUser(c.Request().Context(), s.newAuditEntry(c, action, store.TargetGroup, groupID), users, summary, call)
+}
+
+// auditPerUser records base once per user, with summary(user) as its
+// summary, in one transaction before call; then each user's outcome from
+// what call reports. A user call says nothing about counts as done when it
+// returned no error; when its error means Agora may have acted
+// (answerMayBeLost), the user's outcome stays "unknown", which is the
+// truth. The call's own error is returned, or an *auditWriteError.
+func (s *Server) auditPerUser(reqCtx context.Context, base store.AuditEntry, users []string,
+	summary func(user string) store.AuditSummary, call func(ctx context.Context) (resultsByUser, error)) error {
+	// A moderator who closes the tab must not leave the records half done.
+	ctx := context.WithoutCancel(reqCtx)
 	base.At = s.now()
 	entries := make([]store.AuditEntry, len(users))
 	for i, u := range users {
@@ -48,7 +56,7 @@ func (s *Server) auditedMembers(c echo.Context, action, groupID string, users []
 	if err != nil {
 		return &auditWriteError{page: &pageError{status: http.StatusInternalServerError, key: "error.audit_refused", cause: fmt.Errorf("%w: %w", store.ErrAuditUnavailable, err)}}
 	}
-	results, callErr := call(c.Request().Context())
+	results, callErr := call(reqCtx)
 	lost := answerMayBeLost(callErr)
 	outcomes := make([]store.AuditOutcome, 0, len(users))
 	for i, u := range users {
@@ -64,11 +72,24 @@ func (s *Server) auditedMembers(c echo.Context, action, groupID string, users []
 	}
 	if err := s.st.InsertAuditOutcomes(ctx, s.now(), outcomes); err != nil {
 		return &auditWriteError{
-			page:    &pageError{status: http.StatusInternalServerError, key: "error.audit_outcome_lost", cause: fmt.Errorf("outcomes of %s not written: %w (call error: %v)", action, err, callErr)},
+			page:    &pageError{status: http.StatusInternalServerError, key: "error.audit_outcome_lost", cause: fmt.Errorf("outcomes of %s not written: %w (call error: %v)", base.Action, err, callErr)},
 			callErr: callErr,
 		}
 	}
 	return callErr
+}
+
+// byUser is a batch's per-user results as auditPerUser reads them.
+func byUser(results []agora.MemberResult) resultsByUser {
+	out := make(resultsByUser, len(results))
+	for _, r := range results {
+		var outcome error
+		if !r.OK {
+			outcome = refusal(r.Kind(), r.Reason)
+		}
+		out[strings.ToLower(r.Username)] = outcome
+	}
+	return out
 }
 
 // userError turns the error of a call about one user into that user's
