@@ -312,14 +312,15 @@ func (l Localizer) Clock(t time.Time) string {
 // Ago says how long before now t was ("3 minutes ago"); a time more than
 // a month back, or in the future, is shown as DateTime.
 func (l Localizer) Ago(t time.Time) string {
+	if l.ShowsAsDate(t) {
+		return l.DateTime(t)
+	}
 	now := l.now
 	if now.IsZero() {
 		now = time.Now()
 	}
 	d := now.Sub(t)
 	switch {
-	case d < -time.Minute || d >= 30*24*time.Hour:
-		return l.DateTime(t)
 	case d < time.Minute:
 		return l.T("time.just_now")
 	case d < time.Hour:
@@ -330,7 +331,13 @@ func (l Localizer) Ago(t time.Time) string {
 	return l.N("time.days_ago", int(d/(24*time.Hour)))
 }
 
-// AppendDateTime appends DateTime(t) to b, without a string of its own.
-func (l Localizer) AppendDateTime(b []byte, t time.Time) []byte {
-	return t.UTC().AppendFormat(b, l.T("lang.datetime_layout"))
+// ShowsAsDate reports whether Ago shows t as a date (DateTime) rather
+// than as a time ago.
+func (l Localizer) ShowsAsDate(t time.Time) bool {
+	now := l.now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	d := now.Sub(t)
+	return d < -time.Minute || d >= 30*24*time.Hour
 }
