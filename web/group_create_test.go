@@ -150,8 +150,18 @@ func TestGroupCreateValidation(t *testing.T) {
 			if got := p.text("error-" + tc.field); got != tc.want {
 				t.Errorf("error-%s = %q, want %q", tc.field, got, tc.want)
 			}
-			if p.find("form-error").Length() != 1 {
-				t.Error("no summary at the top")
+			// The summary takes the focus and links to the field, which
+			// has that id.
+			summary := p.find("form-error")
+			if summary.Length() != 1 || summary.AttrOr("tabindex", "") != "-1" || !summary.Is("[autofocus]") {
+				t.Error("no focusable summary at the top")
+			}
+			link := summary.Find(`[data-testid="error-link"][data-field="` + tc.field + `"]`)
+			if href := link.AttrOr("href", ""); href != "#"+tc.field || !strings.HasSuffix(link.Text(), tc.want) {
+				t.Errorf("summary link to %s: href %q, text %q", tc.field, href, link.Text())
+			}
+			if p.doc.Find("#"+tc.field).Length() != 1 {
+				t.Errorf("the summary links to #%s, which is not on the page", tc.field)
 			}
 			in := p.find("input-" + tc.field)
 			if in.AttrOr("aria-invalid", "") != "true" || !strings.Contains(in.AttrOr("aria-describedby", ""), tc.field+"-error") {
