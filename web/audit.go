@@ -132,6 +132,23 @@ func (e *ambiguousError) Error() string {
 
 func (e *ambiguousError) Unwrap() error { return e.cause }
 
+// settled is a change's outcome once a lost answer has been looked into:
+// nil when Agora had applied it; a 502 page when it had not (notAppliedKey)
+// or when nobody can tell. Any other error is returned as it is.
+func settled(err error, notAppliedKey string) error {
+	var amb *ambiguousError
+	if !errors.As(err, &amb) {
+		return err
+	}
+	switch {
+	case amb.checkErr != nil:
+		return &pageError{status: http.StatusBadGateway, key: "error.change_unknown", cause: err}
+	case !amb.applied:
+		return &pageError{status: http.StatusBadGateway, key: notAppliedKey, cause: err}
+	}
+	return nil
+}
+
 // answerMayBeLost reports whether a change may have been made although the
 // call failed: Agora failed after receiving it (5xx), or the answer did not
 // arrive whole (time-out, connection lost, body cut short). A refusal

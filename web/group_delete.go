@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"time"
 
@@ -78,16 +77,7 @@ func (s *Server) groupDelete(c echo.Context) error {
 	if isAuditWriteError(err) {
 		return err
 	}
-	var amb *ambiguousError
-	if errors.As(err, &amb) {
-		switch {
-		case amb.checkErr != nil:
-			return &pageError{status: http.StatusBadGateway, key: "error.change_unknown", cause: err}
-		case !amb.applied:
-			return &pageError{status: http.StatusBadGateway, key: "error.delete_not_applied", cause: err}
-		}
-		err = nil
-	}
+	err = settled(err, "error.delete_not_applied")
 	switch {
 	case missing(err):
 		s.indexDeleted(c, id)

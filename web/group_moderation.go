@@ -168,16 +168,7 @@ func (s *Server) groupSwitch(action, flashKey string, call func(moderationServic
 		if isAuditWriteError(err) {
 			return err
 		}
-		var amb *ambiguousError
-		if errors.As(err, &amb) {
-			switch {
-			case amb.checkErr != nil:
-				return &pageError{status: http.StatusBadGateway, key: "error.change_unknown", cause: err}
-			case !amb.applied:
-				return &pageError{status: http.StatusBadGateway, key: "error.switch_not_applied", cause: err}
-			}
-			err = nil
-		}
+		err = settled(err, "error.switch_not_applied")
 		if missing(err) {
 			return &pageError{status: http.StatusNotFound, key: "error.group_not_found", args: []any{id}, cause: err}
 		}

@@ -34,19 +34,29 @@ func (s *Server) userSearch(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, userPath(username))
 }
 
+// joinedPageParams reads a user's groups page address: the username of
+// the path (a 404 page when it cannot be one) and ?pagenum= and ?pagesize=.
+func joinedPageParams(c echo.Context) (username string, num, size int, err error) {
+	username, err = url.PathUnescape(c.Param("username"))
+	if err != nil || !validUsername(username) {
+		return "", 0, 0, newPageError(http.StatusNotFound, "error.user_not_found", c.Param("username"))
+	}
+	size = pageSize(c.QueryParam("pagesize"), joinedPageSizes, defaultJoinedPageSize)
+	num, err = strconv.Atoi(c.QueryParam("pagenum"))
+	if err != nil || num < 1 {
+		num = 1
+	}
+	return username, num, size, nil
+}
+
 // userGroups is GET /users/{username}/groups: one page of the groups the
 // user has joined (one call), with the ones the user owns marked: the
 // joined list does not say, so one batched detail call for the page's ids
 // (at most 20) does. Two calls per page.
 func (s *Server) userGroups(c echo.Context) error {
-	username, err := url.PathUnescape(c.Param("username"))
-	if err != nil || !validUsername(username) {
-		return newPageError(http.StatusNotFound, "error.user_not_found", c.Param("username"))
-	}
-	size := pageSize(c.QueryParam("pagesize"), joinedPageSizes, defaultJoinedPageSize)
-	num, err := strconv.Atoi(c.QueryParam("pagenum"))
-	if err != nil || num < 1 {
-		num = 1
+	username, num, size, err := joinedPageParams(c)
+	if err != nil {
+		return err
 	}
 	groups, _, err := s.groups.ListJoined(c.Request().Context(), username, &agora.JoinedOptions{PageNum: num, PageSize: size})
 	if missing(err) {

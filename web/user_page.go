@@ -25,14 +25,9 @@ const userPageAdminLookups = 4
 // admin (one admin-list call each, at most a page's 20). An unknown user
 // is a message on the page.
 func (s *Server) userPage(c echo.Context) error {
-	username, err := url.PathUnescape(c.Param("username"))
-	if err != nil || !validUsername(username) {
-		return newPageError(http.StatusNotFound, "error.user_not_found", c.Param("username"))
-	}
-	size := pageSize(c.QueryParam("pagesize"), joinedPageSizes, defaultJoinedPageSize)
-	num, err := strconv.Atoi(c.QueryParam("pagenum"))
-	if err != nil || num < 1 {
-		num = 1
+	username, num, size, err := joinedPageParams(c)
+	if err != nil {
+		return err
 	}
 	d := views.UserPage{
 		Username: username, PageNum: num, PageSize: size,

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"groupdesk/web/store"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -67,7 +68,7 @@ func (ix *Index) Upsert(ctx context.Context, groups ...Group) error {
 			}
 			b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)")
 			args = append(args, clean(g.ID), clean(g.Name), strings.ToLower(clean(g.Name)), clean(g.Description),
-				strings.ToLower(clean(g.Owner)), g.Members, g.MaxUsers, boolInt(g.Public), millis(g.Created), millis(g.Modified),
+				strings.ToLower(clean(g.Owner)), g.Members, g.MaxUsers, boolInt(g.Public), store.Millis(g.Created), store.Millis(g.Modified),
 				seen, clean(hay(g)))
 		}
 		b.WriteString(` ON CONFLICT (id) DO UPDATE SET name = excluded.name, name_key = excluded.name_key,
@@ -230,20 +231,6 @@ func boolInt(b bool) int {
 	return 0
 }
 
-func millis(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixMilli()
-}
-
-func fromMillis(ms int64) time.Time {
-	if ms == 0 {
-		return time.Time{}
-	}
-	return time.UnixMilli(ms)
-}
-
 // MarkGone marks groups deleted through Groupdesk as gone at once.
 func (ix *Index) MarkGone(ctx context.Context, ids ...string) error {
 	for _, id := range ids {
@@ -307,21 +294,21 @@ func (ix *Index) Stats(ctx context.Context) (Stats, error) {
 	if err != nil {
 		return Stats{}, fmt.Errorf("search index: stats: %w", err)
 	}
-	s.LastFullSyncStarted, s.LastFullSync, s.PassStarted = fromMillis(started), fromMillis(finished), fromMillis(passStarted)
+	s.LastFullSyncStarted, s.LastFullSync, s.PassStarted = store.FromMillis(started), store.FromMillis(finished), store.FromMillis(passStarted)
 	return s, nil
 }
 
 // passProgress records a running pass's progress, for pages to show.
 func (ix *Index) passProgress(ctx context.Context, started time.Time, seen int) error {
 	_, err := ix.db.ExecContext(ctx, ix.rebind(`UPDATE search_state SET pass_started = ?, pass_seen = ? WHERE id = 1`),
-		millis(started), seen)
+		store.Millis(started), seen)
 	return err
 }
 
 // passFinished records a complete full pass and clears the progress.
 func (ix *Index) passFinished(ctx context.Context, started, finished time.Time) error {
 	_, err := ix.db.ExecContext(ctx, ix.rebind(`UPDATE search_state SET pass_started = 0, pass_seen = 0,
-		full_sync_started = ?, full_sync_finished = ? WHERE id = 1`), millis(started), millis(finished))
+		full_sync_started = ?, full_sync_finished = ? WHERE id = 1`), store.Millis(started), store.Millis(finished))
 	return err
 }
 
@@ -333,7 +320,7 @@ func scanGroup(rows *sql.Rows) (Group, error) {
 	err := rows.Scan(&g.ID, &g.Name, &g.Description, &g.Owner, &g.Members, &g.MaxUsers, &public,
 		&created, &modified, &seen, &gone)
 	g.Public, g.Gone = public != 0, gone != 0
-	g.Created, g.Modified, g.LastSeen = fromMillis(created), fromMillis(modified), fromMillis(seen)
+	g.Created, g.Modified, g.LastSeen = store.FromMillis(created), store.FromMillis(modified), store.FromMillis(seen)
 	return g, err
 }
 

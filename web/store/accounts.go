@@ -118,7 +118,7 @@ func (st *Store) CreateAccount(ctx context.Context, by Actor, username, password
 	return st.changeAccount(ctx, by, ActionAccountCreate, username, AuditSummary{Role: role}, func(tx *txn, _ *AuditSummary) error {
 		res, err := tx.exec(ctx,
 			`INSERT INTO accounts (username, password_hash, role, created) VALUES (?, ?, ?, ?) ON CONFLICT(username) DO NOTHING`,
-			username, hash, string(role), millis(time.Now()))
+			username, hash, string(role), Millis(time.Now()))
 		if err != nil {
 			return fmt.Errorf("add account %q: %w", username, err)
 		}
@@ -319,7 +319,7 @@ func scanAccount(row rowScanner) (*Account, error) {
 		return nil, err
 	}
 	acc.Role, acc.Disabled = Role(role), disabled != 0
-	acc.Created, acc.LastLogin = fromMillis(created), fromMillis(last)
+	acc.Created, acc.LastLogin = FromMillis(created), FromMillis(last)
 	return &acc, nil
 }
 
@@ -386,6 +386,6 @@ func (st *Store) Authenticate(ctx context.Context, username, password string) (b
 
 // RecordLogin notes a successful sign-in.
 func (st *Store) RecordLogin(ctx context.Context, username string, now time.Time) error {
-	_, err := st.exec(ctx, `UPDATE accounts SET last_login = ? WHERE username = ?`, millis(now), username)
+	_, err := st.exec(ctx, `UPDATE accounts SET last_login = ? WHERE username = ?`, Millis(now), username)
 	return err
 }

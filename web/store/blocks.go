@@ -28,13 +28,13 @@ const MaxBlockReasonLen = 200
 func (st *Store) PutBlockRecord(ctx context.Context, r BlockRecord) error {
 	var until sql.NullInt64
 	if !r.Until.IsZero() {
-		until = sql.NullInt64{Int64: millis(r.Until), Valid: true}
+		until = sql.NullInt64{Int64: Millis(r.Until), Valid: true}
 	}
 	_, err := st.exec(ctx,
 		`INSERT INTO block_records (group_id, username, reason, blocked_by, blocked_at, until) VALUES (?, ?, ?, ?, ?, ?)
 		 ON CONFLICT(group_id, username) DO UPDATE SET reason = excluded.reason, blocked_by = excluded.blocked_by,
 		 blocked_at = excluded.blocked_at, until = excluded.until`,
-		r.GroupID, r.Username, r.Reason, r.BlockedBy, millis(r.BlockedAt), until)
+		r.GroupID, r.Username, r.Reason, r.BlockedBy, Millis(r.BlockedAt), until)
 	if err != nil {
 		return fmt.Errorf("save block record: %w", err)
 	}
@@ -67,7 +67,7 @@ func (st *Store) BlockRecords(ctx context.Context, groupID string) (map[string]B
 func (st *Store) ExpiredBlocks(ctx context.Context, now time.Time, limit int) ([]BlockRecord, error) {
 	rows, err := st.query(ctx,
 		`SELECT group_id, username, reason, blocked_by, blocked_at, until FROM block_records
-		 WHERE until IS NOT NULL AND until <= ? ORDER BY until, group_id, username LIMIT ?`, millis(now), limit)
+		 WHERE until IS NOT NULL AND until <= ? ORDER BY until, group_id, username LIMIT ?`, Millis(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("read expired blocks: %w", err)
 	}
@@ -85,9 +85,9 @@ func scanBlockRecords(rows *sql.Rows, fn func(BlockRecord)) error {
 		if err := rows.Scan(&r.GroupID, &r.Username, &r.Reason, &r.BlockedBy, &at, &until); err != nil {
 			return fmt.Errorf("read block records: %w", err)
 		}
-		r.BlockedAt = fromMillis(at)
+		r.BlockedAt = FromMillis(at)
 		if until.Valid {
-			r.Until = fromMillis(until.Int64)
+			r.Until = FromMillis(until.Int64)
 		}
 		fn(r)
 	}

@@ -261,7 +261,7 @@ func (st *Store) migratePostgres(ctx context.Context) error {
 			return fmt.Errorf("migration %d: %w", i+1, err)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied) VALUES ($1, $2)`,
-			i+1, millis(time.Now())); err != nil {
+			i+1, Millis(time.Now())); err != nil {
 			return fmt.Errorf("migration %d: %w", i+1, err)
 		}
 	}

@@ -30,13 +30,13 @@ func (st *Store) Session(ctx context.Context, idHash string) (*SessionRow, error
 	if err != nil {
 		return nil, fmt.Errorf("load session: %w", err)
 	}
-	row.Created, row.LastSeen = fromMillis(created), fromMillis(lastSeen)
+	row.Created, row.LastSeen = FromMillis(created), FromMillis(lastSeen)
 	return &row, nil
 }
 
 // TouchSession records activity on a session.
 func (st *Store) TouchSession(ctx context.Context, idHash string, now time.Time) error {
-	if _, err := st.exec(ctx, `UPDATE sessions SET last_seen = ? WHERE id_hash = ?`, millis(now), idHash); err != nil {
+	if _, err := st.exec(ctx, `UPDATE sessions SET last_seen = ? WHERE id_hash = ?`, Millis(now), idHash); err != nil {
 		return fmt.Errorf("touch session: %w", err)
 	}
 	return nil
@@ -48,7 +48,7 @@ func (st *Store) SaveSession(ctx context.Context, idHash, username, data string,
 	_, err := st.exec(ctx,
 		`INSERT INTO sessions (id_hash, username, data, created, last_seen) VALUES (?, ?, ?, ?, ?)
 		 ON CONFLICT(id_hash) DO UPDATE SET username = excluded.username, data = excluded.data, last_seen = excluded.last_seen`,
-		idHash, username, data, millis(now), millis(now))
+		idHash, username, data, Millis(now), Millis(now))
 	if err != nil {
 		return fmt.Errorf("save session: %w", err)
 	}
@@ -86,7 +86,7 @@ func (st *Store) CountActiveSessions(ctx context.Context, idleSince, createdSinc
 	var n int
 	err := st.queryRow(ctx,
 		`SELECT COUNT(*) FROM sessions WHERE last_seen >= ? AND created >= ? AND username != ''`,
-		millis(idleSince), millis(createdSince)).Scan(&n)
+		Millis(idleSince), Millis(createdSince)).Scan(&n)
 	return n, err
 }
 
@@ -96,12 +96,12 @@ func (st *Store) CountActiveSessions(ctx context.Context, idleSince, createdSinc
 func (st *Store) DeleteExpired(ctx context.Context, now time.Time, idle, absolute time.Duration) error {
 	_, err := st.exec(ctx,
 		`DELETE FROM sessions WHERE last_seen < ? OR created < ?`,
-		millis(now.Add(-idle)), millis(now.Add(-absolute)))
+		Millis(now.Add(-idle)), Millis(now.Add(-absolute)))
 	if err != nil {
 		return err
 	}
 	_, err = st.exec(ctx,
 		`DELETE FROM login_attempts WHERE window_start < ?1 AND locked_until < ?1`,
-		millis(now.Add(-LoginWindow)))
+		Millis(now.Add(-LoginWindow)))
 	return err
 }

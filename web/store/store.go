@@ -266,15 +266,18 @@ func (st *Store) DatabaseURL() string { return st.databaseURL }
 // Ping reports whether the database answers.
 func (st *Store) Ping(ctx context.Context) error { return st.db.PingContext(ctx) }
 
-// millis is how times are stored: Unix milliseconds, 0 for never.
-func millis(t time.Time) int64 {
+// Millis is how the dashboard database stores a time: Unix milliseconds,
+// 0 for never. The search index, which lives in the same database, uses
+// it too.
+func Millis(t time.Time) int64 {
 	if t.IsZero() {
 		return 0
 	}
 	return t.UnixMilli()
 }
 
-func fromMillis(ms int64) time.Time {
+// FromMillis reads a time stored by Millis.
+func FromMillis(ms int64) time.Time {
 	if ms == 0 {
 		return time.Time{}
 	}

@@ -112,11 +112,11 @@ func reserve(ctx context.Context, tx *txn, now time.Time, scope, key string, max
 		   window_start = CASE WHEN login_attempts.window_start < ?3 - ?4 AND login_attempts.locked_until <= ?3 - ?4 THEN ?3 ELSE login_attempts.window_start END
 		 WHERE login_attempts.locked_until <= ?3
 		 RETURNING failures`,
-		scope, key, millis(now), LoginWindow.Milliseconds()).Scan(&n)
+		scope, key, Millis(now), LoginWindow.Milliseconds()).Scan(&n)
 	if errors.Is(err, sql.ErrNoRows) {
 		var until int64
 		err := tx.queryRow(ctx, `SELECT locked_until FROM login_attempts WHERE scope = ? AND key = ?`, scope, key).Scan(&until)
-		return fromMillis(until), false, err
+		return FromMillis(until), false, err
 	}
 	if err != nil {
 		return time.Time{}, false, err
@@ -126,7 +126,7 @@ func reserve(ctx context.Context, tx *txn, now time.Time, scope, key string, max
 		return time.Time{}, true, nil
 	}
 	until := now.Add(d)
-	_, err = tx.exec(ctx, `UPDATE login_attempts SET locked_until = ? WHERE scope = ? AND key = ?`, millis(until), scope, key)
+	_, err = tx.exec(ctx, `UPDATE login_attempts SET locked_until = ? WHERE scope = ? AND key = ?`, Millis(until), scope, key)
 	return until, true, err
 }
 
