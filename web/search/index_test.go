@@ -407,3 +407,44 @@ func TestWalk(t *testing.T) {
 		}
 	})
 }
+
+// TestSearchPlannerSettingsStayInside checks that the planner settings a
+// PostgreSQL search runs with apply to its own queries only: the index
+// shares the dashboard's connection pool.
+func TestSearchPlannerSettingsStayInside(t *testing.T) {
+	db := openPostgres(t)
+	db.SetMaxOpenConns(1) // every query below on the one connection
+	ix, err := Open(context.Background(), db, Postgres)
+	if err != nil {
+		t.Fatal(err)
+	}
+	settings := func(q querier) string {
+		var s string
+		err := q.QueryRowContext(context.Background(), `SELECT current_setting('enable_seqscan') || ' ' ||
+			current_setting('plan_cache_mode') || ' ' || current_setting('max_parallel_workers_per_gather')`).Scan(&s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	outside := settings(db)
+	for _, tc := range []struct{ text, want string }{
+		{"alumn", "off force_custom_plan 0"}, // three characters or more: the trigram index
+		{"招聘", "on force_custom_plan 0"},     // shorter: the short-grams index, or a scan
+		{"", "on force_custom_plan 0"},
+	} {
+		var inside string
+		if err := ix.read(context.Background(), tc.text, func(q querier) error {
+			inside = settings(q)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if inside != tc.want {
+			t.Errorf("searching %q: settings %q, want %q", tc.text, inside, tc.want)
+		}
+		if after := settings(db); after != outside {
+			t.Errorf("after searching %q the pool's connection has %q, want %q as before", tc.text, after, outside)
+		}
+	}
+}

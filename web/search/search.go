@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"unicode"
@@ -118,32 +119,80 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 	}
 
 	res := &Result{Page: max(q.Page, 1)}
-	res.Total, err = ix.count(ctx, text, filters, args)
-	if err != nil {
-		return nil, fmt.Errorf("search: count: %w", err)
-	}
-	res.Pages = (res.Total + PageSize - 1) / PageSize
-	if res.Total == 0 || res.Page > res.Pages {
-		return res, nil
-	}
-	res.Groups, err = ix.page(ctx, text, filters, args, order, q.Desc, res.Page, res.Total)
+	err = ix.read(ctx, text, func(db querier) error {
+		var err error
+		res.Total, err = ix.count(ctx, db, text, filters, args)
+		if err != nil {
+			return fmt.Errorf("count: %w", err)
+		}
+		res.Pages = (res.Total + PageSize - 1) / PageSize
+		if res.Total == 0 || res.Page > res.Pages {
+			return nil
+		}
+		res.Groups, err = ix.page(ctx, db, text, filters, args, order, q.Desc, res.Page, res.Total)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}
 	return res, nil
 }
 
+// querier is a database handle or a transaction.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// read runs a search's queries. On PostgreSQL they run in a read-only
+// transaction whose settings correct three plans that BenchmarkSearch100k
+// found slow at 100,000 groups:
+//   - Plan each query for its own text. After five runs of a statement the
+//     driver has prepared, PostgreSQL may switch to one plan for any text;
+//     the plan that suits a common text (walk the members index, test each
+//     group) took 46 ms for a text one group matches, which its own plan
+//     answers in 1.4 ms.
+//   - From three characters on, do not scan the table. The planner prices
+//     LIKE on a row at one operator, so for a common text it scans; counting
+//     the 12,918 groups that match "alumn" took 21 ms that way and 8 ms
+//     through the trigram index.
+//   - No parallel workers: starting one took longer (8 ms) than the count
+//     it helped with.
+func (ix *Index) read(ctx context.Context, text string, f func(querier) error) error {
+	if ix.d != Postgres {
+		return f(ix.db)
+	}
+	tx, err := ix.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	seqscan := "on"
+	if utf8.RuneCountInString(text) >= 3 {
+		seqscan = "off"
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT set_config('plan_cache_mode', 'force_custom_plan', true),
+		set_config('enable_seqscan', $1, true),
+		set_config('max_parallel_workers_per_gather', '0', true)`, seqscan); err != nil {
+		return err
+	}
+	if err := f(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
 // count counts the matches. A text alone is counted from the text index
 // on SQLite, which holds only groups that are not gone.
-func (ix *Index) count(ctx context.Context, text string, filters []string, args []any) (int, error) {
+func (ix *Index) count(ctx context.Context, db querier, text string, filters []string, args []any) (int, error) {
 	var n int
 	if ix.d == SQLite && text != "" && len(filters) == 0 {
 		table, match := sqliteMatch(text)
-		err := ix.db.QueryRowContext(ctx, `SELECT count(*) FROM `+table+` WHERE `+table+` MATCH ?`, match).Scan(&n)
+		err := db.QueryRowContext(ctx, `SELECT count(*) FROM `+table+` WHERE `+table+` MATCH ?`, match).Scan(&n)
 		return n, err
 	}
 	cond, args := ix.where(text, false, filters, args)
-	err := ix.db.QueryRowContext(ctx, ix.rebind(`SELECT count(*) FROM search_groups g WHERE `+cond), args...).Scan(&n)
+	err := db.QueryRowContext(ctx, ix.rebind(`SELECT count(*) FROM search_groups g WHERE `+cond), args...).Scan(&n)
 	return n, err
 }
 
@@ -153,7 +202,7 @@ func (ix *Index) count(ctx context.Context, text string, filters []string, args 
 // until the page is full: about PageSize * groups / matches reads.
 var scanBelow = 2000 // a variable so that tests can try both ways
 
-func (ix *Index) page(ctx context.Context, text string, filters []string, args []any, order string, desc bool, page, total int) ([]Group, error) {
+func (ix *Index) page(ctx context.Context, db querier, text string, filters []string, args []any, order string, desc bool, page, total int) ([]Group, error) {
 	ordered := text != "" && total >= scanBelow
 	cond, args := ix.where(text, ordered, filters, args)
 	dir := "ASC"
@@ -162,7 +211,7 @@ func (ix *Index) page(ctx context.Context, text string, filters []string, args [
 	}
 	q := ix.rebind(fmt.Sprintf(`SELECT %s FROM search_groups g WHERE %s ORDER BY %s %s, g.id %s LIMIT %d OFFSET %d`,
 		groupColumns, cond, order, dir, dir, PageSize, (page-1)*PageSize))
-	rows, err := ix.db.QueryContext(ctx, q, args...)
+	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
