@@ -121,13 +121,20 @@ func BenchmarkSearch100k(b *testing.B) {
 				{"en1", "k"}, {"en2", "bo"}, {"en5", "alumn"},
 				{"rare5", "99999"}, {"none", "zzzzz"},
 			}
+			// "mixed" takes the queries in turn, as moderators would: a plan
+			// PostgreSQL settles on for one text must not slow the next.
+			queries = append(queries, struct{ name, text string }{"mixed", ""})
 			for _, q := range queries {
 				b.Run(q.name, func(b *testing.B) {
 					var took []time.Duration
 					var total int
-					for b.Loop() {
+					for i := 0; b.Loop(); i++ {
+						text := q.text
+						if q.name == "mixed" {
+							text = queries[i%(len(queries)-1)].text
+						}
 						t0 := time.Now()
-						r, err := ix.Search(context.Background(), Query{Text: q.text, Sort: ByMembers, Desc: true})
+						r, err := ix.Search(context.Background(), Query{Text: text, Sort: ByMembers, Desc: true})
 						took = append(took, time.Since(t0))
 						if err != nil {
 							b.Fatal(err)
@@ -140,7 +147,9 @@ func BenchmarkSearch100k(b *testing.B) {
 					}
 					b.ReportMetric(pct(0.50), "p50-ms")
 					b.ReportMetric(pct(0.99), "p99-ms")
-					b.ReportMetric(float64(total), "matches")
+					if q.name != "mixed" {
+						b.ReportMetric(float64(total), "matches")
+					}
 					b.ReportMetric(float64(indexBytes(b, ix))/1e6, "index-MB")
 				})
 			}
