@@ -7,9 +7,9 @@ GO ?= go
 run:
 	$(GO) run . serve
 
-## build: build the groupdesk binary
+## build: build the groupdesk binary as the Dockerfile does (static, no cgo)
 build:
-	$(GO) build -o groupdesk .
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o groupdesk .
 
 ## test: every check and test (what CI runs); ends with one line naming what this machine could not
 ## run (no Chromium, no npm packages, no CJK font, no PostgreSQL) and how to get it

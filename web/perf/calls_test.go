@@ -53,14 +53,17 @@ type pageCalls struct {
 
 // The fewest Agora calls each page can make, and why.
 const (
-	whyList   = "list-all carries every column the list shows (id, name, owner, member count, last modified): 1 list-all; visibility and maxusers are on the detail page, since only the detail call has them and it returns every member of every group"
-	whyDetail = "detail carries every field and the whole membership (≤10,000)"
-	whyJoined = "joined_chatgroups carries only id and name; marking the groups the user owns takes 1 batched detail"
-	whyForm   = "the empty form needs nothing from Agora"
-	whyCreate = "one POST /chatgroups; Agora checks owner and members"
-	whyLoad   = "the form or question shows the group's current values: 1 detail"
-	whyEdit   = "1 detail to find fields someone else changed since the form was read (a conflict sends nothing), then 1 PUT with only the changed fields (0 calls if nothing changed)"
-	whyDelete = "the audit record reads the group as it is at deletion (1 detail), then 1 DELETE"
+	whyList       = "list-all carries every column the list shows (id, name, owner, member count, last modified): 1 list-all; visibility and maxusers are on the detail page, since only the detail call has them and it returns every member of every group"
+	whyDetail     = "detail carries every field and the whole membership (≤10,000)"
+	whyJoined     = "joined_chatgroups carries only id and name; marking the groups the user owns takes 1 batched detail"
+	whyForm       = "the empty form needs nothing from Agora"
+	whyCreate     = "one POST /chatgroups; Agora checks owner and members"
+	whyLoad       = "the form or question shows the group's current values: 1 detail"
+	whyEdit       = "1 detail to find fields someone else changed since the form was read (a conflict sends nothing), then 1 PUT with only the changed fields (0 calls if nothing changed)"
+	whyDelete     = "the audit record reads the group as it is at deletion (1 detail), then 1 DELETE"
+	whyMembers    = "the detail has the members and the owner, but neither the admins nor the mutes the badges show: 1 detail + the admin list + the mute list, sent at once"
+	whyModeration = "the detail has the mute-all and disabled switches; the muted, blocked and allowed users are 3 more lists, sent at once"
+	whyLocal      = "read from the dashboard database (audit log, search index), not from Agora"
 )
 
 // measureUpstreamCalls runs the dashboard in-process on a seeded sandbox,
@@ -118,6 +121,9 @@ func measureUpstreamCalls(t *testing.T, dir string) []pageCalls {
 	step("list", "GET /groups?limit=50", whyList, 1, func() { b.get("/groups?limit=50", http.StatusOK) })
 	step("detail", "GET /groups/{id}", whyDetail, 1, func() { b.get("/groups/"+existing, http.StatusOK) })
 	step("user groups", "GET /users/{name}/groups", whyJoined, 2, func() { b.get("/users/alice/groups", http.StatusOK) })
+	step("members tab", "GET /groups/{id}/members", whyMembers, 3, func() { b.get("/groups/"+existing+"/members", http.StatusOK) })
+	step("moderation tab", "GET /groups/{id}/moderation", whyModeration, 4, func() { b.get("/groups/"+existing+"/moderation", http.StatusOK) })
+	step("history tab", "GET /groups/{id}/history", whyLocal, 0, func() { b.get("/groups/"+existing+"/history", http.StatusOK) })
 	step("create form", "GET /groups/new", whyForm, 0, func() { b.get("/groups/new", http.StatusOK) })
 	var created string
 	step("create", "POST /groups", whyCreate, 1, func() {
@@ -128,6 +134,7 @@ func measureUpstreamCalls(t *testing.T, dir string) []pageCalls {
 	if created == "" || strings.Contains(created, "/") {
 		t.Fatalf("create redirected to %q, not to the new group", "/groups/"+created)
 	}
+	step("search", "GET /groups?q=…", whyLocal, 0, func() { b.get("/groups?q=perf", http.StatusOK) })
 	var form url.Values
 	step("edit form", "GET /groups/{id}/edit", whyLoad, 1, func() { form = formValues(t, b.get("/groups/"+created+"/edit", http.StatusOK)) })
 	form.Set("groupname", "Perf edit")

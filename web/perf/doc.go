@@ -21,13 +21,17 @@
 //
 // The processes, all but the first re-executions of the test binary:
 //
-//   - groupdesk serve, built with go build from the repository root, once
-//     against the fake upstream and once on its embedded sandbox;
+//   - groupdesk serve, built from the repository root as the Dockerfile
+//     builds it (static), once against the fake upstream and once on its
+//     embedded sandbox;
 //   - the fake upstream (TestFakeUpstreamProcess): an Agora stand-in that
-//     answers list-all and a 2,000-member detail from canned JSON without
-//     checking tokens, so the dashboard's own cost is what is left;
+//     answers list-all, a 2,000-member detail, the admin and mute lists and
+//     deletes from canned JSON without checking tokens, so the dashboard's
+//     own cost is what is left;
 //   - the lean baseline (TestLeanBaselineProcess): what a careful engineer
-//     would write for the list and detail pages and nothing more: Echo,
+//     would write for the list and detail pages and nothing more (the
+//     other pages measured, members, search and a job, are compared with
+//     its list page, the nearest in work): Echo,
 //     recover, one access-log line, a signed session cookie looked up in
 //     memory, a keep-alive client to the same fake upstream,
 //     encoding/json, and a templ page of the same shape (lean/);

@@ -59,14 +59,19 @@ func newFakeUpstream() *fakeUpstream {
 		})
 		f.groups[id] = fakeDetail{mustJSON(detailItem(id, name, owner, members))}
 	}
-	for _, limit := range []int{10, 25, 50, 100} {
-		f.lists[limit] = mustJSON(map[string]any{
+	for _, limit := range []int{10, 25, 50, 100, 1000} {
+		page := map[string]any{
 			"action": "get", "application": "8be024f0-e978-11e8-b697-5d598d5f8402",
 			"applicationName": fakeApp, "organization": fakeOrg,
 			"uri": "http://127.0.0.1/" + fakeOrg + "/" + fakeApp + "/chatgroups", "entities": []any{},
-			"data": rows[:limit], "timestamp": 1_700_000_000_000, "duration": 0, "count": limit,
-			"cursor": "Y2hhdGdyb3VwOmVhc2Vtb2ItZGVtby90ZXN0YXBwOjEw",
-		})
+			"data": rows[:min(limit, len(rows))], "timestamp": 1_700_000_000_000, "duration": 0, "count": min(limit, len(rows)),
+		}
+		// A page that holds every group is the last: no cursor, as Agora
+		// does. The search index's sync reads 1,000 a page, so it ends.
+		if limit < len(rows) {
+			page["cursor"] = "Y2hhdGdyb3VwOmVhc2Vtb2ItZGVtby90ZXN0YXBwOjEw"
+		}
+		f.lists[limit] = mustJSON(page)
 	}
 	f.groups[fakeBigGroupID] = fakeDetail{mustJSON(detailItem(fakeBigGroupID, "Big group 大群", "owner00", bigGroupMembers))}
 	return f
@@ -96,12 +101,42 @@ func mustJSON(v any) []byte {
 	return b
 }
 
+// Every group's admin list (two members) and mute list (one member, muted
+// until 2100), as the Members tab reads them.
+var (
+	fakeAdmins = mustJSON(map[string]any{"action": "get", "data": []string{"bulk.member00001", "bulk.member00002"},
+		"timestamp": 1_700_000_000_000, "duration": 0, "count": 2})
+	fakeMutes = mustJSON(map[string]any{"action": "get", "data": []map[string]any{{"user": "bulk.member00003", "expire": 4_102_444_800_000}},
+		"timestamp": 1_700_000_000_000, "duration": 0})
+)
+
 func (f *fakeUpstream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rest, ok := strings.CutPrefix(r.URL.EscapedPath(), f.prefix+"/chatgroups")
-	if !ok || r.Method != http.MethodGet {
-		f.fail(w, http.StatusNotFound, "service_resource_not_found", "Service resource not found")
+	id, sub, _ := strings.Cut(strings.TrimPrefix(rest, "/"), "/")
+	_, known := f.groups[id]
+	switch {
+	case !ok:
+	case r.Method == http.MethodGet && known && sub == "admin":
+		f.ok(w, fakeAdmins)
+		return
+	case r.Method == http.MethodGet && known && sub == "mute":
+		f.ok(w, fakeMutes)
+		return
+	case r.Method == http.MethodDelete && known && sub == "":
+		// The bulk-delete job the harness times the job page with; the
+		// canned list does not change.
+		f.ok(w, mustJSON(map[string]any{"action": "delete", "data": map[string]any{"success": true, "groupid": id},
+			"timestamp": 1_700_000_000_000, "duration": 0}))
+		return
+	case r.Method == http.MethodGet && sub == "":
+		f.serveGroups(w, r, rest)
 		return
 	}
+	f.fail(w, http.StatusNotFound, "service_resource_not_found", "Service resource not found")
+}
+
+// serveGroups answers list-all and the detail of one or more groups.
+func (f *fakeUpstream) serveGroups(w http.ResponseWriter, r *http.Request, rest string) {
 	if rest == "" {
 		limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
 		body, ok := f.lists[limit]

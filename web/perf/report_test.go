@@ -49,9 +49,26 @@ type throughputRound struct {
 	ListRPSRatio   float64 `json:"list_rps_ratio,omitempty"`
 	DetailCPURatio float64 `json:"detail_cpu_ratio,omitempty"`
 	DetailRPSRatio float64 `json:"detail_rps_ratio,omitempty"`
+	// The pages of newPages (fake mode only), against the lean page each
+	// is compared with.
+	NewPages []newPageRound `json:"new_pages,omitempty"`
 	// Floor is the bare Echo process's /floor (fake mode only).
 	Floor      *loadStats `json:"floor,omitempty"`
 	FloorRatio float64    `json:"floor_ratio,omitempty"`
+}
+
+// newPageRound is one new page in one round.
+type newPageRound struct {
+	Name      string    `json:"name"`
+	Stats     loadStats `json:"stats"`
+	LeanCPUus float64   `json:"lean_cpu_us"`
+	CPURatio  float64   `json:"cpu_ratio"`
+}
+
+// newPageResult is a new page's medians over the rounds.
+type newPageResult struct {
+	newPage
+	CPUus, LeanCPUus, CPURatio, RPS float64
 }
 
 // dashboardResult is one groupdesk serve mode.
@@ -81,6 +98,7 @@ type dashboardResult struct {
 	DetailCPURatio, DetailRPSRatio float64
 	ListWrites, DetailWrites       float64
 	LeanDetailWrites               float64
+	NewPages                       []newPageResult
 }
 
 func (d *dashboard) result(rounds []throughputRound) dashboardResult {
@@ -114,6 +132,18 @@ func (d *dashboard) result(rounds []throughputRound) dashboardResult {
 		r.ListCPURatio, r.ListRPSRatio = median(lean.listCPURatio), median(lean.listRPSRatio)
 		r.DetailCPURatio, r.DetailRPSRatio = median(lean.detailCPURatio), median(lean.detailRPSRatio)
 		r.ListWrites, r.DetailWrites, r.LeanDetailWrites = median(lean.listWrites), median(lean.detailWrites), median(lean.leanDetailWrites)
+	}
+	for _, p := range d.newPages {
+		var cpu, lean, ratio, rate []float64
+		for _, rd := range rounds {
+			for _, np := range rd.NewPages {
+				if rd.Mode == d.name && np.Name == p.Name {
+					cpu, lean = append(cpu, np.Stats.CPUus), append(lean, np.LeanCPUus)
+					ratio, rate = append(ratio, np.CPURatio), append(rate, np.Stats.RPS)
+				}
+			}
+		}
+		r.NewPages = append(r.NewPages, newPageResult{newPage: p, CPUus: median(cpu), LeanCPUus: median(lean), CPURatio: median(ratio), RPS: median(rate)})
 	}
 	r.BareRPS, r.ListRPS, r.DetailRPS, r.ListRatio, r.DetailRatio = median(bare), median(list), median(detail), median(lr), median(dr)
 	r.FloorRPS, r.FloorRatio = median(floor), median(fr)
@@ -183,6 +213,11 @@ func figures(cfg benchConfig, rep *report) []figure {
 	add(lean, "detail 2,000 members, throughput", fmt.Sprintf("%.2f× (%s vs %s)", fake.DetailRPSRatio, rps(fake.DetailRPS), rps(fake.LeanDetailRPS)), fake.DetailRPSRatio, "", "info")
 	add(lean, "detail 2,000 members, write syscalls per page", fmt.Sprintf("%.1f (baseline %.1f)", fake.DetailWrites, fake.LeanDetailWrites), fake.DetailWrites,
 		fmt.Sprintf("≤ %d", budgetDetailWrites), verdict(cfg, fake.DetailWrites <= budgetDetailWrites))
+	for _, p := range fake.NewPages {
+		add(lean, p.Name+", CPU per request against the lean "+p.Lean+" page", cpuRatio(p.CPURatio, p.CPUus, p.LeanCPUus), p.CPURatio,
+			fmt.Sprintf("≤ %.1f×", p.Budget), verdict(cfg, p.CPURatio <= p.Budget))
+		add(lean, p.Name+", throughput", rps(p.RPS), p.RPS, "", "info")
+	}
 	add(lean, "list p50, one at a time", p50Ratio(fake.ListAlone.P50ms, rep.LeanListAlone.P50ms), fake.ListAlone.P50ms, "", "info")
 	add(lean, "detail p50, one at a time", p50Ratio(fake.DetailAlone.P50ms, rep.LeanDetailAlone.P50ms), fake.DetailAlone.P50ms, "", "info")
 
