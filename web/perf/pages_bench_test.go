@@ -5,7 +5,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
+	"time"
 
 	"groupdesk/agora"
 	"groupdesk/web"
@@ -23,7 +25,11 @@ type pageBench struct {
 	cookie string
 }
 
-func newPageBench(b *testing.B) *pageBench {
+func newPageBench(b *testing.B) *pageBench { return newPageBenchSync(b, -1) }
+
+// newPageBenchSync is newPageBench with the search index synced every
+// syncEvery (0: the default, which also syncs at start; -1: never).
+func newPageBenchSync(b *testing.B, syncEvery time.Duration) *pageBench {
 	b.Helper()
 	upstream := httptest.NewServer(newFakeUpstream())
 	b.Cleanup(upstream.Close)
@@ -33,7 +39,7 @@ func newPageBench(b *testing.B) *pageBench {
 		b.Fatal(err)
 	}
 	srv, err := web.New(web.Config{DataDir: b.TempDir(), AdminPassword: adminPassword, Mode: web.ModeAgora,
-		Logger: slog.New(slog.DiscardHandler), IndexSyncEvery: -1}, client)
+		Logger: slog.New(slog.DiscardHandler), IndexSyncEvery: syncEvery}, client)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -70,6 +76,30 @@ func BenchmarkListPage(b *testing.B) {
 // BenchmarkDetailPage is GET /groups/{id} of a 2,000-member group.
 func BenchmarkDetailPage(b *testing.B) {
 	newPageBench(b).run(b, "/groups/"+fakeBigGroupID)
+}
+
+// BenchmarkMembersPage is the members tab of the 2,000-member group.
+func BenchmarkMembersPage(b *testing.B) {
+	newPageBench(b).run(b, "/groups/"+fakeBigGroupID+"/members")
+}
+
+// BenchmarkSearchPage is a search with 100 matches, 50 shown, sorted by
+// members, once the index's first sync has read the fake upstream.
+func BenchmarkSearchPage(b *testing.B) {
+	pb := newPageBenchSync(b, 0)
+	const path = "/groups?q=group&sort=members&dir=desc"
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(50 * time.Millisecond) {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.Header.Set("Cookie", pb.cookie)
+		rec := httptest.NewRecorder()
+		pb.h.ServeHTTP(rec, req)
+		if n := strings.Count(rec.Body.String(), `data-testid="group-row"`); n == 50 {
+			break
+		} else if time.Now().After(deadline) {
+			b.Fatalf("search shows %d rows after a minute, want 50", n)
+		}
+	}
+	pb.run(b, path)
 }
 
 // newLeanBench is the lean baseline in-process, against its own fake

@@ -288,7 +288,11 @@ type Stats struct {
 func (ix *Index) Stats(ctx context.Context) (Stats, error) {
 	var s Stats
 	var started, finished, passStarted int64
-	err := ix.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM search_groups WHERE gone = 0),
+	var db querier = ix.db
+	if ix.d == SQLite {
+		db = preparedSQLite{ix.db, ix.stmts}
+	}
+	err := db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM search_groups WHERE gone = 0),
 		full_sync_started, full_sync_finished, pass_started, pass_seen FROM search_state WHERE id = 1`).
 		Scan(&s.Groups, &started, &finished, &passStarted, &s.PassSeen)
 	if err != nil {

@@ -31,7 +31,9 @@ type Index struct {
 	// NoTrigram says why PostgreSQL searches scan the table ("" when they
 	// use the trigram index, and always on SQLite).
 	NoTrigram string
-	now       func() time.Time
+	// stmts holds the searches' statements prepared, on SQLite (see read).
+	stmts *store.Statements
+	now   func() time.Time
 }
 
 // Open migrates the index's tables in db and returns the index. On
@@ -40,6 +42,9 @@ type Index struct {
 // index still works, by scanning, and NoTrigram says why.
 func Open(ctx context.Context, db *sql.DB, d Dialect) (*Index, error) {
 	ix := &Index{db: db, d: d, now: time.Now}
+	if d == SQLite {
+		ix.stmts = store.NewStatements(db)
+	}
 	if d == Postgres {
 		schema, err := ensureTrigram(ctx, db)
 		if err != nil {

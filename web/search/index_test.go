@@ -43,10 +43,10 @@ func openPostgres(t testing.TB) *sql.DB {
 // bothWays runs f with pages read both ways: matches looked up and
 // sorted, and groups read in sort order and tested.
 func bothWays(t *testing.T, f func(t *testing.T)) {
-	for _, below := range []int{scanBelow, 1} {
-		t.Run(fmt.Sprintf("scanBelow=%d", below), func(t *testing.T) {
-			defer func(old int) { scanBelow = old }(scanBelow)
-			scanBelow = below
+	for _, reads := range []int{0, 1 << 30} {
+		t.Run(fmt.Sprintf("scanReads=%d", reads), func(t *testing.T) {
+			defer func(old int) { scanReads = old }(scanReads)
+			scanReads = reads
 			f(t)
 		})
 	}

@@ -151,7 +151,10 @@ func TestSyncAgainstSandbox(t *testing.T) {
 		if err != nil || len(r.Groups) != 1 || r.Groups[0].ID != hiring {
 			t.Fatalf("Search(招聘) after the pass = %+v, %v; want the group %s", r, err, hiring)
 		}
-		g := r.Groups[0]
+		g, ok, err := ix.Get(ctx, hiring)
+		if err != nil || !ok {
+			t.Fatalf("Get(%s) = %v, %v", hiring, ok, err)
+		}
 		if g.Owner != "hr.zhang" || g.Description != "每周招聘会" || !g.Public || g.Members != 1 || g.MaxUsers == 0 ||
 			g.Created.IsZero() || g.Modified.IsZero() {
 			t.Errorf("indexed group = %+v; want owner hr.zhang, its description, public, 1 member, maxusers, times", g)

@@ -123,39 +123,10 @@ func (st *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	return st.db.QueryRowContext(ctx, st.dialect.rebind(q), dbArgs(args)...)
 }
 
-// maxPrepared bounds the statement cache: some statements are built with
-// as many placeholders as they have values, and those past the bound are
-// simply not cached.
-const maxPrepared = 128
-
 // prepared returns q prepared once for the store's lifetime, or nil (the
-// caller then runs q as text). SQLite parsed every statement anew on every
-// call; database/sql prepares a cached statement on each connection once.
+// caller then runs q as text).
 func (st *Store) prepared(ctx context.Context, q string) *sql.Stmt {
-	st.stmtMu.RLock()
-	stmt, ok := st.stmts[q]
-	full := len(st.stmts) >= maxPrepared
-	st.stmtMu.RUnlock()
-	if ok || full {
-		return stmt
-	}
-	st.stmtMu.Lock()
-	defer st.stmtMu.Unlock()
-	if stmt, ok := st.stmts[q]; ok {
-		return stmt
-	}
-	if len(st.stmts) >= maxPrepared {
-		return nil
-	}
-	stmt, err := st.db.PrepareContext(ctx, st.dialect.rebind(q))
-	if err != nil {
-		return nil // the call itself reports the error
-	}
-	if st.stmts == nil {
-		st.stmts = map[string]*sql.Stmt{}
-	}
-	st.stmts[q] = stmt
-	return stmt
+	return st.stmts.Prepared(ctx, st.dialect.rebind(q))
 }
 
 // txn is a transaction of the store.

@@ -216,7 +216,7 @@ func openPostgres(databaseURL string) (*Store, error) {
 	db.SetMaxOpenConns(postgresMaxOpenConns)
 	db.SetMaxIdleConns(postgresMaxIdleConns)
 	db.SetConnMaxLifetime(postgresConnMaxLifetime)
-	st := &Store{db: db, dialect: Postgres, databaseURL: databaseURL}
+	st := &Store{db: db, dialect: Postgres, databaseURL: databaseURL, stmts: NewStatements(db)}
 	ctx, cancel := context.WithTimeout(context.Background(), postgresOpenTimeout)
 	defer cancel()
 	if err := st.migratePostgres(ctx); err != nil {

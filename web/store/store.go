@@ -13,7 +13,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -42,8 +41,7 @@ type Store struct {
 	// deleted sessions (OnAccountsChanged).
 	accountsChanged atomic.Pointer[func()]
 
-	stmtMu sync.RWMutex
-	stmts  map[string]*sql.Stmt // prepared (dialect.go)
+	stmts *Statements
 }
 
 // sqliteMigrations are applied in order; PRAGMA user_version records how
@@ -195,7 +193,7 @@ func openSQLite(path, synchronous string) (*Store, error) {
 	// serves one writer at a time anyway.
 	db.SetMaxOpenConns(sqliteMaxOpenConns)
 	db.SetMaxIdleConns(sqliteMaxOpenConns)
-	st := &Store{db: db, dialect: SQLite}
+	st := &Store{db: db, dialect: SQLite, stmts: NewStatements(db)}
 	// Processes opening a new file at the same moment can find it busy
 	// while one of them turns WAL on, which the busy timeout does not
 	// cover: try again for a while.
@@ -243,12 +241,7 @@ func (st *Store) Close() error {
 	if st.locks != nil {
 		st.locks.Close()
 	}
-	st.stmtMu.Lock()
-	for _, stmt := range st.stmts {
-		stmt.Close()
-	}
-	st.stmts = nil
-	st.stmtMu.Unlock()
+	st.stmts.Close()
 	return st.db.Close()
 }
 
