@@ -121,6 +121,20 @@ func BenchmarkSearch100k(b *testing.B) {
 				{"en1", "k"}, {"en2", "bo"}, {"en5", "alumn"},
 				{"rare5", "99999"}, {"none", "zzzzz"},
 			}
+			// The search page also shows the index's size and freshness.
+			b.Run("stats", func(b *testing.B) {
+				var took []time.Duration
+				for b.Loop() {
+					t0 := time.Now()
+					if _, err := ix.Stats(context.Background()); err != nil {
+						b.Fatal(err)
+					}
+					took = append(took, time.Since(t0))
+				}
+				slices.Sort(took)
+				b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "p50-ms")
+				b.ReportMetric(float64(took[min(len(took)-1, len(took)*99/100)].Microseconds())/1000, "p99-ms")
+			})
 			// "mixed" takes the queries in turn, as moderators would: a plan
 			// PostgreSQL settles on for one text must not slow the next.
 			queries = append(queries, struct{ name, text string }{"mixed", ""})

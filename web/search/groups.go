@@ -49,8 +49,17 @@ func (ix *Index) Upsert(ctx context.Context, groups ...Group) error {
 		return fmt.Errorf("search index: upsert: %w", err)
 	}
 	defer tx.Rollback()
+	if err := ix.lockState(ctx, tx); err != nil {
+		return fmt.Errorf("search index: upsert: %w", err)
+	}
+	added := 0 // groups live after this upsert that were not before
 	for start := 0; start < len(groups); start += upsertBatch {
 		batch := groups[start:min(start+upsertBatch, len(groups))]
+		live, err := ix.liveAmong(ctx, tx, batch)
+		if err != nil {
+			return fmt.Errorf("search index: upsert: %w", err)
+		}
+		added += len(batch) - live
 		var before map[string]indexedText
 		if ix.d == SQLite {
 			if before, err = textsOf(ctx, tx, batch); err != nil {
@@ -86,10 +95,46 @@ func (ix *Index) Upsert(ctx context.Context, groups ...Group) error {
 			return fmt.Errorf("search index: upsert: %w", err)
 		}
 	}
+	if err := ix.addLive(ctx, tx, added); err != nil {
+		return fmt.Errorf("search index: upsert: %w", err)
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("search index: upsert: %w", err)
 	}
 	return nil
+}
+
+// lockState makes a transaction that writes search_groups the only one
+// doing so until it ends, so that the count of live groups it keeps is
+// exact. SQLite transactions of the store's handle begin IMMEDIATE, which
+// already does that; PostgreSQL locks the state row.
+func (ix *Index) lockState(ctx context.Context, tx *sql.Tx) error {
+	if ix.d != Postgres {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `SELECT 1 FROM search_state WHERE id = 1 FOR UPDATE`)
+	return err
+}
+
+// liveAmong counts the groups of batch that are indexed and not gone.
+func (ix *Index) liveAmong(ctx context.Context, tx *sql.Tx, batch []Group) (int, error) {
+	args := make([]any, len(batch))
+	for i := range batch {
+		args[i] = clean(batch[i].ID)
+	}
+	var n int
+	err := tx.QueryRowContext(ctx, ix.rebind(`SELECT count(*) FROM search_groups WHERE gone = 0 AND id IN (?`+
+		strings.Repeat(", ?", len(batch)-1)+`)`), args...).Scan(&n)
+	return n, err
+}
+
+// addLive adds n (which may be negative) to the count of live groups.
+func (ix *Index) addLive(ctx context.Context, tx *sql.Tx, n int) error {
+	if n == 0 {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, ix.rebind(`UPDATE search_state SET live_groups = live_groups + ? WHERE id = 1`), n)
+	return err
 }
 
 // indexedText is a group's row in the text indexes before an upsert.
@@ -255,6 +300,9 @@ func (ix *Index) markGone(ctx context.Context, cond string, arg any) (int, error
 		return 0, fmt.Errorf("search index: mark gone: %w", err)
 	}
 	defer tx.Rollback()
+	if err := ix.lockState(ctx, tx); err != nil {
+		return 0, fmt.Errorf("search index: mark gone: %w", err)
+	}
 	if ix.d == SQLite {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM search_grams WHERE rowid IN (
 			SELECT rid FROM search_groups WHERE gone = 0 AND `+cond+`)`, arg); err != nil {
@@ -267,6 +315,9 @@ func (ix *Index) markGone(ctx context.Context, cond string, arg any) (int, error
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
+		return 0, fmt.Errorf("search index: mark gone: %w", err)
+	}
+	if err := ix.addLive(ctx, tx, -int(n)); err != nil {
 		return 0, fmt.Errorf("search index: mark gone: %w", err)
 	}
 	return int(n), tx.Commit()
@@ -292,8 +343,7 @@ func (ix *Index) Stats(ctx context.Context) (Stats, error) {
 	if ix.d == SQLite {
 		db = preparedSQLite{ix.db, ix.stmts}
 	}
-	err := db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM search_groups WHERE gone = 0),
-		full_sync_started, full_sync_finished, pass_started, pass_seen FROM search_state WHERE id = 1`).
+	err := db.QueryRowContext(ctx, `SELECT live_groups, full_sync_started, full_sync_finished, pass_started, pass_seen FROM search_state WHERE id = 1`).
 		Scan(&s.Groups, &started, &finished, &passStarted, &s.PassSeen)
 	if err != nil {
 		return Stats{}, fmt.Errorf("search index: stats: %w", err)

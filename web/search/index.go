@@ -158,6 +158,7 @@ var migrations = map[Dialect][]string{
 			full_sync_finished INTEGER NOT NULL DEFAULT 0
 		);
 		INSERT INTO search_state (id) VALUES (1);`,
+		liveGroupsMigration,
 	},
 	Postgres: {
 		`CREATE TABLE search_groups (
@@ -200,8 +201,15 @@ var migrations = map[Dialect][]string{
 			full_sync_finished BIGINT NOT NULL DEFAULT 0
 		);
 		INSERT INTO search_state (id) VALUES (1);`,
+		liveGroupsMigration,
 	},
 }
+
+// liveGroupsMigration keeps the number of groups not gone in search_state:
+// counting them took 4 ms on SQLite and 13 ms on PostgreSQL at 100,000
+// groups, on every search page. Upsert and markGone keep it up to date.
+const liveGroupsMigration = `ALTER TABLE search_state ADD COLUMN live_groups INTEGER NOT NULL DEFAULT 0;
+	UPDATE search_state SET live_groups = (SELECT count(*) FROM search_groups WHERE gone = 0);`
 
 func (ix *Index) migrate(ctx context.Context) error {
 	tx, err := ix.db.BeginTx(ctx, nil)

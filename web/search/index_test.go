@@ -448,3 +448,44 @@ func TestSearchPlannerSettingsStayInside(t *testing.T) {
 		}
 	}
 }
+
+// TestStatsCountsLiveGroups follows the count of groups not gone that
+// Upsert and MarkGone keep, through repeats, revivals and new groups.
+func TestStatsCountsLiveGroups(t *testing.T) {
+	eachDialect(t, func(t *testing.T, ix *Index) {
+		ctx := context.Background()
+		groups := fixture()
+		check := func(step string, want int) {
+			t.Helper()
+			st, err := ix.Stats(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var counted int
+			if err := ix.db.QueryRow(`SELECT count(*) FROM search_groups WHERE gone = 0`).Scan(&counted); err != nil {
+				t.Fatal(err)
+			}
+			if st.Groups != want || counted != want {
+				t.Errorf("%s: Stats says %d groups and the table holds %d live; want %d", step, st.Groups, counted, want)
+			}
+		}
+		check("empty", 0)
+		must(t, ix.Upsert(ctx, groups...))
+		check("after the first upsert", 10)
+		must(t, ix.Upsert(ctx, append(groups[:3:3], groups[0])...))
+		check("after upserting three again (one twice)", 10)
+		must(t, ix.MarkGone(ctx, "1", "2", "no-such-group"))
+		check("after two went", 8)
+		must(t, ix.MarkGone(ctx, "1"))
+		check("after one went again", 8)
+		must(t, ix.Upsert(ctx, groups[0], Group{ID: "11", Name: "New", Owner: "zoe", Members: 1}))
+		check("after one came back and one was new", 10)
+	})
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
