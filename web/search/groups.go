@@ -118,14 +118,19 @@ func (ix *Index) lockState(ctx context.Context, tx *sql.Tx) error {
 
 // liveAmong counts the groups of batch that are indexed and not gone.
 func (ix *Index) liveAmong(ctx context.Context, tx *sql.Tx, batch []Group) (int, error) {
+	in, args := idsIn(batch)
+	var n int
+	err := tx.QueryRowContext(ctx, ix.rebind(`SELECT count(*) FROM search_groups WHERE gone = 0 AND id IN `+in), args...).Scan(&n)
+	return n, err
+}
+
+// idsIn is the list "(?, ?, …)" of batch's ids and its arguments.
+func idsIn(batch []Group) (string, []any) {
 	args := make([]any, len(batch))
 	for i := range batch {
 		args[i] = clean(batch[i].ID)
 	}
-	var n int
-	err := tx.QueryRowContext(ctx, ix.rebind(`SELECT count(*) FROM search_groups WHERE gone = 0 AND id IN (?`+
-		strings.Repeat(", ?", len(batch)-1)+`)`), args...).Scan(&n)
-	return n, err
+	return "(?" + strings.Repeat(", ?", len(batch)-1) + ")", args
 }
 
 // addLive adds n (which may be negative) to the count of live groups.
@@ -145,12 +150,8 @@ type indexedText struct {
 
 // textsOf reads the indexed text of the batch's groups that are indexed.
 func textsOf(ctx context.Context, tx *sql.Tx, batch []Group) (map[string]indexedText, error) {
-	args := make([]any, len(batch))
-	for i := range batch {
-		args[i] = clean(batch[i].ID)
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT id, hay, gone FROM search_groups WHERE id IN (?`+
-		strings.Repeat(", ?", len(batch)-1)+`)`, args...)
+	in, args := idsIn(batch)
+	rows, err := tx.QueryContext(ctx, `SELECT id, hay, gone FROM search_groups WHERE id IN `+in, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -339,11 +340,7 @@ type Stats struct {
 func (ix *Index) Stats(ctx context.Context) (Stats, error) {
 	var s Stats
 	var started, finished, passStarted int64
-	var db querier = ix.db
-	if ix.d == SQLite {
-		db = preparedSQLite{ix.db, ix.stmts}
-	}
-	err := db.QueryRowContext(ctx, `SELECT live_groups, full_sync_started, full_sync_finished, pass_started, pass_seen FROM search_state WHERE id = 1`).
+	err := ix.reader().QueryRowContext(ctx, `SELECT live_groups, full_sync_started, full_sync_finished, pass_started, pass_seen FROM search_state WHERE id = 1`).
 		Scan(&s.Groups, &started, &finished, &passStarted, &s.PassSeen)
 	if err != nil {
 		return Stats{}, fmt.Errorf("search index: stats: %w", err)

@@ -160,25 +160,14 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// preparedSQLite runs queries on SQLite as statements prepared once
-// (store.Statements): parsing a search's SELECT took a tenth of it.
-type preparedSQLite struct {
-	db    *sql.DB
-	stmts *store.Statements
-}
-
-func (p preparedSQLite) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	if stmt := p.stmts.Prepared(ctx, q); stmt != nil {
-		return stmt.QueryContext(ctx, args...)
+// reader is where a search's queries go outside a transaction: on SQLite
+// statements prepared once (store.Statements), since parsing a search's
+// SELECT took a tenth of it.
+func (ix *Index) reader() querier {
+	if ix.d == SQLite {
+		return ix.stmts
 	}
-	return p.db.QueryContext(ctx, q, args...)
-}
-
-func (p preparedSQLite) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	if stmt := p.stmts.Prepared(ctx, q); stmt != nil {
-		return stmt.QueryRowContext(ctx, args...)
-	}
-	return p.db.QueryRowContext(ctx, q, args...)
+	return ix.db
 }
 
 // read runs a search's queries. On PostgreSQL they run in a read-only
@@ -197,7 +186,7 @@ func (p preparedSQLite) QueryRowContext(ctx context.Context, q string, args ...a
 //     it helped with.
 func (ix *Index) read(ctx context.Context, text string, f func(querier) error) error {
 	if ix.d != Postgres {
-		return f(preparedSQLite{ix.db, ix.stmts})
+		return f(ix.reader())
 	}
 	tx, err := ix.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {

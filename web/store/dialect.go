@@ -103,30 +103,15 @@ var (
 )
 
 func (st *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	if stmt := st.prepared(ctx, q); stmt != nil {
-		return stmt.ExecContext(ctx, dbArgs(args)...)
-	}
-	return st.db.ExecContext(ctx, st.dialect.rebind(q), dbArgs(args)...)
+	return st.stmts.ExecContext(ctx, st.dialect.rebind(q), dbArgs(args)...)
 }
 
 func (st *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	if stmt := st.prepared(ctx, q); stmt != nil {
-		return stmt.QueryContext(ctx, dbArgs(args)...)
-	}
-	return st.db.QueryContext(ctx, st.dialect.rebind(q), dbArgs(args)...)
+	return st.stmts.QueryContext(ctx, st.dialect.rebind(q), dbArgs(args)...)
 }
 
 func (st *Store) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	if stmt := st.prepared(ctx, q); stmt != nil {
-		return stmt.QueryRowContext(ctx, dbArgs(args)...)
-	}
-	return st.db.QueryRowContext(ctx, st.dialect.rebind(q), dbArgs(args)...)
-}
-
-// prepared returns q prepared once for the store's lifetime, or nil (the
-// caller then runs q as text).
-func (st *Store) prepared(ctx context.Context, q string) *sql.Stmt {
-	return st.stmts.Prepared(ctx, st.dialect.rebind(q))
+	return st.stmts.QueryRowContext(ctx, st.dialect.rebind(q), dbArgs(args)...)
 }
 
 // txn is a transaction of the store.

@@ -26,10 +26,34 @@ func NewStatements(db *sql.DB) *Statements {
 	return &Statements{db: db, m: map[string]*sql.Stmt{}}
 }
 
-// Prepared returns q (in db's placeholder syntax) prepared, or nil when
-// the cache is full or q does not prepare: the caller then runs q as text,
-// and that call reports the error.
-func (s *Statements) Prepared(ctx context.Context, q string) *sql.Stmt {
+// ExecContext runs q (in db's placeholder syntax) as a prepared statement,
+// or as text when it is not cached.
+func (s *Statements) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if stmt := s.prepared(ctx, q); stmt != nil {
+		return stmt.ExecContext(ctx, args...)
+	}
+	return s.db.ExecContext(ctx, q, args...)
+}
+
+// QueryContext is ExecContext's counterpart for rows.
+func (s *Statements) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if stmt := s.prepared(ctx, q); stmt != nil {
+		return stmt.QueryContext(ctx, args...)
+	}
+	return s.db.QueryContext(ctx, q, args...)
+}
+
+// QueryRowContext is ExecContext's counterpart for one row.
+func (s *Statements) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	if stmt := s.prepared(ctx, q); stmt != nil {
+		return stmt.QueryRowContext(ctx, args...)
+	}
+	return s.db.QueryRowContext(ctx, q, args...)
+}
+
+// prepared returns q prepared, or nil when the cache is full or q does not
+// prepare: the caller then runs q as text, and that call reports the error.
+func (s *Statements) prepared(ctx context.Context, q string) *sql.Stmt {
 	s.mu.RLock()
 	stmt, ok := s.m[q]
 	full := len(s.m) >= maxPrepared
