@@ -34,6 +34,15 @@ func lastAuditID(t *testing.T, e *env) int64 {
 	return id
 }
 
+// pinClockInsideSignInWindow stops the server's clock in the middle of
+// the current failed sign-in window: failures are counted per address and
+// window (windows start every store.LoginWindow), so a test that expects
+// one record for many failures must not straddle a window's start.
+func pinClockInsideSignInWindow(e *env) {
+	at := time.Now().Truncate(store.LoginWindow).Add(store.LoginWindow / 2)
+	e.srv.now = func() time.Time { return at }
+}
+
 // auditSince returns the records written after id, oldest first.
 func auditSince(t *testing.T, e *env, id int64) []store.AuditEntry {
 	t.Helper()

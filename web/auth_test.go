@@ -273,6 +273,7 @@ func TestLoginThrottleSparesOtherAddresses(t *testing.T) {
 func TestLoginParallelGuessesAreCounted(t *testing.T) {
 	forEachStore(t, func(t *testing.T, db testDB) {
 		e := newEnv(t, withDB(db))
+		pinClockInsideSignInWindow(e)
 		token := e.csrfOf(e.http)
 		since := lastAuditID(t, e)
 		const guesses = 40

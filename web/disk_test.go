@@ -35,6 +35,7 @@ func dbBytes(t *testing.T, e *env) int64 {
 // carries such a username.
 func TestAnonymousSignInsCannotFillTheDisk(t *testing.T) {
 	e := newEnv(t)
+	pinClockInsideSignInWindow(e)
 	h := e.srv.Handler()
 	serve := func(r *http.Request) *httptest.ResponseRecorder {
 		w := httptest.NewRecorder()
