@@ -10,6 +10,10 @@ import (
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
 	"groupdesk/agora"
 )
 
@@ -193,5 +197,46 @@ func TestMetricsSeveralServersInOneProcess(t *testing.T) {
 	}
 	if _, ok := metricValue(textB, "groupdesk_http_requests_total", `method="GET",route="/login",status="200"`); ok {
 		t.Error("server b counted server a's request: the registries are shared")
+	}
+}
+
+// TestMetricsParseAsPrometheusText: Prometheus's own parser reads the
+// exposition, every family of the dashboard's with its type and help, and
+// the histograms with their buckets.
+func TestMetricsParseAsPrometheusText(t *testing.T) {
+	m := NewMetrics()
+	e := newEnv(t, withMetrics(m, nil)...)
+	e.login()
+	wantStatus(t, e.get("/groups"), http.StatusOK)
+	m.AuditWrite("ok")
+	_, text := scrape(t, e, "")
+	parser := expfmt.NewTextParser(model.LegacyValidation)
+	families, err := parser.TextToMetricFamilies(strings.NewReader(text))
+	if err != nil {
+		t.Fatalf("Prometheus cannot parse /metrics: %v\n%s", err, text)
+	}
+	for name, want := range map[string]dto.MetricType{
+		"groupdesk_http_requests_total":            dto.MetricType_COUNTER,
+		"groupdesk_http_request_duration_seconds":  dto.MetricType_HISTOGRAM,
+		"groupdesk_agora_requests_total":           dto.MetricType_COUNTER,
+		"groupdesk_agora_request_duration_seconds": dto.MetricType_HISTOGRAM,
+		"groupdesk_agora_token_renewals_total":     dto.MetricType_COUNTER,
+		"groupdesk_audit_writes_total":             dto.MetricType_COUNTER,
+		"groupdesk_active_sessions":                dto.MetricType_GAUGE,
+		"go_goroutines":                            dto.MetricType_GAUGE,
+	} {
+		f, ok := families[name]
+		switch {
+		case !ok:
+			t.Errorf("no family %s", name)
+		case f.GetType() != want:
+			t.Errorf("%s is a %v, want %v", name, f.GetType(), want)
+		case strings.HasPrefix(name, "groupdesk_") && f.GetHelp() == "":
+			t.Errorf("%s has no help text", name)
+		}
+	}
+	h := families["groupdesk_http_request_duration_seconds"]
+	if h == nil || len(h.GetMetric()) == 0 || len(h.GetMetric()[0].GetHistogram().GetBucket()) != len(durationBuckets)+1 {
+		t.Errorf("the request duration histogram should have %d buckets and +Inf: %v", len(durationBuckets), h)
 	}
 }

@@ -58,10 +58,9 @@ type Server struct {
 
 	firstRunPassword string // the first account's generated password, when this start created it
 
-	metrics        *Metrics
-	metricsHandler http.Handler
-	ready          *readiness
-	routeSet       map[string]bool // registered route templates, for metric labels
+	metrics  *Metrics
+	ready    *readiness
+	routeSet map[string]bool // registered route templates, for metric labels
 
 	stopCleanup chan struct{}
 	cleanupDone sync.WaitGroup
@@ -123,7 +122,6 @@ func newServer(cfg Config, groups groupService, mod moderationService) (*Server,
 		s.metrics = NewMetrics()
 	}
 	s.metrics.attach(s)
-	s.metricsHandler = s.newMetricsHandler()
 	key, err := loadSessionKey(cfg)
 	if err != nil {
 		st.Close()

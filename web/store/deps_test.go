@@ -16,7 +16,7 @@ func TestStoreImportsNoWebFramework(t *testing.T) {
 	if err != nil {
 		t.Fatalf("go list: %v\n%s", err, out)
 	}
-	forbidden := []string{"github.com/labstack/echo", "github.com/a-h/templ", "github.com/prometheus/", "github.com/gorilla/", "groupdesk/web\n", "groupdesk/views"}
+	forbidden := []string{"github.com/labstack/echo", "github.com/a-h/templ", "github.com/prometheus/", "github.com/VictoriaMetrics/", "github.com/gorilla/", "groupdesk/web\n", "groupdesk/views"}
 	deps := string(out) + "\n"
 	for _, f := range forbidden {
 		if strings.Contains(deps, f) {
