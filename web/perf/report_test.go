@@ -261,9 +261,15 @@ func figures(cfg benchConfig, rep *report) []figure {
 		add(mem, "RSS idle, "+label, fmt.Sprintf("%s (anon %.1f + file %.1f)", mib(d.IdleKiB.RSS), float64(d.IdleKiB.Anon)/1024, float64(d.IdleKiB.File)/1024),
 			float64(d.IdleKiB.RSS)/1024, "", "info")
 		peak := float64(max(d.PeakKiB.RSS, d.PeakKiB.HWM)) / 1024
+		// The budget is the dashboard's, as deployed against Agora. With the
+		// embedded sandbox the same process also holds the sandbox's
+		// database and answers each page's Agora calls: information.
+		budget, status := fmt.Sprintf("< %.0f MiB", budgetRSSMiB), verdict(cfg, peak < budgetRSSMiB)
+		if d.Mode == "sandbox" {
+			budget, status = "", "info"
+		}
 		add(mem, "RSS peak under load, "+label, fmt.Sprintf("%s (anon %.1f + file %.1f)", mib(max(d.PeakKiB.RSS, d.PeakKiB.HWM)),
-			float64(d.PeakKiB.Anon)/1024, float64(d.PeakKiB.File)/1024), peak,
-			fmt.Sprintf("< %.0f MiB", budgetRSSMiB), verdict(cfg, peak < budgetRSSMiB))
+			float64(d.PeakKiB.Anon)/1024, float64(d.PeakKiB.File)/1024), peak, budget, status)
 		add(mem, "  the load meanwhile, "+label, fmt.Sprintf("%.0f req/s, p50 %.0f ms, p99 %.0f ms", d.UnderLoad.RPS, d.UnderLoad.P50ms, d.UnderLoad.P99ms),
 			d.UnderLoad.RPS, "", "info")
 		add(mem, "start to first /healthz 200, "+label, fmt.Sprintf("%.0f ms (first start %.0f ms)", d.WarmStartMedianMs, d.ColdStartMs), d.WarmStartMedianMs,
