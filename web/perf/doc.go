@@ -29,12 +29,14 @@
 //     deletes from canned JSON without checking tokens, so the dashboard's
 //     own cost is what is left;
 //   - the lean baseline (TestLeanBaselineProcess): what a careful engineer
-//     would write for the list and detail pages and nothing more (the
-//     other pages measured, members, search and a job, are compared with
-//     its list page, the nearest in work): Echo,
-//     recover, one access-log line, a signed session cookie looked up in
-//     memory, a keep-alive client to the same fake upstream,
-//     encoding/json, and a templ page of the same shape (lean/);
+//     would write for the list, detail and search pages and nothing more:
+//     Echo, recover, one access-log line, a signed session cookie looked
+//     up in memory, a keep-alive client to the same fake upstream,
+//     encoding/json, and a templ page of the same shape (lean/); its
+//     search reads every group into SQLite with an FTS5 trigram index at
+//     start and runs two prepared queries a page. The members tab and the
+//     job page, which it lacks, are compared with its detail and list
+//     pages, the nearest in work;
 //   - the bare Echo server (TestBareEchoProcess): echo.New and one GET
 //     handler, for information; its /floor makes the list page's one
 //     upstream call and writes as many bytes, nothing else;

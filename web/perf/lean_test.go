@@ -1,6 +1,7 @@
 package perf
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
@@ -27,17 +28,22 @@ import (
 const roleLean = "lean"
 
 // TestLeanBaselineProcess is the lean baseline: what a careful engineer
-// would write for the list and detail pages and nothing more. Echo with
-// recover and one access-log line, a signed session cookie looked up in
-// memory, a keep-alive client to the same fake upstream, encoding/json and
-// a templ page of the same shape, rendered into a buffer as templ's Echo
-// example does. Every budget line is a ratio to it. Only the harness runs
-// it.
+// would write for the list, detail and search pages and nothing more. Echo
+// with recover and one access-log line, a signed session cookie looked up
+// in memory, a keep-alive client to the same fake upstream, encoding/json
+// and a templ page of the same shape, rendered into a buffer as templ's
+// Echo example does; search reads a SQLite FTS5 index loaded from the
+// upstream at start (lean_search_test.go). Every budget line is a ratio to
+// it. Only the harness runs it.
 func TestLeanBaselineProcess(t *testing.T) {
 	if os.Getenv(roleEnv) != roleLean {
 		t.Skip("a helper process of TestBenchHarness")
 	}
-	b := newLeanBaseline(os.Getenv(upstreamEnv) + "/" + fakeOrg + "/" + fakeApp)
+	b, err := newLeanBaseline(t.Context(), os.Getenv(upstreamEnv)+"/"+fakeOrg+"/"+fakeApp, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.close()
 	if err := serveHelper(b.echo()); err != nil {
 		t.Fatal(err)
 	}
@@ -48,6 +54,7 @@ type leanBaseline struct {
 	hc       *http.Client
 	codec    *securecookie.SecureCookie
 	log      *slog.Logger
+	index    *leanIndex
 
 	mu       sync.RWMutex
 	sessions map[string]*leanSession
@@ -55,15 +62,27 @@ type leanBaseline struct {
 
 type leanSession struct{ user, csrf string }
 
-func newLeanBaseline(upstream string) *leanBaseline {
-	return &leanBaseline{
+// newLeanBaseline reads every group of upstream into a search index in
+// dir before it returns, so no request waits for it.
+func newLeanBaseline(ctx context.Context, upstream, dir string) (*leanBaseline, error) {
+	b := &leanBaseline{
 		upstream: upstream,
 		hc:       &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}},
 		codec:    securecookie.New(securecookie.GenerateRandomKey(32), nil),
 		log:      slog.New(slog.NewTextHandler(os.Stderr, nil)),
 		sessions: map[string]*leanSession{},
 	}
+	groups, err := b.allGroups(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("lean baseline: read the groups to index: %w", err)
+	}
+	if b.index, err = openLeanIndex(ctx, dir, groups); err != nil {
+		return nil, fmt.Errorf("lean baseline: %w", err)
+	}
+	return b, nil
 }
+
+func (b *leanBaseline) close() error { return b.index.close() }
 
 func (b *leanBaseline) echo() *echo.Echo {
 	e := echo.New()
@@ -71,7 +90,7 @@ func (b *leanBaseline) echo() *echo.Echo {
 	e.Use(middleware.Recover(), b.accessLog)
 	e.GET("/login", b.loginForm)
 	e.POST("/login", b.login)
-	e.GET("/groups", b.list, b.signedIn)
+	e.GET("/groups", b.groups, b.signedIn)
 	e.GET("/groups/:id", b.detail, b.signedIn)
 	return e
 }
@@ -161,24 +180,27 @@ func (b *leanBaseline) login(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/groups")
 }
 
-// get calls the upstream and decodes its answer's data.
-func (b *leanBaseline) get(c echo.Context, path string, data any) error {
-	req, err := http.NewRequestWithContext(c.Request().Context(), http.MethodGet, b.upstream+path, nil)
+// get calls the upstream, decodes its answer's data and returns its
+// cursor ("" on the last page).
+func (b *leanBaseline) get(ctx context.Context, path string, data any) (cursor string, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.upstream+path, nil)
 	if err != nil {
-		return err
+		return "", err
 	}
 	resp, err := b.hc.Do(req)
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("upstream: %s", resp.Status)
+		return "", fmt.Errorf("upstream: %s", resp.Status)
 	}
-	return json.NewDecoder(resp.Body).Decode(&struct {
+	answer := struct {
 		Data   any    `json:"data"`
 		Cursor string `json:"cursor"`
-	}{Data: data})
+	}{Data: data}
+	err = json.NewDecoder(resp.Body).Decode(&answer)
+	return answer.Cursor, err
 }
 
 func (b *leanBaseline) page(c echo.Context, title string) lean.Page {
@@ -186,19 +208,32 @@ func (b *leanBaseline) page(c echo.Context, title string) lean.Page {
 	return lean.Page{Title: title, User: s.user, CSRF: s.csrf}
 }
 
+// upstreamGroup is one group of the upstream's list-all.
+type upstreamGroup struct {
+	GroupID      string `json:"groupid"`
+	GroupName    string `json:"groupname"`
+	Description  string `json:"description"` // Agora's list leaves it out; the index takes it if it is there
+	Owner        string `json:"owner"`
+	Affiliations int    `json:"affiliations"`
+	LastModified int64  `json:"lastModified,string"`
+}
+
+// groups is GET /groups: a search of the index when q is given, as on
+// the dashboard, otherwise the live list.
+func (b *leanBaseline) groups(c echo.Context) error {
+	if c.QueryParam("q") != "" {
+		return b.search(c)
+	}
+	return b.list(c)
+}
+
 func (b *leanBaseline) list(c echo.Context) error {
 	limit, err := strconv.Atoi(c.QueryParam("limit"))
 	if err != nil || limit < 1 || limit > 100 {
 		limit = 25
 	}
-	var groups []struct {
-		GroupID      string `json:"groupid"`
-		GroupName    string `json:"groupname"`
-		Owner        string `json:"owner"`
-		Affiliations int    `json:"affiliations"`
-		LastModified int64  `json:"lastModified,string"`
-	}
-	if err := b.get(c, "/chatgroups?limit="+strconv.Itoa(limit), &groups); err != nil {
+	var groups []upstreamGroup
+	if _, err := b.get(c.Request().Context(), "/chatgroups?limit="+strconv.Itoa(limit), &groups); err != nil {
 		return err
 	}
 	rows := make([]lean.Row, 0, len(groups))
@@ -223,7 +258,7 @@ func (b *leanBaseline) detail(c echo.Context) error {
 			Member string `json:"member"`
 		} `json:"affiliations"`
 	}
-	if err := b.get(c, "/chatgroups/"+c.Param("id"), &groups); err != nil {
+	if _, err := b.get(c.Request().Context(), "/chatgroups/"+c.Param("id"), &groups); err != nil {
 		return err
 	}
 	if len(groups) == 0 {
