@@ -39,6 +39,12 @@ const upsertBatch = 200
 
 // Upsert adds or replaces groups, marks them seen now and not gone.
 func (ix *Index) Upsert(ctx context.Context, groups ...Group) error {
+	return ix.upsert(ctx, mergePagesPerWrite, groups)
+}
+
+// upsert is Upsert, merging up to mergePages pages of the text indexes
+// (none: a full pass merges them once at its end).
+func (ix *Index) upsert(ctx context.Context, mergePages int, groups []Group) error {
 	if len(groups) == 0 {
 		return nil
 	}
@@ -97,6 +103,11 @@ func (ix *Index) Upsert(ctx context.Context, groups ...Group) error {
 	}
 	if err := ix.addLive(ctx, tx, added); err != nil {
 		return fmt.Errorf("search index: upsert: %w", err)
+	}
+	if ix.d == SQLite && mergePages > 0 {
+		if _, err := mergeTextIndexes(ctx, tx, mergePages); err != nil {
+			return fmt.Errorf("search index: upsert: %w", err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("search index: upsert: %w", err)
@@ -280,7 +291,7 @@ func boolInt(b bool) int {
 // MarkGone marks groups deleted through Groupdesk as gone at once.
 func (ix *Index) MarkGone(ctx context.Context, ids ...string) error {
 	for _, id := range ids {
-		if _, err := ix.markGone(ctx, `id = ?`, clean(id)); err != nil {
+		if _, err := ix.markGone(ctx, mergePagesPerWrite, `id = ?`, clean(id)); err != nil {
 			return err
 		}
 	}
@@ -288,14 +299,15 @@ func (ix *Index) MarkGone(ctx context.Context, ids ...string) error {
 }
 
 // MarkGoneNotSeenSince marks every group not seen since t (the start of a
-// full pass) as gone, and returns how many it marked.
+// full pass) as gone, and returns how many it marked. The pass merges the
+// text indexes next (compact).
 func (ix *Index) MarkGoneNotSeenSince(ctx context.Context, t time.Time) (int, error) {
-	return ix.markGone(ctx, `last_seen < ?`, t.UnixMilli())
+	return ix.markGone(ctx, 0, `last_seen < ?`, t.UnixMilli())
 }
 
 // markGone marks the groups that match cond as gone; on SQLite it also
 // takes them out of search_grams (a trigger does search_groups_fts).
-func (ix *Index) markGone(ctx context.Context, cond string, arg any) (int, error) {
+func (ix *Index) markGone(ctx context.Context, mergePages int, cond string, arg any) (int, error) {
 	tx, err := ix.db.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, fmt.Errorf("search index: mark gone: %w", err)
@@ -320,6 +332,11 @@ func (ix *Index) markGone(ctx context.Context, cond string, arg any) (int, error
 	}
 	if err := ix.addLive(ctx, tx, -int(n)); err != nil {
 		return 0, fmt.Errorf("search index: mark gone: %w", err)
+	}
+	if ix.d == SQLite && n > 0 && mergePages > 0 {
+		if _, err := mergeTextIndexes(ctx, tx, mergePages); err != nil {
+			return 0, fmt.Errorf("search index: mark gone: %w", err)
+		}
 	}
 	return int(n), tx.Commit()
 }
@@ -433,5 +450,65 @@ func (ix *Index) Walk(ctx context.Context, fn func(Group) error) error {
 			return nil
 		}
 		after = batch[len(batch)-1].ID
+	}
+}
+
+// The text indexes of SQLite (FTS5) grow a segment with every write, and a
+// group deleted or changed leaves its old entries behind until the segment
+// holding them is merged. Left to FTS5's own merging, a hundred groups
+// with five deletes after the first sync took a text count from 31 to 86
+// µs. So every write also does a little merging (mergePagesPerWrite pages
+// of each index), and a full pass ends by merging them completely, a
+// step at a time so that no step holds the database long.
+const (
+	mergePagesPerWrite = 32
+	mergePagesPerStep  = 512
+)
+
+var textIndexes = []string{"search_groups_fts", "search_grams"}
+
+// mergeTextIndexes does up to pages pages of merging in each text index,
+// whatever level their segments are on (FTS5's 'merge' with a negative
+// count), and reports whether either still had work to do: by FTS5's
+// documentation, a merge that changed fewer than 2 rows found none.
+// SQLite only.
+func mergeTextIndexes(ctx context.Context, tx *sql.Tx, pages int) (more bool, err error) {
+	for _, table := range textIndexes {
+		var before, after int
+		if err := tx.QueryRowContext(ctx, `SELECT total_changes()`).Scan(&before); err != nil {
+			return false, err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO `+table+`(`+table+`, rank) VALUES ('merge', ?)`, -pages); err != nil {
+			return false, fmt.Errorf("merge %s: %w", table, err)
+		}
+		if err := tx.QueryRowContext(ctx, `SELECT total_changes()`).Scan(&after); err != nil {
+			return false, err
+		}
+		more = more || after-before >= 2
+	}
+	return more, nil
+}
+
+// compact merges the text indexes completely (see mergeTextIndexes).
+func (ix *Index) compact(ctx context.Context) error {
+	if ix.d != SQLite {
+		return nil
+	}
+	for {
+		tx, err := ix.db.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("search index: compact: %w", err)
+		}
+		more, err := mergeTextIndexes(ctx, tx, mergePagesPerStep)
+		if err == nil {
+			err = tx.Commit()
+		}
+		tx.Rollback()
+		if err != nil {
+			return fmt.Errorf("search index: compact: %w", err)
+		}
+		if !more {
+			return nil
+		}
 	}
 }

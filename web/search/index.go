@@ -159,6 +159,7 @@ var migrations = map[Dialect][]string{
 		);
 		INSERT INTO search_state (id) VALUES (1);`,
 		liveGroupsMigration,
+		ftsUpdateInOrderMigration,
 	},
 	Postgres: {
 		`CREATE TABLE search_groups (
@@ -210,6 +211,22 @@ var migrations = map[Dialect][]string{
 // groups, on every search page. Upsert and markGone keep it up to date.
 const liveGroupsMigration = `ALTER TABLE search_state ADD COLUMN live_groups INTEGER NOT NULL DEFAULT 0;
 	UPDATE search_state SET live_groups = (SELECT count(*) FROM search_groups WHERE gone = 0);`
+
+// ftsUpdateInOrderMigration replaces the two triggers that kept a changed
+// group's text in search_groups_fts with one that deletes the old text
+// before it adds the new. SQLite ran the two the other way round (the
+// later created first), so the delete took back the trigrams the old and
+// new texts shared: a renamed group could no longer be found by its owner.
+// The index is then filled again from the groups not gone.
+const ftsUpdateInOrderMigration = `DROP TRIGGER search_groups_au_out;
+	DROP TRIGGER search_groups_au_in;
+	CREATE TRIGGER search_groups_au AFTER UPDATE OF hay, gone ON search_groups
+	WHEN (old.gone = 0 OR new.gone = 0) AND (old.gone IS NOT new.gone OR old.hay IS NOT new.hay) BEGIN
+		INSERT INTO search_groups_fts (search_groups_fts, rowid, hay) SELECT 'delete', old.rid, old.hay WHERE old.gone = 0;
+		INSERT INTO search_groups_fts (rowid, hay) SELECT new.rid, new.hay WHERE new.gone = 0;
+	END;
+	INSERT INTO search_groups_fts (search_groups_fts) VALUES ('delete-all');
+	INSERT INTO search_groups_fts (rowid, hay) SELECT rid, hay FROM search_groups WHERE gone = 0;`
 
 func (ix *Index) migrate(ctx context.Context) error {
 	tx, err := ix.db.BeginTx(ctx, nil)

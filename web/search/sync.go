@@ -86,7 +86,7 @@ func Sync(ctx context.Context, src Source, ix *Index, opts SyncOptions) (SyncRep
 		if err != nil {
 			return fail(err)
 		}
-		if err := ix.Upsert(ctx, groups...); err != nil {
+		if err := ix.upsert(ctx, 0, groups); err != nil {
 			return fail(err)
 		}
 		rep.Groups += len(groups)
@@ -106,6 +106,9 @@ func Sync(ctx context.Context, src Source, ix *Index, opts SyncOptions) (SyncRep
 		return fail(err)
 	}
 	rep.Gone = gone
+	if err := ix.compact(ctx); err != nil {
+		return fail(err)
+	}
 	rep.Finished = ix.now()
 	if err := ix.passFinished(ctx, started, rep.Finished); err != nil {
 		return fail(err)
