@@ -62,12 +62,17 @@ func (s *Server) groupSearch(c echo.Context) error {
 	status := http.StatusOK
 	res, err := s.index.Search(ctx, q)
 	var tooLong *search.QueryTooLongError
+	var st search.Stats
 	switch {
 	case errors.As(err, &tooLong):
 		d.TooLong, status = tooLong.Len, http.StatusBadRequest
+		if st, err = s.index.Stats(ctx); err != nil {
+			return err
+		}
 	case err != nil:
 		return err
 	default:
+		st = res.Index
 		d.Total, d.Pages = res.Total, res.Pages
 		for _, g := range res.Groups {
 			d.Rows = append(d.Rows, views.GroupRow{
@@ -75,10 +80,6 @@ func (s *Server) groupSearch(c echo.Context) error {
 				URL: groupURL(g.ID), EditURL: groupEditURL(g.ID), DeleteURL: groupDeleteURL(g.ID), OwnerURL: userGroupsURL(g.Owner),
 			})
 		}
-	}
-	st, err := s.index.Stats(ctx)
-	if err != nil {
-		return err
 	}
 	d.IndexGroups, d.IndexUpdated, d.SyncRunning, d.SyncSeen = st.Groups, st.LastFullSync, !st.PassStarted.IsZero(), st.PassSeen
 	if !st.LastFullSync.IsZero() {

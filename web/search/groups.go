@@ -355,15 +355,20 @@ type Stats struct {
 
 // Stats reports the index's size and freshness.
 func (ix *Index) Stats(ctx context.Context) (Stats, error) {
-	var s Stats
-	var started, finished, passStarted int64
-	err := ix.reader().QueryRowContext(ctx, `SELECT live_groups, full_sync_started, full_sync_finished, pass_started, pass_seen FROM search_state WHERE id = 1`).
-		Scan(&s.Groups, &started, &finished, &passStarted, &s.PassSeen)
+	s, err := ix.stats(ctx, ix.reader())
 	if err != nil {
 		return Stats{}, fmt.Errorf("search index: stats: %w", err)
 	}
-	s.LastFullSyncStarted, s.LastFullSync, s.PassStarted = store.FromMillis(started), store.FromMillis(finished), store.FromMillis(passStarted)
 	return s, nil
+}
+
+func (ix *Index) stats(ctx context.Context, db querier) (Stats, error) {
+	var s Stats
+	var started, finished, passStarted int64
+	err := db.QueryRowContext(ctx, `SELECT live_groups, full_sync_started, full_sync_finished, pass_started, pass_seen FROM search_state WHERE id = 1`).
+		Scan(&s.Groups, &started, &finished, &passStarted, &s.PassSeen)
+	s.LastFullSyncStarted, s.LastFullSync, s.PassStarted = store.FromMillis(started), store.FromMillis(finished), store.FromMillis(passStarted)
+	return s, err
 }
 
 // passProgress records a running pass's progress, for pages to show.
