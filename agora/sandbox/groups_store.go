@@ -177,12 +177,11 @@ func (st *store) groupDetails(ctx context.Context, ids []int64, memberCap int) (
 			if g == nil {
 				continue
 			}
-			members, err := queryAffiliations(ctx, tx, `SELECT role, username, joined, seq FROM members
-				WHERE group_id = ? AND role <> ? ORDER BY seq DESC LIMIT ?`, id, roleOwner, memberCap)
+			members, err := queryAffiliations(ctx, tx, newestMembersQuery, id, roleOwner, memberCap)
 			if err != nil {
 				return err
 			}
-			owner, err := queryAffiliations(ctx, tx, `SELECT role, username, joined, seq FROM members WHERE group_id = ? AND role = ?`, id, roleOwner)
+			owner, err := queryAffiliations(ctx, tx, ownerQuery, id, roleOwner)
 			if err != nil {
 				return err
 			}

@@ -22,8 +22,9 @@ type store struct {
 	maxJoined int // groups a user may be a member of; 0 = no limit
 }
 
-// schemaVersion is the PRAGMA user_version the code expects.
-const schemaVersion = 4
+// schemaVersion is the PRAGMA user_version the code expects: one per
+// migration.
+var schemaVersion = len(migrations)
 
 // migrations[i] brings a database from user_version i to i+1.
 var migrations = []string{`
@@ -153,6 +154,13 @@ CREATE TABLE shared_files (
 	content  BLOB NOT NULL
 );
 CREATE INDEX shared_files_by_group ON shared_files(group_id, seq);
+`, `
+-- Member lists read joined as well (joined_time) since the moderation
+-- migration: members_by_group no longer covered them, and a 2,000-member
+-- detail looked each member's row up in the table. This index covers
+-- them again.
+CREATE INDEX members_by_group_joined ON members(group_id, seq, role, username, joined);
+DROP INDEX members_by_group;
 `}
 
 const (
