@@ -28,7 +28,7 @@ check:
 	if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	@$(GO) tool templ generate -log-level error >/dev/null
-	@if [ -n "$$CI" ] && ! git diff --quiet -- views; then echo "views/*_templ.go are stale: run 'make generate' and commit"; git --no-pager diff --stat -- views; exit 1; fi
+	@if [ -n "$$CI" ] && ! git diff --quiet -- '*_templ.go'; then echo "generated *_templ.go files are stale: run 'make generate' and commit"; git --no-pager diff --stat -- '*_templ.go'; exit 1; fi
 	@$(MAKE) --no-print-directory assets-check
 
 ## check-docker: lint the Dockerfile and run its build stages without Docker (needs npm ci)
