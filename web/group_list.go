@@ -68,6 +68,7 @@ func (s *Server) groupList(c echo.Context) error {
 		}
 		v.shown = append(v.shown, cursor)
 		v.rows += len(summaries)
+		rows = slices.Grow(rows, len(summaries))
 		for _, g := range summaries {
 			rows = append(rows, groupRow(g))
 		}

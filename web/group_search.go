@@ -74,6 +74,7 @@ func (s *Server) groupSearch(c echo.Context) error {
 	default:
 		st = res.Index
 		d.Total, d.Pages = res.Total, res.Pages
+		d.Rows = make([]views.GroupRow, 0, len(res.Groups))
 		for _, g := range res.Groups {
 			d.Rows = append(d.Rows, views.GroupRow{
 				ID: g.ID, Name: g.Name, Owner: g.Owner, Members: g.Members, LastModified: g.Modified,
