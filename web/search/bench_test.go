@@ -53,7 +53,8 @@ func benchGroup(rng *rand.Rand, i int) Group {
 
 func newBenchRand() *rand.Rand { return rand.New(rand.NewPCG(13, 13)) }
 
-// fillBench indexes benchGroups generated groups.
+// fillBench indexes benchGroups generated groups as a full sync pass
+// does: batches without the per-write merging, then one complete merge.
 func fillBench(b *testing.B, ix *Index) {
 	b.Helper()
 	rng := newBenchRand()
@@ -61,11 +62,14 @@ func fillBench(b *testing.B, ix *Index) {
 	for i := range benchGroups {
 		batch = append(batch, benchGroup(rng, i))
 		if len(batch) == cap(batch) {
-			if err := ix.Upsert(context.Background(), batch...); err != nil {
+			if err := ix.upsert(context.Background(), 0, batch); err != nil {
 				b.Fatal(err)
 			}
 			batch = batch[:0]
 		}
+	}
+	if err := ix.compact(context.Background()); err != nil {
+		b.Fatal(err)
 	}
 }
 
