@@ -123,11 +123,14 @@ func (ix *Index) Search(ctx context.Context, q Query) (*Result, error) {
 	}
 
 	res := &Result{Page: max(q.Page, 1)}
+	// The state is read before the search's transaction: read inside it,
+	// with its planner settings, PostgreSQL's search for a text nothing
+	// matches took 2.3 ms instead of 1.3 at 100,000 groups.
+	if res.Index, err = ix.stats(ctx, ix.reader()); err != nil {
+		return nil, fmt.Errorf("search: stats: %w", err)
+	}
 	err = ix.read(ctx, text, func(db querier) error {
 		var err error
-		if res.Index, err = ix.stats(ctx, db); err != nil {
-			return fmt.Errorf("stats: %w", err)
-		}
 		res.Total, err = ix.count(ctx, db, text, filters, args, res.Index.Groups)
 		if err != nil {
 			return fmt.Errorf("count: %w", err)
