@@ -37,10 +37,11 @@ import (
 //
 // The library is VictoriaMetrics/metrics rather than Prometheus's own
 // client: the same exposition format, without the protocol-buffer runtime
-// the official client links in, which made the binary 2.4 MB larger and
-// the serving process 1.5–2.3 MiB larger in RSS (make bench, #16).
+// the official client links in: the binary is 2.2 MB smaller with this
+// one, and the serving process maps 1.4 MiB less of it (#16).
 type Metrics struct {
-	set *metrics.Set
+	set  *metrics.Set
+	help map[string]string // each family's HELP text, which the library leaves empty
 
 	httpRequests *family[httpSeries, *metrics.Counter]
 	httpDuration *family[httpRoute, *metrics.PrometheusHistogram]
@@ -79,21 +80,6 @@ type (
 // histograms' buckets.
 var durationBuckets = []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}
 
-// metricHelp is the HELP text of each family; the library writes the
-// HELP and TYPE lines, the HELP line without a text.
-var metricHelp = map[string]string{
-	"groupdesk_http_requests_total":                 "HTTP requests served, by route template, method and status.",
-	"groupdesk_http_request_duration_seconds":       "Time to serve an HTTP request, by route template and method.",
-	"groupdesk_agora_requests_total":                `HTTP attempts to the Agora API (retries included), by endpoint and status ("error" when no response arrived).`,
-	"groupdesk_agora_request_duration_seconds":      "Duration of one HTTP attempt to the Agora API, by endpoint.",
-	"groupdesk_agora_retries_total":                 `Agora calls sent again, by endpoint and the status that caused it ("error" for a network failure).`,
-	"groupdesk_agora_rate_limit_waits_total":        "Agora calls the client-side rate limiter held back, by endpoint.",
-	"groupdesk_agora_rate_limit_wait_seconds_total": "Time Agora calls spent waiting for the client-side rate limiter, by endpoint.",
-	"groupdesk_agora_token_renewals_total":          "Agora app tokens built from the App ID and App Certificate.",
-	"groupdesk_audit_writes_total":                  `Audit log entries written, by outcome ("ok" or "error").`,
-	"groupdesk_active_sessions":                     "Signed-in dashboard sessions that have not timed out.",
-}
-
 // NewMetrics creates the metrics in a set of their own; the scrape adds
 // the Go runtime's and the process's.
 func NewMetrics() *Metrics {
@@ -101,33 +87,47 @@ func NewMetrics() *Metrics {
 	// lines to tell counters, gauges and histograms apart.
 	metrics.ExposeMetadata(true)
 	set := metrics.NewSet()
-	m := &Metrics{set: set}
+	m := &Metrics{set: set, help: map[string]string{}}
+	// described names a family and keeps its help text.
+	described := func(name, help string) string {
+		m.help[metricsNamespace+name] = help
+		return name
+	}
+
+	name := described("http_requests_total", "HTTP requests served, by route template, method and status.")
 	m.httpRequests = newFamily(func(k httpSeries) *metrics.Counter {
-		return set.GetOrCreateCounter(series("http_requests_total", "method", k.method, "route", k.route, "status", strconv.Itoa(k.status)))
+		return set.GetOrCreateCounter(series(name, "method", k.method, "route", k.route, "status", strconv.Itoa(k.status)))
 	})
+	httpDuration := described("http_request_duration_seconds", "Time to serve an HTTP request, by route template and method.")
 	m.httpDuration = newFamily(func(k httpRoute) *metrics.PrometheusHistogram {
-		return set.GetOrCreatePrometheusHistogramExt(series("http_request_duration_seconds", "method", k.method, "route", k.route), durationBuckets)
+		return set.GetOrCreatePrometheusHistogramExt(series(httpDuration, "method", k.method, "route", k.route), durationBuckets)
 	})
+	agoraRequests := described("agora_requests_total", `HTTP attempts to the Agora API (retries included), by endpoint and status ("error" when no response arrived).`)
 	m.agoraRequests = newFamily(func(k agoraSeries) *metrics.Counter {
-		return set.GetOrCreateCounter(series("agora_requests_total", "endpoint", k.endpoint, "status", statusLabel(k.status)))
+		return set.GetOrCreateCounter(series(agoraRequests, "endpoint", k.endpoint, "status", statusLabel(k.status)))
 	})
+	agoraDuration := described("agora_request_duration_seconds", "Duration of one HTTP attempt to the Agora API, by endpoint.")
 	m.agoraDuration = newFamily(func(endpoint string) *metrics.PrometheusHistogram {
-		return set.GetOrCreatePrometheusHistogramExt(series("agora_request_duration_seconds", "endpoint", endpoint), durationBuckets)
+		return set.GetOrCreatePrometheusHistogramExt(series(agoraDuration, "endpoint", endpoint), durationBuckets)
 	})
+	agoraRetries := described("agora_retries_total", `Agora calls sent again, by endpoint and the status that caused it ("error" for a network failure).`)
 	m.agoraRetries = newFamily(func(k agoraSeries) *metrics.Counter {
-		return set.GetOrCreateCounter(series("agora_retries_total", "endpoint", k.endpoint, "status", statusLabel(k.status)))
+		return set.GetOrCreateCounter(series(agoraRetries, "endpoint", k.endpoint, "status", statusLabel(k.status)))
 	})
+	limitWaits := described("agora_rate_limit_waits_total", "Agora calls the client-side rate limiter held back, by endpoint.")
 	m.agoraLimitWaits = newFamily(func(endpoint string) *metrics.Counter {
-		return set.GetOrCreateCounter(series("agora_rate_limit_waits_total", "endpoint", endpoint))
+		return set.GetOrCreateCounter(series(limitWaits, "endpoint", endpoint))
 	})
+	limitWait := described("agora_rate_limit_wait_seconds_total", "Time Agora calls spent waiting for the client-side rate limiter, by endpoint.")
 	m.agoraLimitWait = newFamily(func(endpoint string) *metrics.FloatCounter {
-		return set.GetOrCreateFloatCounter(series("agora_rate_limit_wait_seconds_total", "endpoint", endpoint))
+		return set.GetOrCreateFloatCounter(series(limitWait, "endpoint", endpoint))
 	})
-	m.tokenRenewals = set.NewCounter(series("agora_token_renewals_total"))
+	m.tokenRenewals = set.NewCounter(series(described("agora_token_renewals_total", "Agora app tokens built from the App ID and App Certificate.")))
+	auditWrites := described("audit_writes_total", `Audit log entries written, by outcome ("ok" or "error").`)
 	m.auditWrites = newFamily(func(outcome string) *metrics.Counter {
-		return set.GetOrCreateCounter(series("audit_writes_total", "outcome", outcome))
+		return set.GetOrCreateCounter(series(auditWrites, "outcome", outcome))
 	})
-	set.NewGauge(series("active_sessions"), m.activeSessions)
+	set.NewGauge(series(described("active_sessions", "Signed-in dashboard sessions that have not timed out.")), m.activeSessions)
 	return m
 }
 
@@ -231,8 +231,8 @@ func (m *Metrics) writeTo(w io.Writer) error {
 	metrics.WriteProcessMetrics(&all)
 	bw := bufio.NewWriter(w)
 	for line := range bytes.Lines(all.Bytes()) {
-		if name, ok := bytes.CutPrefix(bytes.TrimSuffix(line, []byte("\n")), []byte("# HELP ")); ok && metricHelp[string(name)] != "" {
-			fmt.Fprintf(bw, "# HELP %s %s\n", name, metricHelp[string(name)])
+		if name, ok := bytes.CutPrefix(bytes.TrimSuffix(line, []byte("\n")), []byte("# HELP ")); ok && m.help[string(name)] != "" {
+			fmt.Fprintf(bw, "# HELP %s %s\n", name, m.help[string(name)])
 			continue
 		}
 		bw.Write(line)

@@ -235,6 +235,11 @@ func TestMetricsParseAsPrometheusText(t *testing.T) {
 			t.Errorf("%s has no help text", name)
 		}
 	}
+	for name, f := range families {
+		if strings.HasPrefix(name, "groupdesk_") && f.GetHelp() == "" {
+			t.Errorf("%s has no help text", name)
+		}
+	}
 	h := families["groupdesk_http_request_duration_seconds"]
 	if h == nil || len(h.GetMetric()) == 0 || len(h.GetMetric()[0].GetHistogram().GetBucket()) != len(durationBuckets)+1 {
 		t.Errorf("the request duration histogram should have %d buckets and +Inf: %v", len(durationBuckets), h)

@@ -512,7 +512,7 @@ func TestTextIndexesStayMerged(t *testing.T) {
 		return ix, db
 	}
 	dataRows := func(db *sql.DB) (n int) {
-		for _, table := range []string{"search_groups_fts", "search_grams"} {
+		for _, table := range textIndexes {
 			var rows int
 			if err := db.QueryRow(`SELECT count(*) FROM ` + table + `_data`).Scan(&rows); err != nil {
 				t.Fatal(err)
